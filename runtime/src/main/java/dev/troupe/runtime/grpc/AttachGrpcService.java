@@ -1,0 +1,86 @@
+package dev.troupe.runtime.grpc;
+
+import dev.troupe.proto.node.v1.AttachRequest;
+import dev.troupe.proto.node.v1.AttachResponse;
+import dev.troupe.proto.node.v1.AttachServiceGrpc;
+import dev.troupe.runtime.node.AttachSession;
+import dev.troupe.runtime.node.FrameSink;
+import dev.troupe.runtime.node.Node;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The gRPC adapter of the attach protocol: one {@link AttachSession} per stream. */
+public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(AttachGrpcService.class);
+  private final Node node;
+  private final Consumer<AttachSession> onWorkerHello;
+
+  public AttachGrpcService(Node node, Consumer<AttachSession> onWorkerHello) {
+    this.node = node;
+    this.onWorkerHello = onWorkerHello;
+  }
+
+  @Override
+  public StreamObserver<AttachRequest> attach(StreamObserver<AttachResponse> responses) {
+    ServerCallStreamObserver<AttachResponse> call = (ServerCallStreamObserver<AttachResponse>) responses;
+    ReadyGatedWriter<AttachResponse, AttachResponse> writer =
+        new ReadyGatedWriter<>(call, batch -> batch.get(0), 1);
+    call.setOnReadyHandler(writer::drain);
+    FrameSink sink = new FrameSink() {
+      @Override
+      public void push(AttachResponse frame) {
+        writer.enqueue(frame, frame.getFrameCase() != AttachResponse.FrameCase.DELIVERY);
+      }
+
+      @Override
+      public int backlog() {
+        return writer.backlog();
+      }
+    };
+    AttachSession session = new AttachSession(node, sink, onWorkerHello);
+    call.setOnCancelHandler(() -> {
+      writer.close();
+      session.onClosed("attach stream cancelled by the client");
+    });
+    return new StreamObserver<>() {
+      private boolean done;
+
+      @Override
+      public void onNext(AttachRequest frame) {
+        if (done) {
+          return;
+        }
+        try {
+          session.onFrame(frame);
+        } catch (AttachSession.StreamFault f) {
+          done = true;
+          LOG.debug("{}: ending an attach stream: {}", node.label(), f.getMessage());
+          session.onClosed(f.getMessage());
+          writer.finish(c -> c.onError(Status.fromCodeValue(f.code().value())
+              .withDescription(f.getMessage()).asRuntimeException()));
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        done = true;
+        writer.close();
+        session.onClosed("attach stream broke: " + Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        if (done) {
+          return;
+        }
+        done = true;
+        session.onClosed("attach stream closed without exit");
+        writer.finish(c -> c.onCompleted());
+      }
+    };
+  }
+}

@@ -1,0 +1,115 @@
+package dev.troupe.runtime.grpc;
+
+import dev.troupe.runtime.node.AttachSession;
+import dev.troupe.runtime.node.Node;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns a node's gRPC server: attach and peer services, grpc.health.v1, server reflection, and any
+ * extra services of the process (the registry, a launcher's watch service). Start binds, joins the
+ * directory and reports SERVING; stop reports NOT_SERVING, ends the node's processes and shuts down.
+ */
+public final class NodeServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeServer.class);
+  /** How long stop waits for calls to finish before cutting them. */
+  public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
+
+  private final Node node;
+  private final String bindHost;
+  private final int port;
+  private final PeerSettings peerSettings;
+  private final List<BindableService> extra = new ArrayList<>();
+  private final HealthStatusManager health = new HealthStatusManager();
+  private Consumer<AttachSession> onWorkerHello;
+  private Server server;
+  private PeerConnections peers;
+
+  public NodeServer(Node node, String bindHost, int port, PeerSettings peerSettings) {
+    this.node = node;
+    this.bindHost = bindHost;
+    this.port = port;
+    this.peerSettings = peerSettings;
+  }
+
+  public NodeServer addService(BindableService service) {
+    extra.add(service);
+    return this;
+  }
+
+  /** For a launcher: what to do when a worker JVM says hello. */
+  public NodeServer onWorkerHello(Consumer<AttachSession> handler) {
+    this.onWorkerHello = handler;
+    return this;
+  }
+
+  /** Binds, then joins the directory with the bound address. */
+  public NodeServer start() throws IOException {
+    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, port))
+        .directExecutor()
+        .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .maxInboundMessageSize(16 << 20)
+        .addService(new AttachGrpcService(node, onWorkerHello))
+        .addService(new PeerGrpcService(node))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance());
+    extra.forEach(b::addService);
+    server = b.build().start();
+    peers = new PeerConnections(node, peerSettings);
+    node.start(address(), peers);
+    health.setStatus("", ServingStatus.SERVING);
+    LOG.info("{}: serving on {}", node.label(), address());
+    return this;
+  }
+
+  /** host:port others reach this node at. */
+  public String address() {
+    return bindHost + ":" + server.getPort();
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public Node node() {
+    return node;
+  }
+
+  public HealthStatusManager health() {
+    return health;
+  }
+
+  @Override
+  public void close() {
+    if (server == null) {
+      return;
+    }
+    health.enterTerminalState();
+    node.shutdown();
+    peers.shutdown();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    LOG.info("{}: stopped", node.label());
+  }
+}

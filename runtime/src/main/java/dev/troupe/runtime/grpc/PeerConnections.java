@@ -1,0 +1,123 @@
+package dev.troupe.runtime.grpc;
+
+import dev.troupe.proto.node.v1.ConnectRequest;
+import dev.troupe.proto.node.v1.ConnectResponse;
+import dev.troupe.proto.node.v1.Envelope;
+import dev.troupe.proto.node.v1.EnvelopeBatch;
+import dev.troupe.proto.node.v1.PeerHandshake;
+import dev.troupe.proto.node.v1.PeerServiceGrpc;
+import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.node.Node;
+import dev.troupe.runtime.node.PeerTransport;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's outgoing peer links: one channel and one Connect stream per peer incarnation, opened
+ * lazily on the first envelope. When a link breaks, the peer is reported lost to the node: on
+ * loopback and LAN a broken HTTP/2 connection (FIN, RST, or unanswered keepalive) means the peer
+ * process is gone or unreachable.
+ */
+public final class PeerConnections implements PeerTransport {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerConnections.class);
+
+  private final Node node;
+  private final PeerSettings settings;
+  private final Map<String, Link> links = new ConcurrentHashMap<>();
+
+  public PeerConnections(Node node, PeerSettings settings) {
+    this.node = node;
+    this.settings = settings;
+  }
+
+  @Override
+  public void send(NodeRecord peer, Envelope envelope, boolean control) {
+    Link link = links.computeIfAbsent(peer.label(), k -> new Link(peer));
+    link.writer.enqueue(envelope, control);
+  }
+
+  @Override
+  public void drop(NodeRecord peer) {
+    Link link = links.remove(peer.label());
+    if (link != null) {
+      link.close();
+    }
+  }
+
+  public void shutdown() {
+    links.values().forEach(Link::close);
+    links.clear();
+  }
+
+  private final class Link implements ClientResponseObserver<ConnectRequest, ConnectResponse> {
+    private final NodeRecord peer;
+    private final ManagedChannel channel;
+    private volatile ReadyGatedWriter<Envelope, ConnectRequest> writer;
+    private volatile ClientCallStreamObserver<ConnectRequest> call;
+
+    Link(NodeRecord peer) {
+      this.peer = peer;
+      this.channel = Channels.open(peer.address(), settings);
+      PeerServiceGrpc.newStub(channel).connect(this);
+      this.writer = new ReadyGatedWriter<>(call,
+          batch -> ConnectRequest.newBuilder()
+              .setBatch(EnvelopeBatch.newBuilder().addAllEnvelopes(batch)).build(),
+          settings.maxBatch());
+      // The handshake is the first message: it names the incarnation we mean to reach.
+      call.onNext(ConnectRequest.newBuilder().setHandshake(PeerHandshake.newBuilder()
+          .setFromNode(node.config().name()).setFromIncarnation(node.incarnation())
+          .setToNode(peer.name()).setToIncarnation(peer.incarnation())).build());
+      writer.drain();
+      LOG.debug("{}: opened peer link to {} at {}", node.label(), peer.label(), peer.address());
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<ConnectRequest> requestStream) {
+      this.call = requestStream;
+      requestStream.setOnReadyHandler(() -> {
+        ReadyGatedWriter<Envelope, ConnectRequest> w = writer;
+        if (w != null) {
+          w.drain();
+        }
+      });
+    }
+
+    @Override
+    public void onNext(ConnectResponse value) {}
+
+    @Override
+    public void onError(Throwable t) {
+      broken("peer link broke: " + Status.fromThrowable(t).getCode() + " "
+          + Status.fromThrowable(t).getDescription());
+    }
+
+    @Override
+    public void onCompleted() {
+      broken("peer closed the link");
+    }
+
+    private void broken(String reason) {
+      if (links.remove(peer.label(), this)) {
+        writer.close();
+        channel.shutdownNow();
+        node.peerFailed(peer, reason);
+      }
+    }
+
+    void close() {
+      writer.close();
+      try {
+        call.cancel("peer dropped", null);
+      } catch (RuntimeException ignored) {
+        // already closed
+      }
+      channel.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package dev.troupe.runtime.grpc;
+
+import dev.troupe.proto.node.v1.ConnectRequest;
+import dev.troupe.proto.node.v1.ConnectResponse;
+import dev.troupe.proto.node.v1.Envelope;
+import dev.troupe.proto.node.v1.PeerHandshake;
+import dev.troupe.proto.node.v1.PeerHandshakeAck;
+import dev.troupe.proto.node.v1.PeerServiceGrpc;
+import dev.troupe.runtime.node.Node;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The receiving side of peer links: checks the handshake, then hands each envelope to the node. */
+public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerGrpcService.class);
+  private final Node node;
+
+  public PeerGrpcService(Node node) {
+    this.node = node;
+  }
+
+  @Override
+  public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responses) {
+    return new StreamObserver<>() {
+      private PeerHandshake handshake;
+      private boolean done;
+
+      @Override
+      public void onNext(ConnectRequest frame) {
+        if (done) {
+          return;
+        }
+        if (handshake == null) {
+          if (!frame.hasHandshake()) {
+            fail(Status.FAILED_PRECONDITION, "the first frame on a peer stream must be a handshake");
+            return;
+          }
+          PeerHandshake h = frame.getHandshake();
+          if (!h.getToNode().equals(node.config().name()) || h.getToIncarnation() != node.incarnation()) {
+            fail(Status.FAILED_PRECONDITION, "this is node " + node.label() + ", not "
+                + h.getToNode() + "#" + Long.toHexString(h.getToIncarnation())
+                + ": traffic for a previous incarnation is refused");
+            return;
+          }
+          handshake = h;
+          responses.onNext(ConnectResponse.newBuilder().setHandshakeAck(PeerHandshakeAck.newBuilder()
+              .setNode(node.config().name()).setIncarnation(node.incarnation())).build());
+          return;
+        }
+        switch (frame.getFrameCase()) {
+          case BATCH -> {
+            for (Envelope e : frame.getBatch().getEnvelopesList()) {
+              node.onEnvelope(handshake.getFromNode(), e);
+            }
+          }
+          case HEARTBEAT -> {}
+          default -> fail(Status.INVALID_ARGUMENT, "unexpected peer frame " + frame.getFrameCase());
+        }
+      }
+
+      private void fail(Status status, String message) {
+        done = true;
+        LOG.warn("{}: refusing a peer stream: {}", node.label(), message);
+        responses.onError(status.withDescription(message).asRuntimeException());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        done = true;
+        peerGone("peer stream broke: " + Status.fromThrowable(t).getCode());
+      }
+
+      @Override
+      public void onCompleted() {
+        done = true;
+        responses.onCompleted();
+      }
+
+      private void peerGone(String reason) {
+        PeerHandshake h = handshake;
+        if (h == null) {
+          return;
+        }
+        node.directory().node(h.getFromNode())
+            .filter(n -> n.incarnation() == h.getFromIncarnation())
+            .ifPresent(n -> node.peerFailed(n, reason));
+      }
+    };
+  }
+}

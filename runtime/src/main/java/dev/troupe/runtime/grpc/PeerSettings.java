@@ -1,0 +1,22 @@
+package dev.troupe.runtime.grpc;
+
+import java.time.Duration;
+
+/**
+ * Settings of node-to-node and node-to-registry links.
+ *
+ * @param keepAliveTime how often an idle link is pinged (HTTP/2 PING): how a silent peer (paused,
+ *     partitioned, no FIN) is noticed
+ * @param keepAliveTimeout how long a ping may go unanswered before the link is declared broken; with
+ *     keepAliveTime this bounds node-loss detection (default 1 s + 2 s = 3 s)
+ * @param maxBatch most envelopes packed into one peer frame
+ */
+public record PeerSettings(Duration keepAliveTime, Duration keepAliveTimeout, int maxBatch) {
+  public static final Duration DEFAULT_KEEPALIVE_TIME = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(2);
+  public static final int DEFAULT_MAX_BATCH = 512;
+
+  public static PeerSettings defaults() {
+    return new PeerSettings(DEFAULT_KEEPALIVE_TIME, DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_MAX_BATCH);
+  }
+}

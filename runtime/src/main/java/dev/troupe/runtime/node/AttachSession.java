@@ -1,0 +1,257 @@
+package dev.troupe.runtime.node;
+
+import dev.troupe.proto.common.v1.ErrorKind;
+import dev.troupe.proto.common.v1.Payload;
+import dev.troupe.proto.node.v1.AttachRequest;
+import dev.troupe.proto.node.v1.AttachResponse;
+import dev.troupe.proto.node.v1.Attached;
+import dev.troupe.proto.node.v1.Hello;
+import dev.troupe.proto.node.v1.Reply;
+import dev.troupe.proto.node.v1.Send;
+import dev.troupe.runtime.api.ErrorCode;
+import dev.troupe.runtime.api.TroupeException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's side of one attach stream: checks each frame, turns it into a {@link Node} call and
+ * answers with a reply correlated by request id. One bad request gets an error reply; the stream and
+ * its other work go on. Sends from one session are applied in order, even when an earlier one waits
+ * on a name lookup, so that per-sender FIFO holds.
+ */
+public final class AttachSession {
+  private static final Logger LOG = LoggerFactory.getLogger(AttachSession.class);
+  public static final int PROTOCOL_VERSION = 1;
+
+  /** Why a stream must end: the adapter turns it into a status on the stream. */
+  public static final class StreamFault extends RuntimeException {
+    private final ErrorCode code;
+
+    StreamFault(ErrorCode code, String message) {
+      super(message, null, false, false);
+      this.code = code;
+    }
+
+    public ErrorCode code() {
+      return code;
+    }
+  }
+
+  private final Node node;
+  private final FrameSink out;
+  private final Consumer<AttachSession> onWorkerHello;
+  private volatile LocalProcess current;
+  private volatile boolean helloSeen;
+  private String workerId = "";
+  private CompletableFuture<Void> sendTail = CompletableFuture.completedFuture(null);
+
+  /**
+   * @param onWorkerHello told when the stream says it is a launcher's worker (null: this node has no
+   *     worker pool, and such a hello is refused)
+   */
+  public AttachSession(Node node, FrameSink out, Consumer<AttachSession> onWorkerHello) {
+    this.node = node;
+    this.out = out;
+    this.onWorkerHello = onWorkerHello;
+  }
+
+  public String workerId() {
+    return workerId;
+  }
+
+  public FrameSink sink() {
+    return out;
+  }
+
+  public LocalProcess current() {
+    return current;
+  }
+
+  /**
+   * Handles one frame.
+   *
+   * @throws StreamFault when the stream must end (no hello first, a second hello, a bad hello)
+   */
+  public void onFrame(AttachRequest frame) {
+    if (frame.getFrameCase() == AttachRequest.FrameCase.HELLO) {
+      onHello(frame.getHello());
+      return;
+    }
+    if (!helloSeen) {
+      throw new StreamFault(ErrorCode.FAILED_PRECONDITION,
+          "the first frame on an attach stream must be hello, got " + frame.getFrameCase());
+    }
+    LocalProcess p = current;
+    if (p == null || !p.alive()) {
+      rejectWithoutProcess(frame);
+      return;
+    }
+    switch (frame.getFrameCase()) {
+      case SEND -> onSend(p, frame.getSend());
+      case SPAWN -> {
+        var s = frame.getSpawn();
+        reply(s.getRequestId(), node.spawn(p, s.getEntry(), s.getHost(), s.getArgsList(),
+            s.getMonitor(), s.getLink()).thenApply(Object::toString));
+      }
+      case REGISTER_NAME -> reply(frame.getRegisterName().getRequestId(),
+          node.register(p, frame.getRegisterName().getName()).thenApply(v -> ""));
+      case UNREGISTER_NAME -> {
+        long id = frame.getUnregisterName().getRequestId();
+        node.unregister(p, frame.getUnregisterName().getName()).whenComplete((removed, t) -> {
+          Reply.Builder r = Reply.newBuilder().setRequestId(id);
+          if (t != null) {
+            r.setStatus(Frames.status(t));
+          } else {
+            r.setStatus(Frames.OK).setRemoved(removed);
+          }
+          out.push(AttachResponse.newBuilder().setReply(r).build());
+        });
+      }
+      case LOOKUP_NAME -> reply(frame.getLookupName().getRequestId(),
+          node.lookup(frame.getLookupName().getName()).thenApply(Object::toString));
+      case MONITOR -> reply(frame.getMonitor().getRequestId(),
+          node.monitor(p, frame.getMonitor().getTarget()).thenApply(v -> ""));
+      case UNMONITOR -> reply(frame.getUnmonitor().getRequestId(),
+          node.unmonitor(p, frame.getUnmonitor().getTarget()).thenApply(v -> ""));
+      case LINK -> reply(frame.getLink().getRequestId(),
+          node.link(p, frame.getLink().getTarget()).thenApply(v -> ""));
+      case UNLINK -> reply(frame.getUnlink().getRequestId(),
+          node.unlink(p, frame.getUnlink().getTarget()).thenApply(v -> ""));
+      case SET_OPTIONS -> {
+        node.setTrapLinks(p, frame.getSetOptions().getTrapLinks());
+        reply(frame.getSetOptions().getRequestId(), CompletableFuture.completedFuture(""));
+      }
+      case TERMINATE -> reply(frame.getTerminate().getRequestId(),
+          node.terminate(p, frame.getTerminate().getTarget()).thenApply(v -> ""));
+      case CANCEL -> reply(frame.getCancel().getRequestId(),
+          node.cancel(p, frame.getCancel().getTarget(), frame.getCancel().getReason())
+              .thenApply(v -> ""));
+      case EXIT -> {
+        if (!frame.getExit().getResult().hasError() && !frame.getExit().getResult().hasValue()) {
+          node.exit(p, frame.getExit().getResult().toBuilder()
+              .setValue(Payload.getDefaultInstance()).build());
+        } else {
+          node.exit(p, frame.getExit().getResult());
+        }
+        current = null;
+      }
+      case HELLO, FRAME_NOT_SET -> throw new StreamFault(ErrorCode.INVALID_ARGUMENT,
+          "empty frame: set exactly one field of AttachRequest.frame");
+    }
+  }
+
+  private void onHello(Hello hello) {
+    if (helloSeen) {
+      throw new StreamFault(ErrorCode.FAILED_PRECONDITION, "hello must come once per stream");
+    }
+    if (hello.getProtocolVersion() != PROTOCOL_VERSION) {
+      throw new StreamFault(ErrorCode.INVALID_ARGUMENT, "unsupported protocol_version "
+          + hello.getProtocolVersion() + "; this node speaks " + PROTOCOL_VERSION);
+    }
+    helloSeen = true;
+    if (!hello.getWorkerId().isEmpty()) {
+      if (onWorkerHello == null) {
+        throw new StreamFault(ErrorCode.INVALID_ARGUMENT,
+            "hello.worker_id is for worker JVMs of a launcher; node " + node.config().name()
+                + " has no worker pool");
+      }
+      workerId = hello.getWorkerId();
+      onWorkerHello.accept(this);
+      return;
+    }
+    try {
+      assign(node.attachClient(hello.getHost(), hello.getClientName(), out), "", List.of());
+    } catch (TroupeException e) {
+      throw new StreamFault(e.code(), e.getMessage());
+    }
+  }
+
+  /** Gives this stream a process to run (a client's own, or a spawned one for a worker). */
+  public void assign(LocalProcess process, String entry, List<Payload> args) {
+    helloSeen = true; // an in-JVM process is assigned without a hello
+    current = process;
+    out.push(AttachResponse.newBuilder().setAttached(Attached.newBuilder()
+        .setPid(process.pidText())
+        .setNode(node.config().name())
+        .setNodeIncarnation(node.incarnation())
+        .setEntry(entry)
+        .addAllArgs(args)).build());
+  }
+
+  private void onSend(LocalProcess p, Send s) {
+    CompletableFuture<Void> result;
+    synchronized (this) {
+      if (sendTail.isDone()) {
+        result = node.send(p, s.getTo(), s.getTopic(), s.getPayloadsList());
+      } else {
+        result = sendTail.handle((v, t) -> null)
+            .thenCompose(v -> node.send(p, s.getTo(), s.getTopic(), s.getPayloadsList()));
+      }
+      sendTail = result;
+    }
+    if (s.getRequestId() != 0) {
+      reply(s.getRequestId(), result.thenApply(v -> ""));
+    } else {
+      result.exceptionally(t -> {
+        LOG.debug("{}: fire-and-forget send from {} to {} failed: {}", node.label(), p.pidText(),
+            s.getTo(), Frames.unwrap(t).getMessage());
+        return null;
+      });
+    }
+  }
+
+  private void rejectWithoutProcess(AttachRequest frame) {
+    long id = requestId(frame);
+    if (id != 0) {
+      out.push(AttachResponse.newBuilder().setReply(Reply.newBuilder().setRequestId(id)
+          .setStatus(Frames.status(new TroupeException(ErrorCode.FAILED_PRECONDITION,
+              "this stream has no live process (it exited, or a worker waits for a spawn)"))))
+          .build());
+    }
+  }
+
+  private static long requestId(AttachRequest f) {
+    return switch (f.getFrameCase()) {
+      case SEND -> f.getSend().getRequestId();
+      case SPAWN -> f.getSpawn().getRequestId();
+      case REGISTER_NAME -> f.getRegisterName().getRequestId();
+      case UNREGISTER_NAME -> f.getUnregisterName().getRequestId();
+      case LOOKUP_NAME -> f.getLookupName().getRequestId();
+      case MONITOR -> f.getMonitor().getRequestId();
+      case UNMONITOR -> f.getUnmonitor().getRequestId();
+      case LINK -> f.getLink().getRequestId();
+      case UNLINK -> f.getUnlink().getRequestId();
+      case SET_OPTIONS -> f.getSetOptions().getRequestId();
+      case TERMINATE -> f.getTerminate().getRequestId();
+      case CANCEL -> f.getCancel().getRequestId();
+      default -> 0;
+    };
+  }
+
+  private void reply(long requestId, CompletableFuture<String> result) {
+    if (requestId == 0) {
+      return;
+    }
+    result.whenComplete((pid, t) -> {
+      Reply.Builder r = Reply.newBuilder().setRequestId(requestId);
+      if (t != null) {
+        r.setStatus(Frames.status(t));
+      } else {
+        r.setStatus(Frames.OK).setPid(pid);
+      }
+      out.push(AttachResponse.newBuilder().setReply(r).build());
+    });
+  }
+
+  /** The stream ended. A process that did not say exit ends with an error, so monitors hear of it. */
+  public void onClosed(String why) {
+    LocalProcess p = current;
+    current = null;
+    if (p != null && p.alive()) {
+      node.exit(p, Frames.error(ErrorKind.ERROR_KIND_CRASHED, why));
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package dev.troupe.runtime.node;
+
+import dev.troupe.proto.node.v1.AttachResponse;
+import java.util.ArrayDeque;
+
+/**
+ * Holds a process's frames until the thing that will run it exists (a worker JVM still starting),
+ * then forwards them in order. This is why a message sent right after spawn is never lost.
+ */
+public final class BufferingSink implements FrameSink {
+  private final ArrayDeque<AttachResponse> held = new ArrayDeque<>();
+  private FrameSink target;
+
+  @Override
+  public void push(AttachResponse frame) {
+    FrameSink t;
+    synchronized (this) {
+      if (target == null) {
+        held.add(frame);
+        return;
+      }
+      t = target;
+    }
+    t.push(frame);
+  }
+
+  /** Forwards what was held, then everything after, to {@code target}. */
+  public void connect(FrameSink newTarget) {
+    synchronized (this) {
+      while (!held.isEmpty()) {
+        newTarget.push(held.poll());
+      }
+      target = newTarget;
+    }
+  }
+
+  @Override
+  public synchronized int backlog() {
+    return target == null ? held.size() : target.backlog();
+  }
+}

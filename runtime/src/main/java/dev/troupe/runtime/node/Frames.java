@@ -1,0 +1,77 @@
+package dev.troupe.runtime.node;
+
+import com.google.rpc.Status;
+import dev.troupe.proto.common.v1.ErrorKind;
+import dev.troupe.proto.common.v1.EventKind;
+import dev.troupe.proto.common.v1.ExitResult;
+import dev.troupe.proto.common.v1.ProcessError;
+import dev.troupe.proto.common.v1.ProcessEvent;
+import dev.troupe.runtime.api.ErrorCode;
+import dev.troupe.runtime.api.TroupeException;
+import java.util.concurrent.CompletionException;
+
+/** Small builders for the frames and statuses the node writes. */
+public final class Frames {
+  private Frames() {}
+
+  public static final Status OK = Status.newBuilder().setCode(0).build();
+
+  public static Status status(Throwable t) {
+    Throwable cause = unwrap(t);
+    if (cause instanceof TroupeException te) {
+      return Status.newBuilder().setCode(te.code().value()).setMessage(te.getMessage()).build();
+    }
+    if (cause instanceof IllegalArgumentException iae) {
+      return Status.newBuilder()
+          .setCode(ErrorCode.INVALID_ARGUMENT.value())
+          .setMessage(String.valueOf(iae.getMessage()))
+          .build();
+    }
+    return Status.newBuilder()
+        .setCode(ErrorCode.INTERNAL.value())
+        .setMessage("internal error: " + cause)
+        .build();
+  }
+
+  public static TroupeException exception(Status s) {
+    return new TroupeException(ErrorCode.forValue(s.getCode()), s.getMessage());
+  }
+
+  public static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof java.util.concurrent.ExecutionException && t.getCause() != null) {
+      return unwrap(t.getCause());
+    }
+    return t;
+  }
+
+  public static ExitResult error(ErrorKind kind, String message) {
+    return ExitResult.newBuilder()
+        .setError(ProcessError.newBuilder().setKind(kind).setMessage(message))
+        .build();
+  }
+
+  public static boolean isError(ExitResult r) {
+    return r.hasError();
+  }
+
+  public static ProcessEvent event(EventKind kind, String from, ExitResult result) {
+    return ProcessEvent.newBuilder()
+        .setKind(kind)
+        .setFrom(from)
+        .setAtUnixMs(System.currentTimeMillis())
+        .setResult(result)
+        .build();
+  }
+
+  public static ProcessEvent cancel(String from, String reason) {
+    return ProcessEvent.newBuilder()
+        .setKind(EventKind.EVENT_KIND_CANCEL)
+        .setFrom(from)
+        .setAtUnixMs(System.currentTimeMillis())
+        .setReason(reason)
+        .build();
+  }
+}

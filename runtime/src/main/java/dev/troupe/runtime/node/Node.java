@@ -1,0 +1,772 @@
+package dev.troupe.runtime.node;
+
+import dev.troupe.proto.common.v1.ErrorKind;
+import dev.troupe.proto.common.v1.EventKind;
+import dev.troupe.proto.common.v1.ExitResult;
+import dev.troupe.proto.common.v1.Payload;
+import dev.troupe.proto.common.v1.ProcessEvent;
+import dev.troupe.proto.node.v1.AttachResponse;
+import dev.troupe.proto.node.v1.Delivery;
+import dev.troupe.proto.node.v1.Envelope;
+import dev.troupe.proto.node.v1.PeerCancel;
+import dev.troupe.proto.node.v1.PeerDeliver;
+import dev.troupe.proto.node.v1.PeerEvent;
+import dev.troupe.proto.node.v1.PeerLink;
+import dev.troupe.proto.node.v1.PeerMonitor;
+import dev.troupe.proto.node.v1.PeerReply;
+import dev.troupe.proto.node.v1.PeerSpawn;
+import dev.troupe.proto.node.v1.PeerTerminate;
+import dev.troupe.proto.node.v1.PeerUnlink;
+import dev.troupe.proto.node.v1.PeerUnmonitor;
+import dev.troupe.proto.node.v1.Terminated;
+import dev.troupe.runtime.api.ErrorCode;
+import dev.troupe.runtime.api.Pid;
+import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.runtime.directory.Directory;
+import dev.troupe.runtime.directory.DirectoryListener;
+import dev.troupe.runtime.directory.Names;
+import dev.troupe.runtime.directory.NodeRecord;
+import java.security.SecureRandom;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Troupe node: the process table of the hosts it serves, routing to local processes and to peer
+ * nodes, the monitor and link relations, and exit propagation. It has no gRPC in it: attach streams
+ * reach it through {@link AttachSession}, peers through {@link PeerTransport} and
+ * {@link #onEnvelope}.
+ *
+ * <p>Exit order, as in the original: the process is marked dead, its names are released, then EXIT
+ * goes to every monitor and (on an error exit only) LINK_DOWN to every link.
+ */
+public final class Node implements DirectoryListener {
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final NodeConfig config;
+  private final Directory directory;
+  private final Map<String, ProcessHost> hosts = new LinkedHashMap<>();
+  private final Map<Long, LocalProcess> processes = new ConcurrentHashMap<>();
+  private final Set<String> lostIncarnations = ConcurrentHashMap.newKeySet();
+  private final AtomicLong nextId = new AtomicLong(1);
+  private final long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
+  private final PendingRequests pending;
+  private volatile PeerTransport peers = PeerTransport.NONE;
+  private volatile NodeRecord self;
+
+  public Node(NodeConfig config, Directory directory, Collection<? extends ProcessHost> hosts) {
+    this.config = config;
+    this.directory = directory;
+    for (ProcessHost h : hosts) {
+      this.hosts.put(h.name(), h);
+    }
+    if (!this.hosts.containsKey(config.defaultClientHost())) {
+      this.hosts.put(config.defaultClientHost(), new ClientHost(config.defaultClientHost()));
+    }
+    this.pending = new PendingRequests(config.requestTimeout());
+  }
+
+  /** Joins the directory as reachable at {@code address}, forwarding to peers through {@code peers}. */
+  public void start(String address, PeerTransport transport) {
+    this.peers = transport;
+    NodeRecord record = new NodeRecord(config.name(), incarnation, address, List.copyOf(hosts.keySet()));
+    this.self = record;
+    long first = directory.join(record, Map.of(), this);
+    nextId.accumulateAndGet(first, Math::max);
+    LOG.info("{}: node started at {} serving {}, first process id {}", label(), address,
+        hosts.keySet(), Pid.formatId(nextId.get()));
+  }
+
+  public NodeRecord self() {
+    return self;
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public Directory directory() {
+    return directory;
+  }
+
+  public long incarnation() {
+    return incarnation;
+  }
+
+  public String label() {
+    return config.name() + "#" + Long.toHexString(incarnation);
+  }
+
+  /** The next id this node will allocate (reported to the registry so a later life starts above). */
+  public long nextProcessId() {
+    return nextId.get();
+  }
+
+  public Collection<LocalProcess> processes() {
+    return processes.values();
+  }
+
+  public Optional<ProcessHost> host(String name) {
+    return Optional.ofNullable(hosts.get(name));
+  }
+
+  // ---------------------------------------------------------------- creating processes
+
+  /** Gives an attached client a PID on {@code host} (empty: the default client host). */
+  public LocalProcess attachClient(String host, String label, FrameSink sink) {
+    String h = host == null || host.isEmpty() ? config.defaultClientHost() : host;
+    ProcessHost ph = hosts.get(h);
+    if (ph == null || !ph.acceptsAttach()) {
+      throw TroupeException.invalid("host '" + h + "' does not accept attached clients on node "
+          + config.name() + "; use " + config.defaultClientHost() + " or leave hello.host empty");
+    }
+    LocalProcess p = newProcess(h, "", label, sink);
+    LOG.debug("{}: client '{}' attached as {}", label(), label, p.pidText());
+    return p;
+  }
+
+  private LocalProcess newProcess(String host, String entry, String label, FrameSink sink) {
+    Pid pid = Pid.of(host, nextId.getAndIncrement());
+    LocalProcess p = new LocalProcess(pid, entry, label, sink);
+    processes.put(pid.id(), p);
+    return p;
+  }
+
+  /** A spawned process whose relations exist and whose code has not started. */
+  private record Prepared(LocalProcess child, ProcessHost host, String entry, List<Payload> args) {
+    void start() {
+      host.start(child, entry, args);
+    }
+  }
+
+  private Prepared prepareSpawn(Pid parent, String entry, ProcessHost host, List<Payload> args,
+      boolean monitor, boolean link) {
+    host.checkSpawn(entry);
+    LocalProcess child = newProcess(host.name(), entry, entry, new BufferingSink());
+    if (monitor) {
+      child.addWatcher(parent);
+      LocalProcess p = liveLocal(parent);
+      if (p != null) {
+        p.addMonitoring(child.pid());
+      }
+    }
+    if (link) {
+      child.addLink(parent);
+      LocalProcess p = liveLocal(parent);
+      if (p != null) {
+        p.addLink(child.pid());
+      }
+    }
+    return new Prepared(child, host, entry, args);
+  }
+
+  /**
+   * Spawns {@code entry} on {@code host} for {@code parent}. The child's monitor and link exist
+   * before its code runs. Completes with the child's PID.
+   */
+  public CompletableFuture<Pid> spawn(LocalProcess parent, String entry, String host,
+      List<Payload> args, boolean monitor, boolean link) {
+    try {
+      if (entry.isEmpty() || host.isEmpty()) {
+        throw TroupeException.invalid("spawn needs an entry (e.g. app:worker) and a host (e.g. app:processes)");
+      }
+      checkPayloadSize(args);
+      ProcessHost local = hosts.get(host);
+      if (local != null) {
+        Prepared p = prepareSpawn(parent.pid(), entry, local, args, monitor, link);
+        startOrFail(p);
+        return CompletableFuture.completedFuture(p.child().pid());
+      }
+      NodeRecord remote = nodeServing(host);
+      CompletableFuture<PeerReply> reply = request(remote, id -> Envelope.newBuilder()
+          .setSpawn(PeerSpawn.newBuilder().setRequestId(id).setParent(parent.pidText())
+              .setEntry(entry).setHost(host).addAllArgs(args).setMonitor(monitor).setLink(link))
+          .build());
+      return reply.thenApply(r -> {
+        Pid child = Pid.parse(r.getPid());
+        if (monitor) {
+          parent.addMonitoring(child);
+        }
+        if (link) {
+          parent.addLink(child);
+        }
+        return child;
+      });
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private void startOrFail(Prepared p) {
+    try {
+      p.start();
+    } catch (RuntimeException e) {
+      LOG.warn("{}: expected to start {} as {}, but the host failed: {}", label(), p.entry(),
+          p.child().pidText(), e.toString());
+      exit(p.child(), Frames.error(ErrorKind.ERROR_KIND_CRASHED, "failed to start: " + e.getMessage()));
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** Sends a message from {@code from}; completes when it is queued for a live target. */
+  public CompletableFuture<Void> send(LocalProcess from, String to, String topic, List<Payload> payloads) {
+    try {
+      checkTopic(topic);
+      checkPayloadSize(payloads);
+      CompletableFuture<Pid> target = resolve(to);
+      if (target.isDone() && !target.isCompletedExceptionally()) {
+        route(from.pidText(), target.join(), topic, payloads);
+        return CompletableFuture.completedFuture(null);
+      }
+      return target.thenAccept(pid -> route(from.pidText(), pid, topic, payloads));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private void route(String from, Pid to, String topic, List<Payload> payloads) {
+    if (isLocal(to)) {
+      LocalProcess p = liveLocal(to);
+      if (p == null) {
+        throw notFound(to);
+      }
+      FrameSink sink = p.sink();
+      if (sink.backlog() >= config.maxMailbox()) {
+        throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "mailbox of " + to + " is full ("
+            + config.maxMailbox() + " messages waiting); retry later or slow down");
+      }
+      sink.push(AttachResponse.newBuilder().setDelivery(Delivery.newBuilder()
+          .setFrom(from).setTopic(topic).addAllPayloads(payloads)).build());
+      return;
+    }
+    NodeRecord node = nodeServing(to);
+    peers.send(node, Envelope.newBuilder().setDeliver(PeerDeliver.newBuilder()
+        .setTo(to.toString()).setFrom(from).setTopic(topic).addAllPayloads(payloads)).build(), false);
+  }
+
+  private static void checkTopic(String topic) {
+    if (topic == null || topic.isEmpty()) {
+      throw TroupeException.invalid("topic must not be empty");
+    }
+    if (topic.charAt(0) == '@') {
+      throw TroupeException.invalid("cannot send to @ topics: '" + topic + "' is reserved");
+    }
+  }
+
+  private void checkPayloadSize(List<Payload> payloads) {
+    long size = 0;
+    for (Payload p : payloads) {
+      size += p.getSerializedSize();
+    }
+    if (size > config.maxPayloadBytes()) {
+      throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "payload of " + size
+          + " bytes is over this node's limit of " + config.maxPayloadBytes()
+          + " bytes; send less, or raise the node's max payload setting");
+    }
+  }
+
+  /** A PID text is parsed; anything else is a registered name. */
+  public CompletableFuture<Pid> resolve(String dest) {
+    if (dest == null || dest.isEmpty()) {
+      return CompletableFuture.failedFuture(TroupeException.invalid("destination must not be empty"));
+    }
+    if (Pid.looksLikePid(dest)) {
+      try {
+        return CompletableFuture.completedFuture(Pid.parse(dest));
+      } catch (IllegalArgumentException e) {
+        return CompletableFuture.failedFuture(TroupeException.invalid(e.getMessage()));
+      }
+    }
+    return directory.lookup(dest).thenApply(pid -> pid.orElseThrow(() -> TroupeException.notFound(
+        "could not resolve '" + dest + "' as PID or registered name")));
+  }
+
+  // ---------------------------------------------------------------- names
+
+  public CompletableFuture<Void> register(LocalProcess p, String name) {
+    try {
+      Names.validate(name);
+    } catch (TroupeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return directory.register(self, name, p.pid()).thenRun(() -> {
+      p.addName(name);
+      if (!p.alive()) {
+        directory.releaseAll(self, p.pid()); // it exited while we registered: do not leak the name
+      }
+    });
+  }
+
+  public CompletableFuture<Boolean> unregister(LocalProcess p, String name) {
+    return directory.unregister(self, name, p.pid()).thenApply(removed -> {
+      p.removeName(name);
+      return removed;
+    });
+  }
+
+  public CompletableFuture<Pid> lookup(String name) {
+    return directory.lookup(name).thenApply(pid -> pid.orElseThrow(
+        () -> TroupeException.notFound("name not registered: '" + name + "'")));
+  }
+
+  // ---------------------------------------------------------------- monitors, links, options
+
+  public CompletableFuture<Void> monitor(LocalProcess watcher, String target) {
+    return resolve(target).thenCompose(t -> {
+      if (isLocal(t)) {
+        LocalProcess tp = liveLocal(t);
+        int added = tp == null ? -1 : tp.addWatcher(watcher.pid());
+        if (added < 0) {
+          throw notRegistered(t);
+        }
+        if (added == 0) {
+          throw new TroupeException(ErrorCode.ALREADY_EXISTS, "already monitoring pid " + t);
+        }
+        watcher.addMonitoring(t);
+        return CompletableFuture.completedFuture(null);
+      }
+      return request(nodeServing(t), id -> Envelope.newBuilder().setMonitor(PeerMonitor.newBuilder()
+              .setRequestId(id).setWatcher(watcher.pidText()).setTarget(t.toString())).build())
+          .thenRun(() -> watcher.addMonitoring(t));
+    });
+  }
+
+  public CompletableFuture<Void> unmonitor(LocalProcess watcher, String target) {
+    return resolve(target).thenAccept(t -> {
+      watcher.removeMonitoring(t);
+      if (isLocal(t)) {
+        LocalProcess tp = liveLocal(t);
+        if (tp != null) {
+          tp.removeWatcher(watcher.pid());
+        }
+      } else {
+        sendQuietly(t, Envelope.newBuilder().setUnmonitor(PeerUnmonitor.newBuilder()
+            .setWatcher(watcher.pidText()).setTarget(t.toString())).build());
+      }
+    });
+  }
+
+  public CompletableFuture<Void> link(LocalProcess from, String target) {
+    return resolve(target).thenCompose(t -> {
+      if (t.equals(from.pid())) {
+        throw TroupeException.invalid("a process cannot link to itself");
+      }
+      if (isLocal(t)) {
+        LocalProcess tp = liveLocal(t);
+        if (tp == null || !tp.addLink(from.pid())) {
+          throw notRegistered(t);
+        }
+        from.addLink(t);
+        return CompletableFuture.completedFuture(null);
+      }
+      return request(nodeServing(t), id -> Envelope.newBuilder().setLink(PeerLink.newBuilder()
+              .setRequestId(id).setFrom(from.pidText()).setTarget(t.toString())).build())
+          .thenRun(() -> from.addLink(t));
+    });
+  }
+
+  public CompletableFuture<Void> unlink(LocalProcess from, String target) {
+    return resolve(target).thenAccept(t -> {
+      from.removeLink(t);
+      if (isLocal(t)) {
+        LocalProcess tp = liveLocal(t);
+        if (tp != null) {
+          tp.removeLink(from.pid());
+        }
+      } else {
+        sendQuietly(t, Envelope.newBuilder().setUnlink(PeerUnlink.newBuilder()
+            .setFrom(from.pidText()).setTarget(t.toString())).build());
+      }
+    });
+  }
+
+  public void setTrapLinks(LocalProcess p, boolean trap) {
+    p.trapLinks(trap);
+  }
+
+  public CompletableFuture<Void> terminate(LocalProcess from, String target) {
+    return resolve(target).thenCompose(t -> {
+      if (isLocal(t)) {
+        LocalProcess tp = liveLocal(t);
+        if (tp == null) {
+          throw notFound(t);
+        }
+        kill(tp, Frames.error(ErrorKind.ERROR_KIND_TERMINATED, "process terminated"));
+        return CompletableFuture.completedFuture(null);
+      }
+      return request(nodeServing(t), id -> Envelope.newBuilder().setTerminate(PeerTerminate
+          .newBuilder().setRequestId(id).setFrom(from.pidText()).setTarget(t.toString())).build())
+          .thenApply(r -> null);
+    });
+  }
+
+  public CompletableFuture<Void> cancel(LocalProcess from, String target, String reason) {
+    return resolve(target).thenCompose(t -> {
+      if (isLocal(t)) {
+        LocalProcess tp = liveLocal(t);
+        if (tp == null) {
+          throw notFound(t);
+        }
+        pushEvent(tp, Frames.cancel(from.pidText(), reason));
+        return CompletableFuture.completedFuture(null);
+      }
+      return request(nodeServing(t), id -> Envelope.newBuilder().setCancel(PeerCancel.newBuilder()
+          .setRequestId(id).setFrom(from.pidText()).setTarget(t.toString()).setReason(reason))
+          .build()).thenApply(r -> null);
+    });
+  }
+
+  // ---------------------------------------------------------------- exits
+
+  /**
+   * The node ends {@code p} (terminate, untrapped LINK_DOWN, lost node): its runner is told to stop,
+   * then the exit is propagated as for any other exit.
+   */
+  public void kill(LocalProcess p, ExitResult result) {
+    if (!p.alive()) {
+      return;
+    }
+    p.sink().push(AttachResponse.newBuilder()
+        .setTerminated(Terminated.newBuilder().setError(result.getError())).build());
+    exit(p, result);
+  }
+
+  /** {@code p} ended with {@code result}. Idempotent: only the first exit counts. */
+  public void exit(LocalProcess p, ExitResult result) {
+    LocalProcess.Departure d = p.die();
+    if (d == null) {
+      return;
+    }
+    processes.remove(p.pid().id(), p);
+    ProcessHost host = hosts.get(p.pid().host());
+    if (host != null) {
+      host.onExit(p, result);
+    }
+    if (p.holdsNames()) {
+      directory.releaseAll(self, p.pid()).whenComplete((names, t) -> propagateExit(p, d, result));
+    } else {
+      propagateExit(p, d, result);
+    }
+  }
+
+  private void propagateExit(LocalProcess p, LocalProcess.Departure d, ExitResult result) {
+    ProcessEvent exitEvent = Frames.event(EventKind.EVENT_KIND_EXIT, p.pidText(), result);
+    for (Pid w : d.watchers()) {
+      deliverEvent(w, exitEvent);
+    }
+    boolean error = result.hasError();
+    ProcessEvent linkDown = error
+        ? Frames.event(EventKind.EVENT_KIND_LINK_DOWN, p.pidText(), result) : null;
+    for (Pid l : d.links()) {
+      if (error) {
+        deliverEvent(l, linkDown);
+      } else if (isLocal(l)) {
+        LocalProcess lp = liveLocal(l);
+        if (lp != null) {
+          lp.removeLink(p.pid());
+        }
+      } else {
+        sendQuietly(l, Envelope.newBuilder().setUnlink(PeerUnlink.newBuilder()
+            .setFrom(p.pidText()).setTarget(l.toString())).build());
+      }
+    }
+    for (Pid t : d.monitoring()) {
+      if (isLocal(t)) {
+        LocalProcess tp = liveLocal(t);
+        if (tp != null) {
+          tp.removeWatcher(p.pid());
+        }
+      } else {
+        sendQuietly(t, Envelope.newBuilder().setUnmonitor(PeerUnmonitor.newBuilder()
+            .setWatcher(p.pidText()).setTarget(t.toString())).build());
+      }
+    }
+  }
+
+  /** Delivers EXIT / LINK_DOWN / CANCEL to {@code to}, wherever it lives. */
+  private void deliverEvent(Pid to, ProcessEvent event) {
+    if (isLocal(to)) {
+      LocalProcess lp = liveLocal(to);
+      if (lp != null) {
+        acceptEvent(lp, event);
+      }
+      return;
+    }
+    sendQuietly(to, Envelope.newBuilder()
+        .setEvent(PeerEvent.newBuilder().setTo(to.toString()).setEvent(event)).build());
+  }
+
+  /**
+   * An event reaches a local process. EXIT only while it still monitors the sender (none after
+   * unmonitor); LINK_DOWN only while linked, and then it kills unless the process traps links.
+   */
+  private void acceptEvent(LocalProcess lp, ProcessEvent event) {
+    switch (event.getKind()) {
+      case EVENT_KIND_EXIT -> {
+        if (lp.removeMonitoring(Pid.parse(event.getFrom()))) {
+          pushEvent(lp, event);
+        }
+      }
+      case EVENT_KIND_LINK_DOWN -> {
+        if (lp.removeLink(Pid.parse(event.getFrom()))) {
+          linkDown(lp, event);
+        }
+      }
+      default -> pushEvent(lp, event);
+    }
+  }
+
+  private void linkDown(LocalProcess lp, ProcessEvent event) {
+    if (lp.trapLinks()) {
+      pushEvent(lp, event);
+    } else {
+      kill(lp, Frames.error(ErrorKind.ERROR_KIND_LINKED_PROCESS_FAILED, "linked process failed"));
+    }
+  }
+
+  private static void pushEvent(LocalProcess lp, ProcessEvent event) {
+    lp.sink().push(AttachResponse.newBuilder().setEvent(event).build());
+  }
+
+  // ---------------------------------------------------------------- peers
+
+  /** An envelope from peer {@code fromNode}. */
+  public void onEnvelope(String fromNode, Envelope e) {
+    try {
+      switch (e.getKindCase()) {
+        case DELIVER -> {
+          PeerDeliver d = e.getDeliver();
+          try {
+            route(d.getFrom(), Pid.parse(d.getTo()), d.getTopic(), d.getPayloadsList());
+          } catch (TroupeException ex) {
+            LOG.debug("{}: dropped a message from {} to {}: {}", label(), d.getFrom(), d.getTo(),
+                ex.getMessage());
+          }
+        }
+        case EVENT -> {
+          Pid to = Pid.parse(e.getEvent().getTo());
+          LocalProcess lp = liveLocal(to);
+          if (lp != null) {
+            acceptEvent(lp, e.getEvent().getEvent());
+          }
+        }
+        case MONITOR -> answer(fromNode, e.getMonitor().getRequestId(), () -> {
+          Pid t = Pid.parse(e.getMonitor().getTarget());
+          LocalProcess tp = liveLocal(t);
+          int added = tp == null ? -1 : tp.addWatcher(Pid.parse(e.getMonitor().getWatcher()));
+          if (added < 0) {
+            throw notRegistered(t);
+          }
+          if (added == 0) {
+            throw new TroupeException(ErrorCode.ALREADY_EXISTS, "already monitoring pid " + t);
+          }
+          return "";
+        });
+        case UNMONITOR -> {
+          LocalProcess tp = liveLocal(Pid.parse(e.getUnmonitor().getTarget()));
+          if (tp != null) {
+            tp.removeWatcher(Pid.parse(e.getUnmonitor().getWatcher()));
+          }
+        }
+        case LINK -> answer(fromNode, e.getLink().getRequestId(), () -> {
+          Pid t = Pid.parse(e.getLink().getTarget());
+          LocalProcess tp = liveLocal(t);
+          if (tp == null || !tp.addLink(Pid.parse(e.getLink().getFrom()))) {
+            throw notRegistered(t);
+          }
+          return "";
+        });
+        case UNLINK -> {
+          LocalProcess tp = liveLocal(Pid.parse(e.getUnlink().getTarget()));
+          if (tp != null) {
+            tp.removeLink(Pid.parse(e.getUnlink().getFrom()));
+          }
+        }
+        case SPAWN -> onPeerSpawn(fromNode, e.getSpawn());
+        case TERMINATE -> answer(fromNode, e.getTerminate().getRequestId(), () -> {
+          Pid t = Pid.parse(e.getTerminate().getTarget());
+          LocalProcess tp = liveLocal(t);
+          if (tp == null) {
+            throw notFound(t);
+          }
+          kill(tp, Frames.error(ErrorKind.ERROR_KIND_TERMINATED, "process terminated"));
+          return "";
+        });
+        case CANCEL -> answer(fromNode, e.getCancel().getRequestId(), () -> {
+          Pid t = Pid.parse(e.getCancel().getTarget());
+          LocalProcess tp = liveLocal(t);
+          if (tp == null) {
+            throw notFound(t);
+          }
+          pushEvent(tp, Frames.cancel(e.getCancel().getFrom(), e.getCancel().getReason()));
+          return "";
+        });
+        case REPLY -> pending.complete(e.getReply());
+        case KIND_NOT_SET -> LOG.warn("{}: expected an envelope kind from {}, but got none", label(), fromNode);
+      }
+    } catch (IllegalArgumentException ex) {
+      LOG.warn("{}: expected a well-formed envelope from {}, but: {}", label(), fromNode, ex.getMessage());
+    }
+  }
+
+  private void onPeerSpawn(String fromNode, PeerSpawn s) {
+    Prepared prepared;
+    try {
+      ProcessHost host = hosts.get(s.getHost());
+      if (host == null) {
+        throw TroupeException.notFound("host not found: " + s.getHost() + " is not served by node "
+            + config.name());
+      }
+      prepared = prepareSpawn(Pid.parse(s.getParent()), s.getEntry(), host, s.getArgsList(),
+          s.getMonitor(), s.getLink());
+    } catch (RuntimeException ex) {
+      reply(fromNode, s.getRequestId(), Frames.status(ex), "");
+      return;
+    }
+    // The reply goes out before the child can run, so the parent's node knows of the monitor and
+    // link before any EXIT or LINK_DOWN of the child can reach it on the same stream.
+    reply(fromNode, s.getRequestId(), Frames.OK, prepared.child().pidText());
+    try {
+      startOrFail(prepared);
+    } catch (RuntimeException ignored) {
+      // The EXIT with the start failure is already on its way to the parent.
+    }
+  }
+
+  private interface Action {
+    String run();
+  }
+
+  private void answer(String fromNode, long requestId, Action action) {
+    try {
+      reply(fromNode, requestId, Frames.OK, action.run());
+    } catch (RuntimeException ex) {
+      reply(fromNode, requestId, Frames.status(ex), "");
+    }
+  }
+
+  private void reply(String toNode, long requestId, com.google.rpc.Status status, String pid) {
+    directory.node(toNode).ifPresentOrElse(
+        n -> peers.send(n, Envelope.newBuilder().setReply(PeerReply.newBuilder()
+            .setRequestId(requestId).setStatus(status).setPid(pid)).build(), true),
+        () -> LOG.warn("{}: expected to answer request {} of node {}, but it is not in the directory",
+            label(), requestId, toNode));
+  }
+
+  private CompletableFuture<PeerReply> request(NodeRecord node, LongFunction<Envelope> build) {
+    CompletableFuture<PeerReply> reply = new CompletableFuture<>();
+    long id = pending.open(node.name(), reply);
+    peers.send(node, build.apply(id), true);
+    return reply.thenApply(r -> {
+      if (r.getStatus().getCode() != 0) {
+        throw Frames.exception(r.getStatus());
+      }
+      return r;
+    });
+  }
+
+  private void sendQuietly(Pid to, Envelope e) {
+    try {
+      peers.send(nodeServing(to), e, true);
+    } catch (TroupeException ex) {
+      LOG.debug("{}: no node serves {} any more; dropped {}", label(), to, e.getKindCase());
+    }
+  }
+
+  // ---------------------------------------------------------------- directory events
+
+  @Override
+  public void nodeUp(NodeRecord node) {
+    LOG.info("{}: peer {} is up at {} serving {}", label(), node.label(), node.address(), node.hosts());
+  }
+
+  /** Fires every monitor (EXIT) and link (LINK_DOWN) across the lost node, with a reason that says so. */
+  @Override
+  public void nodeLost(NodeRecord node, String reason) {
+    if (node.name().equals(config.name()) || !lostIncarnations.add(node.label())) {
+      return;
+    }
+    LOG.warn("{}: peer {} lost ({}); firing monitors and links across it", label(), node.label(), reason);
+    pending.failAll(node.name(), reason);
+    peers.drop(node);
+    Set<String> lostHosts = new HashSet<>(node.hosts());
+    ExitResult lost = Frames.error(ErrorKind.ERROR_KIND_NODE_LOST,
+        "node lost: " + node.name() + " (" + reason + ")");
+    for (LocalProcess lp : processes.values()) {
+      LocalProcess.Departure d = lp.detachFrom(lostHosts, node.name());
+      for (Pid t : d.monitoring()) {
+        pushEvent(lp, Frames.event(EventKind.EVENT_KIND_EXIT, t.toString(), lost));
+      }
+      for (Pid l : d.links()) {
+        linkDown(lp, Frames.event(EventKind.EVENT_KIND_LINK_DOWN, l.toString(), lost));
+      }
+    }
+  }
+
+  /** Called by the peer layer when a peer's stream broke or fell silent. */
+  public void peerFailed(NodeRecord node, String reason) {
+    nodeLost(node, reason);
+  }
+
+  @Override
+  public void nameChanged(String name, Pid owner) {}
+
+  // ---------------------------------------------------------------- lookups
+
+  public boolean isLocal(Pid pid) {
+    return hosts.containsKey(pid.host()) && (pid.node().isEmpty() || pid.node().equals(config.name()));
+  }
+
+  /** The live local process with this PID, or null. */
+  public LocalProcess liveLocal(Pid pid) {
+    if (!isLocal(pid)) {
+      return null;
+    }
+    LocalProcess p = processes.get(pid.id());
+    return p != null && p.pid().host().equals(pid.host()) && p.alive() ? p : null;
+  }
+
+  private NodeRecord nodeServing(Pid pid) {
+    if (!pid.node().isEmpty()) {
+      return directory.node(pid.node()).filter(n -> n.hosts().contains(pid.host()))
+          .orElseThrow(() -> TroupeException.notFound("host not found: node " + pid.node()
+              + " serving " + pid.host() + " is not live"));
+    }
+    return nodeServing(pid.host());
+  }
+
+  private NodeRecord nodeServing(String host) {
+    return directory.nodeServing(host).orElseThrow(() -> TroupeException.notFound(
+        "host not found: no live node serves " + host));
+  }
+
+  private static TroupeException notFound(Pid pid) {
+    return TroupeException.notFound("process not found: " + pid);
+  }
+
+  private static TroupeException notRegistered(Pid pid) {
+    return TroupeException.notFound("pid not registered: " + pid + " is not alive");
+  }
+
+  /** Ends every local process (node shutdown) and leaves the directory. */
+  public void shutdown() {
+    for (LocalProcess p : processes.values()) {
+      kill(p, Frames.error(ErrorKind.ERROR_KIND_CRASHED, "node shutting down"));
+    }
+    if (self != null) {
+      directory.leave(self);
+    }
+  }
+}

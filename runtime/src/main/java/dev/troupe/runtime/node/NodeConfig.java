@@ -1,0 +1,50 @@
+package dev.troupe.runtime.node;
+
+import java.time.Duration;
+
+/**
+ * The settings of a node. Every limit and timeout has a named default here and in docs/configuration.md.
+ *
+ * @param name the node's name, unique in the topology (e.g. "launcher")
+ * @param defaultClientHost the host attached clients get a PID on when their hello names none
+ * @param maxPayloadBytes largest serialized payload list of one message; larger gets RESOURCE_EXHAUSTED
+ * @param maxMailbox most frames queued for one process before sends to it get RESOURCE_EXHAUSTED
+ * @param requestTimeout how long a node waits for a peer to answer a request (spawn, monitor, ...)
+ */
+public record NodeConfig(
+    String name,
+    String defaultClientHost,
+    int maxPayloadBytes,
+    int maxMailbox,
+    Duration requestTimeout) {
+
+  public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+  public static final int DEFAULT_MAX_MAILBOX = 100_000;
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  public NodeConfig {
+    if (name == null || name.isBlank() || name.contains("@") || name.contains("|")) {
+      throw new IllegalArgumentException("node name must be non-empty without '@' or '|': " + name);
+    }
+    if (maxPayloadBytes <= 0 || maxMailbox <= 0) {
+      throw new IllegalArgumentException("limits must be positive");
+    }
+  }
+
+  public static NodeConfig defaults(String name) {
+    return new NodeConfig(name, "app:clients", DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_MAILBOX,
+        DEFAULT_REQUEST_TIMEOUT);
+  }
+
+  public NodeConfig withDefaultClientHost(String host) {
+    return new NodeConfig(name, host, maxPayloadBytes, maxMailbox, requestTimeout);
+  }
+
+  public NodeConfig withMaxPayloadBytes(int bytes) {
+    return new NodeConfig(name, defaultClientHost, bytes, maxMailbox, requestTimeout);
+  }
+
+  public NodeConfig withMaxMailbox(int frames) {
+    return new NodeConfig(name, defaultClientHost, maxPayloadBytes, frames, requestTimeout);
+  }
+}

@@ -1,0 +1,170 @@
+package dev.troupe.runtime.process;
+
+import dev.troupe.proto.node.v1.AttachRequest;
+import dev.troupe.proto.node.v1.AttachResponse;
+import dev.troupe.proto.node.v1.Attached;
+import dev.troupe.proto.node.v1.Hello;
+import dev.troupe.proto.node.v1.Reply;
+import dev.troupe.runtime.api.ErrorCode;
+import dev.troupe.runtime.api.TroupeException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The client side of one attach stream: sends frames, correlates replies by request id, and hands
+ * deliveries, events and terminations to the process the node assigned. A worker's stream may be
+ * assigned one process after another.
+ */
+public final class AttachConnection {
+  /** Default bound on how long a process waits for its node to answer one request. */
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Duration requestTimeout;
+  private final AtomicLong ids = new AtomicLong();
+  private final Map<Long, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+  private final CompletableFuture<AttachedProcess> first = new CompletableFuture<>();
+  private volatile AttachTransport transport;
+  private volatile AttachedProcess current;
+  private volatile Consumer<AttachedProcess> onAssigned = p -> {};
+  private volatile Consumer<Throwable> onClosed = t -> {};
+  private volatile boolean closed;
+
+  public AttachConnection(Duration requestTimeout) {
+    this.requestTimeout = requestTimeout;
+  }
+
+  public void bind(AttachTransport t) {
+    this.transport = t;
+  }
+
+  /** Called for every process the node assigns to this stream, on the thread that read the frame. */
+  public void onAssigned(Consumer<AttachedProcess> listener) {
+    this.onAssigned = listener;
+  }
+
+  /** Called once when the stream ends (null cause: the node completed it). */
+  public void onClosed(Consumer<Throwable> listener) {
+    this.onClosed = listener;
+  }
+
+  /** Sends hello. */
+  public void hello(String host, String clientName, String workerId) {
+    send(AttachRequest.newBuilder().setHello(Hello.newBuilder()
+        .setProtocolVersion(1).setHost(host).setClientName(clientName).setWorkerId(workerId)).build());
+  }
+
+  /** The first process assigned to this stream. */
+  public CompletableFuture<AttachedProcess> attached() {
+    return first;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  void send(AttachRequest frame) {
+    if (closed) {
+      throw new TroupeException(ErrorCode.UNAVAILABLE, "the attach stream to the node is closed");
+    }
+    transport.send(frame);
+  }
+
+  void halfClose() {
+    AttachTransport t = transport;
+    if (t != null && !closed) {
+      t.halfClose();
+    }
+  }
+
+  long nextRequestId() {
+    return ids.incrementAndGet();
+  }
+
+  CompletableFuture<Reply> expect(long id) {
+    CompletableFuture<Reply> f = new CompletableFuture<>();
+    pending.put(id, f);
+    if (closed) {
+      pending.remove(id);
+      f.completeExceptionally(unavailable());
+    }
+    return f;
+  }
+
+  void forget(long id) {
+    pending.remove(id);
+  }
+
+  Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  /** One frame from the node. */
+  public void onFrame(AttachResponse frame) {
+    switch (frame.getFrameCase()) {
+      case REPLY -> {
+        CompletableFuture<Reply> f = pending.remove(frame.getReply().getRequestId());
+        if (f != null) {
+          f.complete(frame.getReply());
+        }
+      }
+      case DELIVERY -> {
+        AttachedProcess p = current;
+        if (p != null) {
+          p.deliver(frame.getDelivery());
+        }
+      }
+      case EVENT -> {
+        AttachedProcess p = current;
+        if (p != null) {
+          p.event(frame.getEvent());
+        }
+      }
+      case ATTACHED -> assigned(frame.getAttached());
+      case TERMINATED -> {
+        AttachedProcess p = current;
+        if (p != null) {
+          current = null;
+          p.terminatedByNode(frame.getTerminated().getError().getMessage());
+        }
+      }
+      case FRAME_NOT_SET -> {}
+    }
+  }
+
+  private void assigned(Attached a) {
+    AttachedProcess p = new AttachedProcess(this, a);
+    current = p;
+    first.complete(p);
+    onAssigned.accept(p);
+  }
+
+  /** The process finished and sent exit; later frames are not its. */
+  void finished(AttachedProcess p) {
+    if (current == p) {
+      current = null;
+    }
+  }
+
+  /** The stream ended: every waiting request fails, and the process cannot go on. */
+  public void onStreamClosed(Throwable cause) {
+    closed = true;
+    TroupeException e = unavailable();
+    pending.values().forEach(f -> f.completeExceptionally(e));
+    pending.clear();
+    first.completeExceptionally(cause != null ? cause : e);
+    AttachedProcess p = current;
+    current = null;
+    if (p != null) {
+      p.terminatedByNode("attach stream closed: " + (cause == null ? "node ended it" : cause.getMessage()));
+    }
+    onClosed.accept(cause);
+  }
+
+  private static TroupeException unavailable() {
+    return new TroupeException(ErrorCode.UNAVAILABLE, "the attach stream to the node is closed");
+  }
+}

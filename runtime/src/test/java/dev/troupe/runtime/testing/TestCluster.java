@@ -1,0 +1,107 @@
+package dev.troupe.runtime.testing;
+
+import dev.troupe.runtime.directory.InMemoryDirectory;
+import dev.troupe.runtime.grpc.GrpcAttach;
+import dev.troupe.runtime.grpc.NodeServer;
+import dev.troupe.runtime.grpc.PeerSettings;
+import dev.troupe.runtime.node.Node;
+import dev.troupe.runtime.node.NodeConfig;
+import dev.troupe.runtime.node.ProcessHost;
+import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.runtime.process.EntryCatalog;
+import dev.troupe.runtime.process.InJvmHost;
+import dev.troupe.runtime.process.LocalAttach;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Several Troupe nodes in one JVM, each a real gRPC server on a loopback port, sharing one embedded
+ * directory (as a registry would serve it). Node "n1" serves host "app:n1", and so on; every node runs
+ * the entries of the shared catalog in its own JVM. Close it to stop every node and client.
+ */
+public final class TestCluster implements AutoCloseable {
+  private final InMemoryDirectory directory = new InMemoryDirectory();
+  private final EntryCatalog catalog;
+  private final Map<String, NodeServer> servers = new LinkedHashMap<>();
+  private final List<AttachedProcess> clients = new ArrayList<>();
+
+  public TestCluster(EntryCatalog catalog) {
+    this.catalog = catalog;
+  }
+
+  /** Starts a node named {@code name} serving host {@code "app:" + name} on a loopback port. */
+  public NodeServer startNode(String name) {
+    return startNode(NodeConfig.defaults(name).withDefaultClientHost("app:" + name + "-clients"));
+  }
+
+  public NodeServer startNode(NodeConfig config) {
+    AtomicReference<Node> ref = new AtomicReference<>();
+    List<ProcessHost> hosts = List.of(new InJvmHost("app:" + config.name(), catalog, ref::get));
+    Node node = new Node(config, directory, hosts);
+    ref.set(node);
+    NodeServer server = new NodeServer(node, "127.0.0.1", 0, PeerSettings.defaults());
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    servers.put(config.name(), server);
+    return server;
+  }
+
+  public NodeServer server(String name) {
+    return servers.get(name);
+  }
+
+  public Node node(String name) {
+    return servers.get(name).node();
+  }
+
+  public InMemoryDirectory directory() {
+    return directory;
+  }
+
+  /** A client process attached to node {@code name} over gRPC, as another OS process would be. */
+  public AttachedProcess attachRemote(String name) {
+    AttachedProcess p = GrpcAttach.attach(servers.get(name).address(), "", "test-client",
+        Duration.ofSeconds(5));
+    clients.add(p);
+    return p;
+  }
+
+  /** A client process attached to node {@code name} in-JVM (no gRPC). */
+  public AttachedProcess attachLocal(String name) {
+    AttachedProcess p = LocalAttach.attach(node(name), "", "test-client");
+    clients.add(p);
+    return p;
+  }
+
+  /** Stops one node abruptly, as if its OS process died. */
+  public void kill(String name) {
+    NodeServer s = servers.remove(name);
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (AttachedProcess c : clients) {
+      try {
+        c.close();
+      } catch (RuntimeException ignored) {
+        // its node may be gone already
+      }
+    }
+    for (NodeServer s : servers.values()) {
+      s.close();
+    }
+    servers.clear();
+  }
+}
