@@ -37,6 +37,7 @@ public final class NodeServer implements AutoCloseable {
   private Consumer<AttachSession> onWorkerHello;
   private Server server;
   private PeerConnections peers;
+  private boolean closed;
 
   public NodeServer(Node node, String bindHost, int port, PeerSettings peerSettings) {
     this.node = node;
@@ -93,11 +94,27 @@ public final class NodeServer implements AutoCloseable {
     return health;
   }
 
+  /**
+   * Blocks until the JVM is asked to stop (SIGTERM, SIGINT), then stops this server cleanly: a
+   * service's main ends with this. The hook writes to stderr because logging may already be gone.
+   */
+  public void runUntilShutdown() throws InterruptedException {
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println(node.label() + ": shutting down");
+      close();
+      stopped.countDown();
+    }, "shutdown"));
+    server.awaitTermination();
+    stopped.await();
+  }
+
   @Override
-  public void close() {
-    if (server == null) {
+  public synchronized void close() {
+    if (server == null || closed) {
       return;
     }
+    closed = true;
     health.enterTerminalState();
     node.shutdown();
     peers.shutdown();

@@ -64,7 +64,9 @@ public final class PeerConnections implements PeerTransport {
     Link(NodeRecord peer) {
       this.peer = peer;
       this.channel = Channels.open(peer.address(), settings);
-      PeerServiceGrpc.newStub(channel).connect(this);
+      // Detached from the calling context: a link opened while serving some client's call must not be
+      // cancelled when that call ends.
+      io.grpc.Context.ROOT.run(() -> PeerServiceGrpc.newStub(channel).connect(this));
       this.writer = new ReadyGatedWriter<>(call,
           batch -> ConnectRequest.newBuilder()
               .setBatch(EnvelopeBatch.newBuilder().addAllEnvelopes(batch)).build(),

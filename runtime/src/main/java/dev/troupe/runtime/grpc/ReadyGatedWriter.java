@@ -14,7 +14,7 @@ import java.util.function.Function;
  * out before queued data items. Items are drained in batches of up to {@code maxBatch}, each batch
  * turned into one stream message by {@code toMessage}.
  */
-final class ReadyGatedWriter<I, M> {
+public final class ReadyGatedWriter<I, M> {
   private final CallStreamObserver<M> stream;
   private final Function<List<I>, M> toMessage;
   private final int maxBatch;
@@ -25,13 +25,13 @@ final class ReadyGatedWriter<I, M> {
   private volatile boolean closed;
   private volatile java.util.function.Consumer<CallStreamObserver<M>> terminal;
 
-  ReadyGatedWriter(CallStreamObserver<M> stream, Function<List<I>, M> toMessage, int maxBatch) {
+  public ReadyGatedWriter(CallStreamObserver<M> stream, Function<List<I>, M> toMessage, int maxBatch) {
     this.stream = stream;
     this.toMessage = toMessage;
     this.maxBatch = maxBatch;
   }
 
-  void enqueue(I item, boolean isControl) {
+  public void enqueue(I item, boolean isControl) {
     if (closed) {
       return;
     }
@@ -40,12 +40,12 @@ final class ReadyGatedWriter<I, M> {
     drain();
   }
 
-  int backlog() {
+  public int backlog() {
     return backlog.get();
   }
 
   /** Stops writing; what is queued is dropped. */
-  void close() {
+  public void close() {
     closed = true;
     control.clear();
     data.clear();
@@ -55,13 +55,13 @@ final class ReadyGatedWriter<I, M> {
    * Ends the stream with {@code end} (onCompleted or onError) once everything queued before is
    * written, on the writing thread: a StreamObserver must never be called from two threads at once.
    */
-  void finish(java.util.function.Consumer<CallStreamObserver<M>> end) {
+  public void finish(java.util.function.Consumer<CallStreamObserver<M>> end) {
     terminal = end;
     drain();
   }
 
   /** Call from the stream's onReady handler too. */
-  void drain() {
+  public void drain() {
     if (wip.getAndIncrement() != 0) {
       return;
     }

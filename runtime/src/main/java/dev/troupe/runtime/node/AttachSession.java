@@ -47,6 +47,7 @@ public final class AttachSession {
   private volatile boolean helloSeen;
   private String workerId = "";
   private CompletableFuture<Void> sendTail = CompletableFuture.completedFuture(null);
+  private volatile java.util.function.BiConsumer<LocalProcess, String> onCrash;
 
   /**
    * @param onWorkerHello told when the stream says it is a launcher's worker (null: this node has no
@@ -246,11 +247,22 @@ public final class AttachSession {
     });
   }
 
+  /**
+   * Replaces what happens when the stream ends under a live process: a launcher waits for the worker
+   * JVM's exit status so that the EXIT can name the signal that killed it.
+   */
+  public void onCrash(java.util.function.BiConsumer<LocalProcess, String> handler) {
+    this.onCrash = handler;
+  }
+
   /** The stream ended. A process that did not say exit ends with an error, so monitors hear of it. */
   public void onClosed(String why) {
     LocalProcess p = current;
     current = null;
-    if (p != null && p.alive()) {
+    var handler = onCrash;
+    if (handler != null) {
+      handler.accept(p, why);
+    } else if (p != null && p.alive()) {
       node.exit(p, Frames.error(ErrorKind.ERROR_KIND_CRASHED, why));
     }
   }

@@ -327,14 +327,20 @@ public final class Node implements DirectoryListener {
     return resolve(target).thenCompose(t -> {
       if (isLocal(t)) {
         LocalProcess tp = liveLocal(t);
+        // The watcher's side first: once the target knows its watcher it may exit at any moment,
+        // and its EXIT is only delivered while the watcher still lists it as monitored.
+        boolean wasMonitoring = watcher.isMonitoring(t);
+        watcher.addMonitoring(t);
         int added = tp == null ? -1 : tp.addWatcher(watcher.pid());
         if (added < 0) {
+          if (!wasMonitoring) {
+            watcher.removeMonitoring(t);
+          }
           throw notRegistered(t);
         }
         if (added == 0) {
           throw new TroupeException(ErrorCode.ALREADY_EXISTS, "already monitoring pid " + t);
         }
-        watcher.addMonitoring(t);
         return CompletableFuture.completedFuture(null);
       }
       return request(nodeServing(t), id -> Envelope.newBuilder().setMonitor(PeerMonitor.newBuilder()
@@ -365,10 +371,16 @@ public final class Node implements DirectoryListener {
       }
       if (isLocal(t)) {
         LocalProcess tp = liveLocal(t);
+        // Our side first, as for monitors: a LINK_DOWN of a target that fails right after linking
+        // is only taken while we still list the link.
+        boolean wasLinked = from.hasLink(t);
+        from.addLink(t);
         if (tp == null || !tp.addLink(from.pid())) {
+          if (!wasLinked) {
+            from.removeLink(t);
+          }
           throw notRegistered(t);
         }
-        from.addLink(t);
         return CompletableFuture.completedFuture(null);
       }
       return request(nodeServing(t), id -> Envelope.newBuilder().setLink(PeerLink.newBuilder()

@@ -1,0 +1,108 @@
+package dev.troupe.cli;
+
+import dev.troupe.proto.registry.v1.GetStatusRequest;
+import dev.troupe.proto.registry.v1.GetStatusResponse;
+import dev.troupe.proto.registry.v1.NameRecord;
+import dev.troupe.proto.registry.v1.NodeRecord;
+import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
+import dev.troupe.runtime.grpc.Channels;
+import dev.troupe.runtime.grpc.PeerSettings;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Operator commands the scripts use: {@code health} and {@code status}. */
+@Command(name = "troupe-admin", mixinStandardHelpOptions = true,
+    subcommands = {AdminMain.Health.class, AdminMain.Status.class},
+    description = "Inspect a Troupe topology.")
+public final class AdminMain implements Callable<Integer> {
+  static final PrintStream OUT = System.out;
+
+  @Override
+  public Integer call() {
+    new CommandLine(this).usage(OUT);
+    return 2;
+  }
+
+  /** Waits until a node reports SERVING on grpc.health.v1. Exit 0 when it does, 1 on timeout. */
+  @Command(name = "health", description = "Wait until the node at ADDRESS reports SERVING.")
+  static final class Health implements Callable<Integer> {
+    @Parameters(paramLabel = "ADDRESS", description = "host:port")
+    String address;
+
+    @Option(names = "--wait-ms", defaultValue = "0", description = "Keep trying this long (default: one try).")
+    long waitMs;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+      ManagedChannel ch = Channels.open(address, PeerSettings.defaults());
+      try {
+        String last = "no answer";
+        do {
+          try {
+            HealthCheckResponse r = HealthGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance());
+            if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+              return 0;
+            }
+            last = r.getStatus().toString();
+          } catch (StatusRuntimeException e) {
+            last = e.getStatus().getCode().toString();
+          }
+          Thread.sleep(100); // poll interval while a starting service binds its port
+        } while (System.nanoTime() < deadline);
+        System.err.println("troupe-admin: " + address + " is not SERVING (" + last + ")");
+        return 1;
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
+  /** Lists nodes, their hosts and the registered names. */
+  @Command(name = "status", description = "List the nodes, hosts and names the registry knows.")
+  static final class Status implements Callable<Integer> {
+    @Option(names = "--registry", defaultValue = "127.0.0.1:7400", description = "Registry address (default: ${DEFAULT-VALUE}).")
+    String registry;
+
+    @Override
+    public Integer call() {
+      ManagedChannel ch = Channels.open(registry, PeerSettings.defaults());
+      try {
+        GetStatusResponse s = RegistryServiceGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .getStatus(GetStatusRequest.getDefaultInstance());
+        OUT.println("nodes:");
+        for (NodeRecord n : s.getNodesList()) {
+          OUT.printf("  %-10s %-21s incarnation %016x  hosts %s%n", n.getNode(), n.getAddress(),
+              n.getIncarnation(), String.join(", ", n.getHostsList()));
+        }
+        OUT.println("names:");
+        for (NameRecord n : s.getNamesList()) {
+          OUT.printf("  %-20s %s%n", n.getName(), n.getPid());
+        }
+        return 0;
+      } catch (StatusRuntimeException e) {
+        System.err.println("troupe-admin: registry at " + registry + " did not answer: " + e.getStatus());
+        return 1;
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new AdminMain()).execute(args);
+    System.out.flush();
+    Runtime.getRuntime().halt(code);
+  }
+}

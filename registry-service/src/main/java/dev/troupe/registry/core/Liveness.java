@@ -1,0 +1,56 @@
+package dev.troupe.registry.core;
+
+import dev.troupe.runtime.directory.NodeRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * When each joined node was last heard from, and which have been silent too long. A paused or
+ * partitioned node sends no FIN, so silence is the only sign; any frame on its stream counts as a
+ * sign of life, so heavy message load cannot cause a false loss.
+ */
+public final class Liveness {
+  /** Default silence after which a node is declared lost. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
+
+  private final Duration timeout;
+  private final LongSupplier clockMillis;
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+  private record Entry(NodeRecord node, long lastSeenMillis) {}
+
+  public Liveness(Duration timeout, LongSupplier clockMillis) {
+    this.timeout = timeout;
+    this.clockMillis = clockMillis;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  public void heard(NodeRecord node) {
+    entries.put(node.label(), new Entry(node, clockMillis.getAsLong()));
+  }
+
+  public void forget(NodeRecord node) {
+    entries.remove(node.label());
+  }
+
+  /** Nodes silent for longer than the timeout; they are forgotten as they are returned. */
+  public List<NodeRecord> expire() {
+    long now = clockMillis.getAsLong();
+    List<NodeRecord> out = new ArrayList<>();
+    entries.values().removeIf(e -> {
+      boolean expired = now - e.lastSeenMillis() > timeout.toMillis();
+      if (expired) {
+        out.add(e.node());
+      }
+      return expired;
+    });
+    return out;
+  }
+}

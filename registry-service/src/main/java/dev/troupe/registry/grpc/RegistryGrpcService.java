@@ -1,0 +1,257 @@
+package dev.troupe.registry.grpc;
+
+import dev.troupe.proto.registry.v1.GetStatusRequest;
+import dev.troupe.proto.registry.v1.GetStatusResponse;
+import dev.troupe.proto.registry.v1.JoinAccepted;
+import dev.troupe.proto.registry.v1.JoinClusterRequest;
+import dev.troupe.proto.registry.v1.JoinClusterResponse;
+import dev.troupe.proto.registry.v1.LookupNameRequest;
+import dev.troupe.proto.registry.v1.LookupNameResponse;
+import dev.troupe.proto.registry.v1.NameChanged;
+import dev.troupe.proto.registry.v1.NameRecord;
+import dev.troupe.proto.registry.v1.NodeLost;
+import dev.troupe.proto.registry.v1.RegisterNameRequest;
+import dev.troupe.proto.registry.v1.RegisterNameResponse;
+import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
+import dev.troupe.proto.registry.v1.ReleaseNamesRequest;
+import dev.troupe.proto.registry.v1.ReleaseNamesResponse;
+import dev.troupe.proto.registry.v1.UnregisterNameRequest;
+import dev.troupe.proto.registry.v1.UnregisterNameResponse;
+import dev.troupe.registry.core.Liveness;
+import dev.troupe.runtime.api.ErrorCode;
+import dev.troupe.runtime.api.Pid;
+import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.runtime.directory.DirectoryListener;
+import dev.troupe.runtime.directory.InMemoryDirectory;
+import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.grpc.ProtoRecords;
+import dev.troupe.runtime.grpc.ReadyGatedWriter;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The gRPC adapter of the registry: joined nodes' streams and the name calls. */
+public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryGrpcService.class);
+  private final InMemoryDirectory directory;
+  private final Liveness liveness;
+  private final String label;
+
+  public RegistryGrpcService(InMemoryDirectory directory, Liveness liveness, String label) {
+    this.directory = directory;
+    this.liveness = liveness;
+    this.label = label;
+  }
+
+  @Override
+  public StreamObserver<JoinClusterRequest> joinCluster(StreamObserver<JoinClusterResponse> responses) {
+    ServerCallStreamObserver<JoinClusterResponse> call = (ServerCallStreamObserver<JoinClusterResponse>) responses;
+    ReadyGatedWriter<JoinClusterResponse, JoinClusterResponse> out =
+        new ReadyGatedWriter<>(call, batch -> batch.get(0), 1);
+    call.setOnReadyHandler(out::drain);
+    return new StreamObserver<>() {
+      private NodeRecord node;
+      private DirectoryListener listener;
+      private boolean done;
+
+      @Override
+      public void onNext(JoinClusterRequest frame) {
+        if (done) {
+          return;
+        }
+        if (node == null) {
+          if (!frame.hasAnnounce()) {
+            fail(Status.FAILED_PRECONDITION, "the first frame of JoinCluster must be announce");
+            return;
+          }
+          join(frame);
+          return;
+        }
+        liveness.heard(node);
+        if (frame.hasHeartbeat()) {
+          directory.noteNextProcessId(node.name(), frame.getHeartbeat().getNextProcessId());
+        }
+      }
+
+      private void join(JoinClusterRequest frame) {
+        NodeRecord n = ProtoRecords.fromProto(frame.getAnnounce().getNode());
+        if (n.name().isEmpty() || n.address().isEmpty() || n.hosts().isEmpty()) {
+          fail(Status.INVALID_ARGUMENT, "announce needs a node name, an address and at least one host");
+          return;
+        }
+        Map<String, Pid> claims = new HashMap<>();
+        try {
+          for (NameRecord r : frame.getAnnounce().getNamesList()) {
+            claims.put(r.getName(), Pid.parse(r.getPid()));
+          }
+        } catch (IllegalArgumentException e) {
+          fail(Status.INVALID_ARGUMENT, "malformed name claim: " + e.getMessage());
+          return;
+        }
+        listener = new DirectoryListener() {
+          @Override
+          public void nodeUp(NodeRecord up) {
+            if (!up.name().equals(n.name())) {
+              out.enqueue(JoinClusterResponse.newBuilder().setNodeUp(ProtoRecords.toProto(up)).build(), true);
+            }
+          }
+
+          @Override
+          public void nodeLost(NodeRecord lost, String reason) {
+            out.enqueue(JoinClusterResponse.newBuilder().setNodeLost(NodeLost.newBuilder()
+                .setNode(lost.name()).setIncarnation(lost.incarnation()).setReason(reason)).build(), true);
+          }
+
+          @Override
+          public void nameChanged(String name, Pid owner) {
+            out.enqueue(JoinClusterResponse.newBuilder().setNameChanged(NameChanged.newBuilder()
+                .setName(name).setPid(owner == null ? "" : owner.toString())).build(), true);
+          }
+        };
+        long first;
+        try {
+          first = directory.join(n, claims, listener);
+        } catch (TroupeException e) {
+          fail(Status.fromCodeValue(e.code().value()), e.getMessage());
+          return;
+        }
+        node = n;
+        liveness.heard(n);
+        JoinAccepted.Builder a = JoinAccepted.newBuilder().setFirstProcessId(first);
+        directory.nodes().forEach(r -> a.addNodes(ProtoRecords.toProto(r)));
+        directory.names().forEach((name, pid) ->
+            a.addNames(NameRecord.newBuilder().setName(name).setPid(pid.toString())));
+        // The accepted frame goes ahead of any change queued meanwhile (control lane, first in).
+        out.enqueue(JoinClusterResponse.newBuilder().setAccepted(a).build(), true);
+      }
+
+      private void fail(Status status, String message) {
+        done = true;
+        LOG.warn("{}: refused a node: {}", label, message);
+        out.finish(c -> c.onError(status.withDescription(message).asRuntimeException()));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        ended("its registry stream broke (" + Status.fromThrowable(t).getCode() + ")");
+      }
+
+      @Override
+      public void onCompleted() {
+        ended("node left");
+        out.finish(StreamObserver::onCompleted);
+      }
+
+      private void ended(String reason) {
+        done = true;
+        out.close();
+        if (listener != null) {
+          directory.removeListener(listener);
+        }
+        if (node != null) {
+          liveness.forget(node);
+          directory.lose(node, reason);
+        }
+      }
+    };
+  }
+
+  /** Declares silent nodes lost; called periodically by the server. */
+  public void checkLiveness() {
+    for (NodeRecord n : liveness.expire()) {
+      directory.lose(n, "no heartbeat for " + liveness.timeout().toMillis() + " ms");
+    }
+  }
+
+  private NodeRecord joined(String nodeName) {
+    return directory.node(nodeName).orElseThrow(() -> new TroupeException(ErrorCode.PERMISSION_DENIED,
+        "node '" + nodeName + "' has not joined the registry (or was declared lost); rejoin first"));
+  }
+
+  private static Pid pid(String text) {
+    try {
+      return Pid.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw TroupeException.invalid(e.getMessage());
+    }
+  }
+
+  @Override
+  public void registerName(RegisterNameRequest r, StreamObserver<RegisterNameResponse> out) {
+    unary(out, () -> directory.register(joined(r.getNode()), r.getName(), pid(r.getOwner())),
+        v -> RegisterNameResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void unregisterName(UnregisterNameRequest r, StreamObserver<UnregisterNameResponse> out) {
+    unary(out, () -> directory.unregister(joined(r.getNode()), r.getName(), pid(r.getOwner())),
+        removed -> UnregisterNameResponse.newBuilder().setRemoved(removed).build());
+  }
+
+  @Override
+  public void releaseNames(ReleaseNamesRequest r, StreamObserver<ReleaseNamesResponse> out) {
+    unary(out, () -> directory.releaseAll(joined(r.getNode()), pid(r.getOwner())),
+        names -> ReleaseNamesResponse.newBuilder().addAllNames(names).build());
+  }
+
+  @Override
+  public void lookupName(LookupNameRequest r, StreamObserver<LookupNameResponse> out) {
+    unary(out, () -> directory.lookup(r.getName()), found -> LookupNameResponse.newBuilder()
+        .setPid(found.orElseThrow(() -> TroupeException.notFound("name not registered: '" + r.getName() + "'"))
+            .toString()).build());
+  }
+
+  @Override
+  public void getStatus(GetStatusRequest r, StreamObserver<GetStatusResponse> out) {
+    GetStatusResponse.Builder b = GetStatusResponse.newBuilder();
+    directory.nodes().forEach(n -> b.addNodes(ProtoRecords.toProto(n)));
+    directory.names().forEach((name, pid) ->
+        b.addNames(NameRecord.newBuilder().setName(name).setPid(pid.toString())));
+    out.onNext(b.build());
+    out.onCompleted();
+  }
+
+  private interface Call<T> {
+    CompletableFuture<T> run();
+  }
+
+  /** One place where outcomes become statuses: every unary call goes through it. */
+  private <T, R> void unary(StreamObserver<R> out, Call<T> call, Function<T, R> toResponse) {
+    CompletableFuture<T> f;
+    try {
+      f = call.run();
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    f.whenComplete((v, t) -> {
+      try {
+        if (t == null) {
+          out.onNext(toResponse.apply(v));
+          out.onCompleted();
+          return;
+        }
+      } catch (RuntimeException e) {
+        t = e;
+      }
+      out.onError(toStatus(t));
+    });
+  }
+
+  private StatusRuntimeException toStatus(Throwable t) {
+    Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    if (c instanceof TroupeException te) {
+      return Status.fromCodeValue(te.code().value()).withDescription(te.getMessage()).asRuntimeException();
+    }
+    LOG.error("{}: unexpected registry failure", label, c);
+    return Status.INTERNAL.withDescription("registry failure: " + c).asRuntimeException();
+  }
+
+}

@@ -1,0 +1,380 @@
+package dev.troupe.runtime.grpc;
+
+import dev.troupe.proto.registry.v1.JoinAccepted;
+import dev.troupe.proto.registry.v1.JoinClusterRequest;
+import dev.troupe.proto.registry.v1.JoinClusterResponse;
+import dev.troupe.proto.registry.v1.LookupNameRequest;
+import dev.troupe.proto.registry.v1.NameRecord;
+import dev.troupe.proto.registry.v1.NodeAnnouncement;
+import dev.troupe.proto.registry.v1.NodeHeartbeat;
+import dev.troupe.proto.registry.v1.RegisterNameRequest;
+import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
+import dev.troupe.proto.registry.v1.ReleaseNamesRequest;
+import dev.troupe.proto.registry.v1.UnregisterNameRequest;
+import dev.troupe.runtime.api.ErrorCode;
+import dev.troupe.runtime.api.Pid;
+import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.runtime.directory.Directory;
+import dev.troupe.runtime.directory.DirectoryListener;
+import dev.troupe.runtime.directory.NodeRecord;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's view of the registry-service: one JoinCluster stream (announce, heartbeats; the registry
+ * pushes nodes up and lost and every name change), caches of nodes and names fed by that stream so
+ * that sends to names cost no round trip, and unary calls for name changes. When the registry goes
+ * away the node keeps serving from its caches and rejoins with backoff, re-announcing the names its
+ * processes hold.
+ */
+public final class RegistryDirectoryClient implements Directory, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryDirectoryClient.class);
+
+  /**
+   * Settings of the registry link.
+   *
+   * @param heartbeatInterval how often the node says it is alive (the registry declares it lost after
+   *     its liveness timeout, 3 s by default)
+   * @param callTimeout deadline of each unary name call
+   * @param joinTimeout how long the first join may take before start-up fails
+   * @param rejoinBackoff delay between attempts to rejoin a registry that went away
+   */
+  public record Settings(Duration heartbeatInterval, Duration callTimeout, Duration joinTimeout,
+      Duration rejoinBackoff) {
+    public static Settings defaults() {
+      return new Settings(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+          Duration.ofMillis(250));
+    }
+  }
+
+  private final ManagedChannel channel;
+  private final Settings settings;
+  private final Map<String, NodeRecord> nodes = new ConcurrentHashMap<>();
+  private final Map<String, Pid> names = new ConcurrentHashMap<>();
+  /** Names this node's processes hold: re-announced after a registry restart. */
+  private final Map<String, Pid> ownNames = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "registry-link");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile NodeRecord self;
+  private volatile DirectoryListener listener;
+  private volatile LongSupplier nextProcessId = () -> 0;
+  private volatile Session session;
+  private volatile boolean closed;
+
+  public RegistryDirectoryClient(String registryAddress, Settings settings) {
+    this.channel = Channels.open(registryAddress, PeerSettings.defaults());
+    this.settings = settings;
+  }
+
+  /** Where heartbeats read the node's next process id from. */
+  public void nextProcessId(LongSupplier supplier) {
+    this.nextProcessId = supplier;
+  }
+
+  @Override
+  public long join(NodeRecord me, Map<String, Pid> claimed, DirectoryListener l) {
+    this.self = me;
+    this.listener = l;
+    ownNames.putAll(claimed);
+    Session s = new Session();
+    try {
+      JoinAccepted accepted = s.start().get(settings.joinTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      session = s;
+      timer.scheduleAtFixedRate(this::heartbeat, settings.heartbeatInterval().toMillis(),
+          settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+      return Math.max(1, accepted.getFirstProcessId());
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw toTroupe(e.getCause(), "could not join the registry");
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new TroupeException(ErrorCode.UNAVAILABLE, "the registry did not answer within "
+          + settings.joinTimeout().toMillis() + " ms; is it running at " + channel.authority() + "?");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TroupeException(ErrorCode.CANCELLED, "interrupted while joining the registry");
+    }
+  }
+
+  private void heartbeat() {
+    Session s = session;
+    if (s != null) {
+      s.send(JoinClusterRequest.newBuilder().setHeartbeat(NodeHeartbeat.newBuilder()
+          .setSentUnixMs(System.currentTimeMillis()).setNextProcessId(nextProcessId.getAsLong())).build());
+    }
+  }
+
+  private void rejoinLater() {
+    if (closed) {
+      return;
+    }
+    timer.schedule(() -> {
+      if (closed) {
+        return;
+      }
+      Session s = new Session();
+      session = s;
+      s.start().whenComplete((a, t) -> {
+        if (t != null) {
+          LOG.debug("{}: rejoining the registry failed: {}", self.label(), t.toString());
+        } else {
+          LOG.info("{}: rejoined the registry with {} names", self.label(), ownNames.size());
+        }
+      });
+    }, settings.rejoinBackoff().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** One JoinCluster stream. A new one is opened after the registry restarts. */
+  private final class Session implements ClientResponseObserver<JoinClusterRequest, JoinClusterResponse> {
+    private final CompletableFuture<JoinAccepted> accepted = new CompletableFuture<>();
+    private ClientCallStreamObserver<JoinClusterRequest> call;
+
+    CompletableFuture<JoinAccepted> start() {
+      io.grpc.Context.ROOT.run(() -> RegistryServiceGrpc.newStub(channel).joinCluster(this));
+      List<NameRecord> claims = new ArrayList<>();
+      ownNames.forEach((n, p) -> claims.add(NameRecord.newBuilder().setName(n).setPid(p.toString()).build()));
+      send(JoinClusterRequest.newBuilder().setAnnounce(NodeAnnouncement.newBuilder()
+          .setNode(ProtoRecords.toProto(self)).addAllNames(claims)).build());
+      return accepted;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<JoinClusterRequest> requestStream) {
+      this.call = requestStream;
+    }
+
+    synchronized void send(JoinClusterRequest r) {
+      try {
+        call.onNext(r);
+      } catch (RuntimeException e) {
+        // the stream is closing; onError will rejoin
+      }
+    }
+
+    @Override
+    public void onNext(JoinClusterResponse r) {
+      switch (r.getFrameCase()) {
+        case ACCEPTED -> {
+          JoinAccepted a = r.getAccepted();
+          nodes.clear();
+          a.getNodesList().forEach(n -> nodes.put(n.getNode(), ProtoRecords.fromProto(n)));
+          names.clear();
+          a.getNamesList().forEach(n -> names.put(n.getName(), Pid.parse(n.getPid())));
+          accepted.complete(a);
+        }
+        case NODE_UP -> {
+          NodeRecord n = ProtoRecords.fromProto(r.getNodeUp());
+          nodes.put(n.name(), n);
+          listener.nodeUp(n);
+        }
+        case NODE_LOST -> {
+          NodeRecord n = nodes.get(r.getNodeLost().getNode());
+          if (n != null && n.incarnation() == r.getNodeLost().getIncarnation()) {
+            nodes.remove(n.name());
+            names.values().removeIf(p -> n.hosts().contains(p.host()));
+            listener.nodeLost(n, r.getNodeLost().getReason());
+          }
+        }
+        case NAME_CHANGED -> {
+          String name = r.getNameChanged().getName();
+          String pid = r.getNameChanged().getPid();
+          Pid owner = pid.isEmpty() ? null : Pid.parse(pid);
+          if (owner == null) {
+            names.remove(name);
+          } else {
+            names.put(name, owner);
+          }
+          listener.nameChanged(name, owner);
+        }
+        case FRAME_NOT_SET -> {}
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      ended(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      ended(null);
+    }
+
+    private void ended(Throwable t) {
+      if (!accepted.isDone()) {
+        accepted.completeExceptionally(t != null ? t : new IllegalStateException("registry closed the stream"));
+        if (session != null) {
+          rejoinLater(); // a rejoin attempt failed: keep trying
+        }
+        return;
+      }
+      if (session == this && !closed) {
+        LOG.warn("{}: lost the registry ({}); serving from cache and rejoining", self.label(),
+            t == null ? "closed" : Status.fromThrowable(t).getCode());
+        rejoinLater();
+      }
+    }
+  }
+
+  @Override
+  public void leave(NodeRecord me) {
+    close();
+  }
+
+  @Override
+  public Optional<NodeRecord> nodeServing(String host) {
+    for (NodeRecord n : nodes.values()) {
+      if (n.hosts().contains(host)) {
+        return Optional.of(n);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public Optional<NodeRecord> node(String name) {
+    return Optional.ofNullable(nodes.get(name));
+  }
+
+  @Override
+  public Collection<NodeRecord> nodes() {
+    return List.copyOf(nodes.values());
+  }
+
+  /**
+   * Runs {@code call} outside the current gRPC context: name calls are often made while serving a
+   * process's attach stream, and must not be cancelled when that stream ends (e.g. releasing the
+   * names of a process whose stream just closed).
+   */
+  private static <T> T detached(java.util.function.Supplier<T> call) {
+    io.grpc.Context previous = io.grpc.Context.ROOT.attach();
+    try {
+      return call.get();
+    } finally {
+      io.grpc.Context.ROOT.detach(previous);
+    }
+  }
+
+  private RegistryServiceGrpc.RegistryServiceFutureStub stub() {
+    return RegistryServiceGrpc.newFutureStub(channel)
+        .withDeadlineAfter(settings.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public CompletableFuture<Void> register(NodeRecord by, String name, Pid owner) {
+    return Futures.of(detached(() -> stub().registerName(RegisterNameRequest.newBuilder()
+            .setNode(by.name()).setName(name).setOwner(owner.toString()).build())))
+        .handle((r, t) -> {
+          if (t != null) {
+            throw toTroupe(t, "register '" + name + "' failed");
+          }
+          names.put(name, owner);
+          ownNames.put(name, owner);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> unregister(NodeRecord by, String name, Pid owner) {
+    return Futures.of(detached(() -> stub().unregisterName(UnregisterNameRequest.newBuilder()
+            .setNode(by.name()).setName(name).setOwner(owner.toString()).build())))
+        .handle((r, t) -> {
+          if (t != null) {
+            throw toTroupe(t, "unregister '" + name + "' failed");
+          }
+          ownNames.remove(name, owner);
+          names.remove(name, owner);
+          return r.getRemoved();
+        });
+  }
+
+  @Override
+  public CompletableFuture<Optional<Pid>> lookup(String name) {
+    Pid cached = names.get(name);
+    if (cached != null) {
+      return CompletableFuture.completedFuture(Optional.of(cached));
+    }
+    return Futures.of(detached(() -> stub().lookupName(LookupNameRequest.newBuilder().setName(name).build())))
+        .handle((r, t) -> {
+          if (t != null) {
+            Status s = Status.fromThrowable(t);
+            if (s.getCode() == Status.Code.NOT_FOUND) {
+              return Optional.<Pid>empty();
+            }
+            throw toTroupe(t, "lookup of '" + name + "' failed");
+          }
+          return Optional.of(Pid.parse(r.getPid()));
+        });
+  }
+
+  @Override
+  public CompletableFuture<List<String>> releaseAll(NodeRecord by, Pid owner) {
+    ownNames.values().removeIf(owner::equals);
+    names.values().removeIf(owner::equals);
+    return Futures.of(detached(() -> stub().releaseNames(ReleaseNamesRequest.newBuilder()
+            .setNode(by.name()).setOwner(owner.toString()).build())))
+        .handle((r, t) -> {
+          if (t != null) {
+            LOG.warn("{}: expected the registry to release the names of {}, but: {}", by.label(), owner,
+                Status.fromThrowable(t));
+            return List.<String>of();
+          }
+          return r.getNamesList();
+        });
+  }
+
+  @Override
+  public Map<String, Pid> names() {
+    return Map.copyOf(names);
+  }
+
+  static TroupeException toTroupe(Throwable t, String what) {
+    if (t instanceof TroupeException te) {
+      return te;
+    }
+    if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      return toTroupe(t.getCause(), what);
+    }
+    Status s = Status.fromThrowable(t);
+    if (!(t instanceof StatusRuntimeException) && s.getCode() == Status.Code.UNKNOWN) {
+      return new TroupeException(ErrorCode.INTERNAL, what + ": " + t);
+    }
+    String desc = s.getDescription() == null ? s.getCode().toString() : s.getDescription();
+    return new TroupeException(ErrorCode.forValue(s.getCode().value()),
+        s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.DEADLINE_EXCEEDED
+            ? what + ": registry unavailable (" + desc + ")" : desc);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    timer.shutdownNow();
+    Session s = session;
+    if (s != null && s.call != null) {
+      try {
+        s.call.onCompleted();
+      } catch (RuntimeException ignored) {
+        // already closed
+      }
+    }
+    Channels.close(channel);
+  }
+}

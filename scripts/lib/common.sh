@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Shared by every Troupe script: where things are, which JDK to use, how to build and run services.
+# Source it; it defines functions and variables and changes nothing by itself.
+
+TROUPE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export TROUPE_ROOT
+
+# Settings (environment variables, with defaults):
+#   TROUPE_RUN_DIR        where PID files and logs go          (default: $TROUPE_ROOT/.run)
+#   TROUPE_BIND           address services listen on           (default: 127.0.0.1)
+#   TROUPE_REGISTRY_PORT  registry-service port                (default: 7400)
+#   TROUPE_LAUNCHER_PORT  worker-launcher port                 (default: 7401)
+#   TROUPE_RELAY_PORT     relay-service port                   (default: 7402)
+#   TROUPE_REGISTRY       registry address nodes join          (default: $TROUPE_BIND:$TROUPE_REGISTRY_PORT;
+#                         set it to join a registry on another machine)
+#   TROUPE_START_TIMEOUT  seconds to wait for a service to report SERVING (default: 60)
+TROUPE_RUN_DIR="${TROUPE_RUN_DIR:-$TROUPE_ROOT/.run}"
+TROUPE_BIND="${TROUPE_BIND:-127.0.0.1}"
+TROUPE_REGISTRY_PORT="${TROUPE_REGISTRY_PORT:-7400}"
+TROUPE_LAUNCHER_PORT="${TROUPE_LAUNCHER_PORT:-7401}"
+TROUPE_RELAY_PORT="${TROUPE_RELAY_PORT:-7402}"
+TROUPE_REGISTRY="${TROUPE_REGISTRY:-$TROUPE_BIND:$TROUPE_REGISTRY_PORT}"
+TROUPE_START_TIMEOUT="${TROUPE_START_TIMEOUT:-60}"
+
+troupe_die() {
+  echo "troupe: $*" >&2
+  exit 1
+}
+
+# The major version of the java at $1 (e.g. 25), or nothing.
+troupe_java_major() {
+  local v
+  v=$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1)
+  echo "${v%%.*}"
+}
+
+# Finds a JDK >= 21: JAVA_HOME first, then the JDKs under /usr/lib/jvm (newest first). Exports
+# JAVA_HOME and TROUPE_JAVA, or stops with a message that says what to install.
+troupe_find_jdk() {
+  local candidates=() c major
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
+  if [ -d /usr/lib/jvm ]; then
+    while IFS= read -r c; do candidates+=("$c"); done < <(ls -d /usr/lib/jvm/*/ 2>/dev/null | sed 's#/$##' | sort -rV)
+  fi
+  for c in "${candidates[@]}"; do
+    if [ -x "$c/bin/java" ] && [ -x "$c/bin/javac" ]; then
+      major=$(troupe_java_major "$c/bin/java")
+      if [ -n "$major" ] && [ "$major" -ge 21 ] 2>/dev/null; then
+        export JAVA_HOME="$c"
+        export TROUPE_JAVA="$c/bin/java"
+        TROUPE_JDK_MAJOR="$major"
+        # JDK 23+ warns on every start about protobuf's and Netty's use of Unsafe and native code.
+        TROUPE_JDK_FLAGS=()
+        if [ "$major" -ge 23 ]; then
+          TROUPE_JDK_FLAGS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+        fi
+        TROUPE_SERVICE_JVM_FLAGS+=("${TROUPE_JDK_FLAGS[@]}")
+        return 0
+      fi
+    fi
+  done
+  troupe_die "no JDK >= 21 found (looked at JAVA_HOME='${JAVA_HOME:-}' and /usr/lib/jvm/*).
+Install one (JDK 25 recommended, e.g. 'apt-get install openjdk-21-jdk' or Temurin 25) or set JAVA_HOME to it."
+}
+
+troupe_jar() { # module -> its jar
+  ls "$TROUPE_ROOT/$1"/target/"$1"-*.jar 2>/dev/null | grep -v -e '-tests.jar' -e '-sources.jar' | head -n1
+}
+
+# Class path of a service module: its jar and its runtime jars (jars only, for the AOT cache).
+troupe_classpath() {
+  local jar
+  jar=$(troupe_jar "$1")
+  [ -n "$jar" ] || troupe_die "$1 is not built; run scripts/build.sh"
+  echo "$jar:$TROUPE_ROOT/$1/target/lib/*"
+}
+
+# Builds the services when a jar is missing or a source is newer than the jars.
+troupe_build_if_needed() {
+  local m stale=""
+  for m in registry-service worker-launcher relay-service cli-client; do
+    local jar
+    jar=$(troupe_jar "$m")
+    if [ -z "$jar" ] || [ ! -d "$TROUPE_ROOT/$m/target/lib" ]; then stale=yes; break; fi
+    if [ -n "$(find "$TROUPE_ROOT/proto/src" "$TROUPE_ROOT/runtime/src/main" "$TROUPE_ROOT/$m/src/main" \
+        "$TROUPE_ROOT/pom.xml" "$TROUPE_ROOT/$m/pom.xml" -newer "$jar" -type f 2>/dev/null | head -n1)" ]; then
+      stale=yes; break
+    fi
+  done
+  if [ -n "$stale" ]; then
+    echo "troupe: building (mvn package, tests skipped)..." >&2
+    (cd "$TROUPE_ROOT" && mvn -q -B -DskipTests package) >&2 || troupe_die "build failed"
+  fi
+}
+
+# JVM flags for the long-running services.
+TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m
+  -Dio.grpc.netty.shaded.io.netty.jfr.enabled=false)

@@ -1,0 +1,127 @@
+package dev.troupe.launcher.server;
+
+import dev.troupe.launcher.core.JvmForker;
+import dev.troupe.launcher.core.PoolSettings;
+import dev.troupe.launcher.core.WorkerPool;
+import dev.troupe.launcher.core.WorkerPoolHost;
+import dev.troupe.runtime.grpc.NodeServer;
+import dev.troupe.runtime.grpc.PeerSettings;
+import dev.troupe.runtime.grpc.RegistryDirectoryClient;
+import dev.troupe.runtime.node.Node;
+import dev.troupe.runtime.node.NodeConfig;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The worker-launcher process: serves a process host whose processes run in forked worker JVMs. */
+@Command(name = "worker-launcher", mixinStandardHelpOptions = true,
+    description = "Troupe worker launcher: a process host backed by a warm pool of worker JVMs.")
+public final class LauncherMain implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(LauncherMain.class);
+
+  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--port", defaultValue = "7401", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+  int port;
+
+  @Option(names = "--registry", defaultValue = "127.0.0.1:7400", description = "Registry address (default: ${DEFAULT-VALUE}).")
+  String registry;
+
+  @Option(names = "--node-name", defaultValue = "launcher", description = "This node's name (default: ${DEFAULT-VALUE}).")
+  String nodeName;
+
+  @Option(names = "--host", defaultValue = "app:processes", description = "The process host served (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--entry", description = "An entry workers can run, as ID=CLASS (repeatable), e.g. app:worker=dev.troupe.relay.EchoWorker.")
+  List<String> entries = new ArrayList<>();
+
+  @Option(names = "--worker-classpath", defaultValue = "", description = "Extra jars for worker JVMs (the entries' code).")
+  String workerClasspath;
+
+  @Option(names = "--min-spares", defaultValue = "" + PoolSettings.DEFAULT_MIN_SPARES, description = "Idle worker JVMs kept ready (default: ${DEFAULT-VALUE}).")
+  int minSpares;
+
+  @Option(names = "--max-workers", defaultValue = "" + PoolSettings.DEFAULT_MAX_WORKERS, description = "Most live worker JVMs (default: ${DEFAULT-VALUE}).")
+  int maxWorkers;
+
+  @Option(names = "--max-concurrent-starts", defaultValue = "" + PoolSettings.DEFAULT_MAX_CONCURRENT_STARTS, description = "Most JVMs starting at once (default: ${DEFAULT-VALUE}).")
+  int maxConcurrentStarts;
+
+  @Option(names = "--idle-reap-ms", defaultValue = "60000", description = "Stop spares above the minimum idle this long (default: ${DEFAULT-VALUE}).")
+  long idleReapMs;
+
+  @Option(names = "--reuse", defaultValue = "true", arity = "1", description = "Run further processes in a JVM after a clean exit (default: ${DEFAULT-VALUE}).")
+  boolean reuse;
+
+  @Option(names = "--max-processes-per-worker", defaultValue = "" + PoolSettings.DEFAULT_MAX_PROCESSES_PER_WORKER, description = "Processes per JVM before it is retired (default: ${DEFAULT-VALUE}).")
+  int maxRuns;
+
+  @Option(names = "--worker-heap-mb", defaultValue = "" + JvmForker.DEFAULT_HEAP_MB, description = "-Xmx of each worker JVM (default: ${DEFAULT-VALUE}).")
+  int heapMb;
+
+  @Option(names = "--aot-cache", description = "AOT cache file for worker JVMs; built on first start when missing.")
+  Path aotCache;
+
+  @Override
+  public Integer call() throws Exception {
+    Set<String> entryIds = new LinkedHashSet<>();
+    for (String e : entries) {
+      int eq = e.indexOf('=');
+      if (eq <= 0) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--entry takes ID=CLASS, got " + e);
+      }
+      entryIds.add(e.substring(0, eq));
+    }
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    String cp = System.getProperty("java.class.path")
+        + (workerClasspath.isEmpty() ? "" : File.pathSeparator + workerClasspath);
+    PoolSettings settings = new PoolSettings(minSpares, maxWorkers, maxConcurrentStarts,
+        Duration.ofMillis(idleReapMs), reuse, maxRuns, PoolSettings.DEFAULT_START_TIMEOUT,
+        PoolSettings.DEFAULT_CRASH_REPORT_WAIT);
+
+    RegistryDirectoryClient directory = new RegistryDirectoryClient(registry, RegistryDirectoryClient.Settings.defaults());
+    AtomicReference<Node> ref = new AtomicReference<>();
+    AtomicReference<WorkerPool> poolRef = new AtomicReference<>();
+    // The forker needs the bound address, known after start: it reads it late.
+    AtomicReference<String> address = new AtomicReference<>();
+    WorkerPool pool = new WorkerPool(settings,
+        id -> new JvmForker(javaBin, cp, heapMb, aotCache, address.get(), entries).fork(id), ref::get);
+    poolRef.set(pool);
+    Node node = new Node(NodeConfig.defaults(nodeName).withDefaultClientHost(nodeName + ":clients"),
+        directory, List.of(new WorkerPoolHost(host, entryIds, pool)));
+    ref.set(node);
+    directory.nextProcessId(node::nextProcessId);
+    NodeServer server = new NodeServer(node, bind, port, PeerSettings.defaults()).onWorkerHello(pool::onHello);
+    server.start();
+    address.set(server.address());
+    if (aotCache != null) {
+      long t0 = System.nanoTime();
+      boolean ok = new JvmForker(javaBin, cp, heapMb, aotCache, server.address(), entries).ensureAotCache();
+      LOG.info("{}: AOT cache {} {} ({} ms)", node.label(), aotCache, ok ? "ready" : "unavailable",
+          (System.nanoTime() - t0) / 1_000_000);
+    }
+    pool.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(pool::close, "stop-workers"));
+    LOG.info("{}: launcher ready at {} serving {} with entries {} (pool: {})", node.label(),
+        server.address(), host, entryIds, settings);
+    server.runUntilShutdown();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new LauncherMain()).execute(args));
+  }
+}
