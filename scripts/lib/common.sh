@@ -14,6 +14,10 @@ export TROUPE_ROOT
 #   TROUPE_REGISTRY       registry address nodes join          (default: $TROUPE_BIND:$TROUPE_REGISTRY_PORT;
 #                         set it to join a registry on another machine)
 #   TROUPE_START_TIMEOUT  seconds to wait for a service to report SERVING (default: 60)
+#   TROUPE_LAUNCHER_ARGS  extra worker-launcher options, e.g. "--min-spares 4 --entry app:x=com.example.X"
+#   TROUPE_RELAY_ARGS     extra relay-service options, e.g. "--worker-delay-ms 0"
+#   TROUPE_WORKER_CLASSPATH  extra jars for worker JVMs (the code of extra entries)
+#   TROUPE_NO_BUILD       set to 1 to never build from the scripts (tests run after the build)
 TROUPE_RUN_DIR="${TROUPE_RUN_DIR:-$TROUPE_ROOT/.run}"
 TROUPE_BIND="${TROUPE_BIND:-127.0.0.1}"
 TROUPE_REGISTRY_PORT="${TROUPE_REGISTRY_PORT:-7400}"
@@ -77,6 +81,7 @@ troupe_classpath() {
 
 # Builds the services when a jar is missing or a source is newer than the jars.
 troupe_build_if_needed() {
+  [ "${TROUPE_NO_BUILD:-}" = 1 ] && return 0
   local m stale=""
   for m in registry-service worker-launcher relay-service cli-client; do
     local jar

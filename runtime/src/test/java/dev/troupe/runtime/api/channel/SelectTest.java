@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -226,7 +225,7 @@ class SelectTest {
                 .isInstanceOf(InterruptedException.class);
     }
 
-    @RepeatedTest(3)
+    @Test
     void sameChannelInTwoCasesDoesNotDeadlock() throws Exception {
         Channel<Integer> ch = Channel.buffered(1);
         SelectResult first = Select.select(ch.receiveCase(), ch.sendCase(1));
