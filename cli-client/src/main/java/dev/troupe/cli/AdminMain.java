@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 
 /** Operator commands the scripts use: {@code health} and {@code status}. */
 @Command(name = "troupe-admin", mixinStandardHelpOptions = true,
-    subcommands = {AdminMain.Health.class, AdminMain.Status.class},
+    subcommands = {AdminMain.Health.class, AdminMain.Status.class, AdminMain.Watch.class},
     description = "Inspect a Troupe topology.")
 public final class AdminMain implements Callable<Integer> {
   static final PrintStream OUT = System.out;
@@ -93,6 +93,44 @@ public final class AdminMain implements Callable<Integer> {
         return 0;
       } catch (StatusRuntimeException e) {
         System.err.println("troupe-admin: registry at " + registry + " did not answer: " + e.getStatus());
+        return 1;
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
+  /** Follows one process: its state, then its EXIT with the cause. Exit code 0 after the EXIT. */
+  @Command(name = "watch", description = "Show a process's state, then its EXIT with the cause.")
+  static final class Watch implements Callable<Integer> {
+    @Parameters(paramLabel = "PID", description = "e.g. {app:processes|0x00004}")
+    String pid;
+
+    @Option(names = "--node", defaultValue = "127.0.0.1:7400", description = "Node to ask (default: ${DEFAULT-VALUE}).")
+    String node;
+
+    @Override
+    public Integer call() {
+      ManagedChannel ch = Channels.open(node, PeerSettings.defaults());
+      try {
+        var it = dev.troupe.proto.node.v1.WatchServiceGrpc.newBlockingStub(ch).watchProcess(
+            dev.troupe.proto.node.v1.WatchProcessRequest.newBuilder().setPid(pid).build());
+        while (it.hasNext()) {
+          var u = it.next();
+          if (u.hasExit()) {
+            var e = u.getExit();
+            String how = e.getResult().hasError()
+                ? "error: " + e.getResult().getError().getMessage()
+                : "normal, value " + dev.troupe.runtime.process.PayloadCodec.decode(e.getResult().getValue());
+            OUT.println(pid + " EXIT (" + how + ")");
+          } else {
+            OUT.println(pid + " " + u.getState().name().replace("PROCESS_STATE_", ""));
+          }
+          OUT.flush();
+        }
+        return 0;
+      } catch (StatusRuntimeException e) {
+        System.err.println("troupe-admin: watch failed: " + e.getStatus());
         return 1;
       } finally {
         ch.shutdownNow();

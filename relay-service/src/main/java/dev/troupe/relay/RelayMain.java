@@ -63,6 +63,7 @@ public final class RelayMain implements Callable<Integer> {
         directory, List.of(new InJvmHost(host, catalog, ref::get)));
     ref.set(node);
     directory.nextProcessId(node::nextProcessId);
+    directory.onDeclaredLost(why -> Runtime.getRuntime().halt(3));
     NodeServer server = new NodeServer(node, bind, port, PeerSettings.defaults()).start();
     RelaySettings settings = new RelaySettings(workerEntry, workerHost, workerDelayMs, statsIntervalMs);
     ServiceSupervisor relay = new ServiceSupervisor(node, "relay-service", "app:relay", host,

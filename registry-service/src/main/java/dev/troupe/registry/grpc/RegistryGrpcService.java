@@ -75,6 +75,13 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
           join(frame);
           return;
         }
+        if (directory.node(node.name()).filter(n -> n.incarnation() == node.incarnation()).isEmpty()) {
+          // It was declared lost (silent too long) and speaks again, e.g. after SIGCONT. Its processes
+          // were reported dead to everyone: it must not carry on as if nothing happened.
+          fail(Status.FAILED_PRECONDITION, "node " + node.label() + " was declared lost; restart it");
+          node = null;
+          return;
+        }
         liveness.heard(node);
         if (frame.hasHeartbeat()) {
           directory.noteNextProcessId(node.name(), frame.getHeartbeat().getNextProcessId());

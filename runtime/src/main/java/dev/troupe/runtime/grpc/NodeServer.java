@@ -66,6 +66,7 @@ public final class NodeServer implements AutoCloseable {
         .maxInboundMessageSize(16 << 20)
         .addService(new AttachGrpcService(node, onWorkerHello))
         .addService(new PeerGrpcService(node))
+        .addService(new WatchGrpcService(node))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
     extra.forEach(b::addService);

@@ -44,6 +44,11 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
                 + ": traffic for a previous incarnation is refused");
             return;
           }
+          if (node.isLost(h.getFromNode(), h.getFromIncarnation())) {
+            fail(Status.FAILED_PRECONDITION, "node " + h.getFromNode() + "#"
+                + Long.toHexString(h.getFromIncarnation()) + " was declared lost; restart it");
+            return;
+          }
           handshake = h;
           responses.onNext(ConnectResponse.newBuilder().setHandshakeAck(PeerHandshakeAck.newBuilder()
               .setNode(node.config().name()).setIncarnation(node.incarnation())).build());

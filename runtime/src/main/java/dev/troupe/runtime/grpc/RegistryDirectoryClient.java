@@ -78,12 +78,22 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   private volatile NodeRecord self;
   private volatile DirectoryListener listener;
   private volatile LongSupplier nextProcessId = () -> 0;
+  private volatile java.util.function.Consumer<String> onDeclaredLost = why -> {};
   private volatile Session session;
   private volatile boolean closed;
 
   public RegistryDirectoryClient(String registryAddress, Settings settings) {
     this.channel = Channels.open(registryAddress, PeerSettings.defaults());
     this.settings = settings;
+  }
+
+  /**
+   * What to do when the registry has declared this node lost (it was silent: paused or partitioned).
+   * Every monitor and link of its processes has fired elsewhere, so they must not come back: a
+   * service's main stops the OS process (fail-stop), and its supervisor starts a new incarnation.
+   */
+  public void onDeclaredLost(java.util.function.Consumer<String> handler) {
+    this.onDeclaredLost = handler;
   }
 
   /** Where heartbeats read the node's next process id from. */
@@ -186,6 +196,11 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
           listener.nodeUp(n);
         }
         case NODE_LOST -> {
+          if (r.getNodeLost().getNode().equals(self.name())
+              && r.getNodeLost().getIncarnation() == self.incarnation()) {
+            declaredLost(r.getNodeLost().getReason());
+            return;
+          }
           NodeRecord n = nodes.get(r.getNodeLost().getNode());
           if (n != null && n.incarnation() == r.getNodeLost().getIncarnation()) {
             nodes.remove(n.name());
@@ -219,6 +234,11 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     }
 
     private void ended(Throwable t) {
+      if (t != null && Status.fromThrowable(t).getCode() == Status.Code.FAILED_PRECONDITION
+          && String.valueOf(Status.fromThrowable(t).getDescription()).contains("declared lost")) {
+        declaredLost(Status.fromThrowable(t).getDescription());
+        return;
+      }
       if (!accepted.isDone()) {
         accepted.completeExceptionally(t != null ? t : new IllegalStateException("registry closed the stream"));
         if (session != null) {
@@ -232,6 +252,16 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
         rejoinLater();
       }
     }
+  }
+
+  private void declaredLost(String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.error("{}: the registry declared this node lost ({}); its processes count as dead everywhere,"
+        + " so this node stops instead of resurrecting them", self.label(), reason);
+    onDeclaredLost.accept(reason);
   }
 
   @Override

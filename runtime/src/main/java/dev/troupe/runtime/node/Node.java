@@ -62,6 +62,7 @@ public final class Node implements DirectoryListener {
   private final long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
   private final PendingRequests pending;
   private volatile PeerTransport peers = PeerTransport.NONE;
+  private final java.util.List<ProcessObserver> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile NodeRecord self;
 
   public Node(NodeConfig config, Directory directory, Collection<? extends ProcessHost> hosts) {
@@ -114,6 +115,15 @@ public final class Node implements DirectoryListener {
 
   public Collection<LocalProcess> processes() {
     return processes.values();
+  }
+
+  /** Tells {@code observer} of every spawn and exit on this node (watch subscriptions, status). */
+  public void addObserver(ProcessObserver observer) {
+    observers.add(observer);
+  }
+
+  public void removeObserver(ProcessObserver observer) {
+    observers.remove(observer);
   }
 
   public Optional<ProcessHost> host(String name) {
@@ -208,6 +218,9 @@ public final class Node implements DirectoryListener {
   }
 
   private void startOrFail(Prepared p) {
+    for (ProcessObserver o : observers) {
+      o.started(p.child());
+    }
     try {
       p.start();
     } catch (RuntimeException e) {
@@ -465,6 +478,9 @@ public final class Node implements DirectoryListener {
     ProcessHost host = hosts.get(p.pid().host());
     if (host != null) {
       host.onExit(p, result);
+    }
+    for (ProcessObserver o : observers) {
+      o.exited(p, result);
     }
     if (p.holdsNames()) {
       directory.releaseAll(self, p.pid()).whenComplete((names, t) -> propagateExit(p, d, result));
@@ -725,6 +741,11 @@ public final class Node implements DirectoryListener {
         linkDown(lp, Frames.event(EventKind.EVENT_KIND_LINK_DOWN, l.toString(), lost));
       }
     }
+  }
+
+  /** Whether that incarnation of a peer was lost: its traffic is refused, it cannot come back. */
+  public boolean isLost(String nodeName, long nodeIncarnation) {
+    return lostIncarnations.contains(new NodeRecord(nodeName, nodeIncarnation, "", List.of()).label());
   }
 
   /** Called by the peer layer when a peer's stream broke or fell silent. */

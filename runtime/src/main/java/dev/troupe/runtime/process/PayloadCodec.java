@@ -8,6 +8,7 @@ import com.google.protobuf.Value;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.runtime.api.TroupeException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,7 +97,7 @@ public final class PayloadCodec {
       return Value.newBuilder().setListValue(l).build();
     }
     if (v instanceof Object[] arr) {
-      return toValue(List.of(arr), depth);
+      return toValue(Arrays.asList(arr), depth); // not List.of: arrays may hold nulls
     }
     if (v instanceof Character c) {
       return Value.newBuilder().setStringValue(c.toString()).build();

@@ -4,6 +4,9 @@ import dev.troupe.launcher.core.JvmForker;
 import dev.troupe.launcher.core.PoolSettings;
 import dev.troupe.launcher.core.WorkerPool;
 import dev.troupe.launcher.core.WorkerPoolHost;
+import dev.troupe.launcher.topology.Topology;
+import dev.troupe.launcher.topology.TopologyLoader;
+import dev.troupe.runtime.process.ServiceSupervisor;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.grpc.RegistryDirectoryClient;
@@ -72,11 +75,19 @@ public final class LauncherMain implements Callable<Integer> {
   @Option(names = "--worker-heap-mb", defaultValue = "" + JvmForker.DEFAULT_HEAP_MB, description = "-Xmx of each worker JVM (default: ${DEFAULT-VALUE}).")
   int heapMb;
 
+  @Option(names = "--topology", description = "Topology file (hosts, process.java entries, process.service entries); see docs/configuration.md.")
+  Path topologyFile;
+
   @Option(names = "--aot-cache", description = "AOT cache file for worker JVMs; built on first start when missing.")
   Path aotCache;
 
   @Override
   public Integer call() throws Exception {
+    Topology topology = topologyFile == null
+        ? new Topology(List.of(host), java.util.Map.of(), List.of())
+        : TopologyLoader.load(topologyFile);
+    List<String> hosts = topology.hosts().isEmpty() ? List.of(host) : topology.hosts();
+    entries.addAll(topology.entrySpecs());
     Set<String> entryIds = new LinkedHashSet<>();
     for (String e : entries) {
       int eq = e.indexOf('=');
@@ -100,10 +111,15 @@ public final class LauncherMain implements Callable<Integer> {
     WorkerPool pool = new WorkerPool(settings,
         id -> new JvmForker(javaBin, cp, heapMb, aotCache, address.get(), entries).fork(id), ref::get);
     poolRef.set(pool);
+    List<WorkerPoolHost> poolHosts = hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, pool)).toList();
     Node node = new Node(NodeConfig.defaults(nodeName).withDefaultClientHost(nodeName + ":clients"),
-        directory, List.of(new WorkerPoolHost(host, entryIds, pool)));
+        directory, poolHosts);
     ref.set(node);
     directory.nextProcessId(node::nextProcessId);
+    directory.onDeclaredLost(why -> {
+      pool.close();
+      Runtime.getRuntime().halt(3);
+    });
     NodeServer server = new NodeServer(node, bind, port, PeerSettings.defaults()).onWorkerHello(pool::onHello);
     server.start();
     address.set(server.address());
@@ -115,8 +131,15 @@ public final class LauncherMain implements Callable<Integer> {
     }
     pool.start();
     Runtime.getRuntime().addShutdownHook(new Thread(pool::close, "stop-workers"));
-    LOG.info("{}: launcher ready at {} serving {} with entries {} (pool: {})", node.label(),
-        server.address(), host, entryIds, settings);
+    List<ServiceSupervisor> services = new java.util.ArrayList<>();
+    for (Topology.Service s : topology.services()) {
+      if (s.autoStart()) {
+        services.add(new ServiceSupervisor(node, s.id(), s.process(), s.host(), s.input(),
+            new ServiceSupervisor.RestartPolicy(s.restartDelay(), s.jitter(), s.maxAttempts())).start());
+      }
+    }
+    LOG.info("{}: launcher ready at {} serving {} with entries {} and {} services (pool: {})",
+        node.label(), server.address(), hosts, entryIds, services.size(), settings);
     server.runUntilShutdown();
     return 0;
   }

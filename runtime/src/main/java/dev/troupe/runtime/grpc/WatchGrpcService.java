@@ -1,0 +1,158 @@
+package dev.troupe.runtime.grpc;
+
+import dev.troupe.proto.common.v1.EventKind;
+import dev.troupe.proto.common.v1.ExitResult;
+import dev.troupe.proto.node.v1.ProcessStarted;
+import dev.troupe.proto.node.v1.ProcessState;
+import dev.troupe.proto.node.v1.WatchHostRequest;
+import dev.troupe.proto.node.v1.WatchHostResponse;
+import dev.troupe.proto.node.v1.WatchProcessRequest;
+import dev.troupe.proto.node.v1.WatchProcessResponse;
+import dev.troupe.proto.node.v1.WatchServiceGrpc;
+import dev.troupe.runtime.api.ErrorCode;
+import dev.troupe.runtime.api.Event;
+import dev.troupe.runtime.api.Pid;
+import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.runtime.node.Frames;
+import dev.troupe.runtime.node.LocalProcess;
+import dev.troupe.runtime.node.Node;
+import dev.troupe.runtime.node.ProcessObserver;
+import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.runtime.process.LocalAttach;
+import dev.troupe.runtime.process.PayloadCodec;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * Watch subscriptions. A process watch is a monitor held by a hidden control process on this node
+ * (as the original's watchers are {@code node:control} PIDs), so it works for PIDs on any node and
+ * yields exactly one EXIT.
+ */
+public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBase {
+  private final Node node;
+
+  public WatchGrpcService(Node node) {
+    this.node = node;
+  }
+
+  @Override
+  public void watchProcess(WatchProcessRequest request, StreamObserver<WatchProcessResponse> out) {
+    try {
+      Pid.parse(request.getPid());
+    } catch (IllegalArgumentException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    ServerCallStreamObserver<WatchProcessResponse> call = (ServerCallStreamObserver<WatchProcessResponse>) out;
+    AttachedProcess watcher = LocalAttach.attach(node, "", "watch " + request.getPid());
+    call.setOnCancelHandler(watcher::close);
+    Thread.ofVirtual().name("watch " + request.getPid()).start(() -> {
+      try {
+        watcher.monitor(request.getPid());
+      } catch (TroupeException e) {
+        if (e.code() == ErrorCode.NOT_FOUND) {
+          send(call, WatchProcessResponse.newBuilder().setExit(Frames.event(EventKind.EVENT_KIND_EXIT,
+              request.getPid(), Frames.error(dev.troupe.proto.common.v1.ErrorKind.ERROR_KIND_UNSPECIFIED,
+                  "no such process"))).build());
+          complete(call);
+        } else {
+          fail(call, Status.fromCodeValue(e.code().value()).withDescription(e.getMessage()));
+        }
+        watcher.close();
+        return;
+      }
+      send(call, WatchProcessResponse.newBuilder().setState(ProcessState.PROCESS_STATE_RUNNING).build());
+      try {
+        while (true) {
+          Event e = watcher.events().receive().value();
+          if (e == null) {
+            return;
+          }
+          if (e.kind() == Event.Kind.EXIT && e.from().equals(request.getPid())) {
+            send(call, WatchProcessResponse.newBuilder().setExit(toProto(e)).build());
+            complete(call);
+            return;
+          }
+        }
+      } catch (InterruptedException ie) {
+        // cancelled
+      } finally {
+        watcher.close();
+      }
+    });
+  }
+
+  private static dev.troupe.proto.common.v1.ProcessEvent toProto(Event e) {
+    ExitResult.Builder r = ExitResult.newBuilder();
+    if (e.result().isError()) {
+      r.setError(dev.troupe.proto.common.v1.ProcessError.newBuilder().setMessage(e.result().error())
+          .setKind(kind(e.result().errorKind())));
+    } else {
+      r.setValue(PayloadCodec.encode(e.result().value()));
+    }
+    return Frames.event(EventKind.EVENT_KIND_EXIT, e.from(), r.build()).toBuilder()
+        .setAtUnixMs(e.atUnixMs()).build();
+  }
+
+  private static dev.troupe.proto.common.v1.ErrorKind kind(String name) {
+    try {
+      return dev.troupe.proto.common.v1.ErrorKind.valueOf("ERROR_KIND_" + name);
+    } catch (RuntimeException ex) {
+      return dev.troupe.proto.common.v1.ErrorKind.ERROR_KIND_UNSPECIFIED;
+    }
+  }
+
+  @Override
+  public void watchHost(WatchHostRequest request, StreamObserver<WatchHostResponse> out) {
+    if (node.host(request.getHost()).isEmpty()) {
+      out.onError(Status.NOT_FOUND.withDescription("node " + node.config().name() + " does not serve host "
+          + request.getHost()).asRuntimeException());
+      return;
+    }
+    ServerCallStreamObserver<WatchHostResponse> call = (ServerCallStreamObserver<WatchHostResponse>) out;
+    ReadyGatedWriter<WatchHostResponse, WatchHostResponse> writer =
+        new ReadyGatedWriter<>(call, batch -> batch.get(0), 1);
+    call.setOnReadyHandler(writer::drain);
+    ProcessObserver observer = new ProcessObserver() {
+      @Override
+      public void started(LocalProcess p) {
+        if (p.pid().host().equals(request.getHost())) {
+          writer.enqueue(WatchHostResponse.newBuilder().setStarted(ProcessStarted.newBuilder()
+              .setPid(p.pidText()).setEntry(p.entry()).setAtUnixMs(System.currentTimeMillis())).build(), false);
+        }
+      }
+
+      @Override
+      public void exited(LocalProcess p, ExitResult result) {
+        if (p.pid().host().equals(request.getHost())) {
+          writer.enqueue(WatchHostResponse.newBuilder()
+              .setExit(Frames.event(EventKind.EVENT_KIND_EXIT, p.pidText(), result)).build(), false);
+        }
+      }
+    };
+    node.addObserver(observer);
+    call.setOnCancelHandler(() -> {
+      node.removeObserver(observer);
+      writer.close();
+    });
+  }
+
+  private static synchronized <T> void send(ServerCallStreamObserver<T> call, T msg) {
+    if (!call.isCancelled()) {
+      call.onNext(msg);
+    }
+  }
+
+  private static <T> void complete(ServerCallStreamObserver<T> call) {
+    if (!call.isCancelled()) {
+      call.onCompleted();
+    }
+  }
+
+  private static <T> void fail(ServerCallStreamObserver<T> call, Status s) {
+    if (!call.isCancelled()) {
+      call.onError(s.asRuntimeException());
+    }
+  }
+}

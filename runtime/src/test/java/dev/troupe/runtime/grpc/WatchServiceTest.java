@@ -1,0 +1,141 @@
+package dev.troupe.runtime.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.troupe.proto.node.v1.ProcessState;
+import dev.troupe.proto.node.v1.WatchHostRequest;
+import dev.troupe.proto.node.v1.WatchHostResponse;
+import dev.troupe.proto.node.v1.WatchProcessRequest;
+import dev.troupe.proto.node.v1.WatchProcessResponse;
+import dev.troupe.proto.node.v1.WatchServiceGrpc;
+import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.runtime.testing.Entries;
+import dev.troupe.runtime.testing.TestCluster;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class WatchServiceTest {
+  private final TestCluster cluster = new TestCluster(Entries.catalog());
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    cluster.close();
+  }
+
+  private WatchServiceGrpc.WatchServiceBlockingStub stub(String node) {
+    ManagedChannel ch = Channels.open(cluster.server(node).address(), PeerSettings.defaults());
+    channels.add(ch);
+    return WatchServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void watchingAProcessOnAnotherNodeGivesRunningThenExactlyOneExitThenTheEnd() throws Exception {
+    // given a process on n2 that runs until told to stop
+    cluster.startNode("n1");
+    cluster.startNode("n2");
+    AttachedProcess client = cluster.attachRemote("n1");
+    String echo = client.spawn("test:echo", "app:n2");
+
+    // when a plain gRPC client watches it through n1, and it is then stopped
+    Iterator<WatchProcessResponse> updates = stub("n1").watchProcess(
+        WatchProcessRequest.newBuilder().setPid(echo).build());
+    assertThat(updates.next().getState()).isEqualTo(ProcessState.PROCESS_STATE_RUNNING);
+    client.send(echo, "stop");
+
+    // then one EXIT with the result arrives, and the stream ends
+    WatchProcessResponse exit = updates.next();
+    assertThat(exit.getExit().getFrom()).isEqualTo(echo);
+    assertThat(exit.getExit().getResult().getValue().getValue().getStringValue()).isEqualTo("stopped");
+    assertThat(updates.hasNext()).isFalse();
+  }
+
+  @Test
+  void watchingAPidThatIsGoneGivesAnImmediateNoSuchProcessExit() {
+    cluster.startNode("n1");
+    Iterator<WatchProcessResponse> updates = stub("n1").watchProcess(
+        WatchProcessRequest.newBuilder().setPid("{app:n1|0x00fff}").build());
+
+    WatchProcessResponse only = updates.next();
+    assertThat(only.getExit().getResult().getError().getMessage()).isEqualTo("no such process");
+    assertThat(updates.hasNext()).isFalse();
+  }
+
+  @Test
+  void watchingAMalformedPidIsInvalidArgument() {
+    cluster.startNode("n1");
+    Iterator<WatchProcessResponse> updates = stub("n1").watchProcess(
+        WatchProcessRequest.newBuilder().setPid("relay").build());
+
+    try {
+      updates.next();
+      throw new AssertionError("expected INVALID_ARGUMENT");
+    } catch (StatusRuntimeException e) {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+  }
+
+  @Test
+  void watchingAHostShowsEverySpawnAndExitOnIt() throws Exception {
+    cluster.startNode("n1");
+    AttachedProcess client = cluster.attachRemote("n1");
+    ManagedChannel ch = Channels.open(cluster.server("n1").address(), PeerSettings.defaults());
+    channels.add(ch);
+    BlockingQueue<WatchHostResponse> seen = new LinkedBlockingQueue<>();
+    WatchServiceGrpc.newStub(ch).watchHost(WatchHostRequest.newBuilder().setHost("app:n1").build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(WatchHostResponse value) {
+            seen.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+    // the subscription is registered asynchronously: spawn until the first start is seen
+    String pid = null;
+    WatchHostResponse first = null;
+    for (int i = 0; i < 50 && first == null; i++) {
+      pid = client.spawn("test:return", "app:n1", "r" + i);
+      first = seen.poll(100, TimeUnit.MILLISECONDS);
+    }
+    assertThat(first).isNotNull();
+    assertThat(first.getStarted().getEntry()).isEqualTo("test:return");
+    WatchHostResponse exit = null;
+    while (exit == null || !exit.hasExit() || !exit.getExit().getFrom().equals(first.getStarted().getPid())) {
+      exit = seen.poll(5, TimeUnit.SECONDS);
+      assertThat(exit).isNotNull();
+    }
+    assertThat(exit.getExit().getResult().hasValue()).isTrue();
+    assertThat(pid).isNotNull();
+  }
+
+  @Test
+  void watchingAHostThisNodeDoesNotServeIsNotFound() {
+    cluster.startNode("n1");
+    Iterator<WatchHostResponse> updates = stub("n1").watchHost(
+        WatchHostRequest.newBuilder().setHost("app:elsewhere").build());
+    try {
+      updates.next();
+      throw new AssertionError("expected NOT_FOUND");
+    } catch (StatusRuntimeException e) {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package dev.troupe.launcher.topology;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Reads a topology file. Every mistake is reported with the entry it is in and what to write instead.
+ *
+ * <pre>
+ * version: "1.0"
+ * namespace: app
+ * entries:
+ *   - name: processes
+ *     kind: process.host
+ *   - name: worker
+ *     kind: process.java
+ *     class: dev.troupe.relay.EchoWorker
+ *   - name: ticker
+ *     kind: process.service
+ *     process: app:worker        # the entry to run (default: namespace:name)
+ *     host: app:processes
+ *     input: [1, "two"]
+ *     lifecycle:
+ *       auto_start: true
+ *       restart: {initial_delay: 1s, jitter: 0.1, max_attempts: 0}
+ * </pre>
+ */
+public final class TopologyLoader {
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+  private TopologyLoader() {}
+
+  /** @throws IllegalArgumentException naming the file and the entry at fault */
+  public static Topology load(Path file) throws IOException {
+    try (Reader r = Files.newBufferedReader(file)) {
+      Object doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
+      try {
+        return parse(doc);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static Topology parse(Object doc) {
+    if (!(doc instanceof Map<?, ?> root)) {
+      throw new IllegalArgumentException("expected a map with 'namespace' and 'entries'");
+    }
+    String ns = string(root, "namespace", "topology");
+    List<String> hosts = new ArrayList<>();
+    Map<String, String> entries = new LinkedHashMap<>();
+    List<Topology.Service> services = new ArrayList<>();
+    Object list = root.get("entries");
+    if (!(list instanceof List<?> items)) {
+      throw new IllegalArgumentException("'entries' must be a list");
+    }
+    for (Object o : items) {
+      if (!(o instanceof Map<?, ?> e)) {
+        throw new IllegalArgumentException("each entry must be a map with 'name' and 'kind'");
+      }
+      String name = string(e, "name", "entry");
+      String id = ns + ":" + name;
+      String kind = string(e, "kind", id);
+      switch (kind) {
+        case "process.host" -> hosts.add(id);
+        case "process.java" -> entries.put(id, string(e, "class", id));
+        case "process.service" -> services.add(service(id, ns, (Map<String, Object>) e));
+        default -> throw new IllegalArgumentException(id + ": unknown kind '" + kind
+            + "'; use process.host, process.java or process.service");
+      }
+    }
+    for (Topology.Service s : services) {
+      if (!entries.containsKey(s.process())) {
+        throw new IllegalArgumentException(s.id() + ": process '" + s.process()
+            + "' is not a process.java entry of this topology");
+      }
+    }
+    return new Topology(hosts, entries, services);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Topology.Service service(String id, String ns, Map<String, Object> e) {
+    String process = e.containsKey("process") ? string(e, "process", id) : ns + ":" + e.get("name");
+    String host = string(e, "host", id);
+    Object in = e.getOrDefault("input", List.of());
+    if (!(in instanceof List<?> input)) {
+      throw new IllegalArgumentException(id + ": 'input' must be a list of arguments");
+    }
+    Map<String, Object> life = (Map<String, Object>) e.getOrDefault("lifecycle", Map.of());
+    Map<String, Object> restart = (Map<String, Object>) life.getOrDefault("restart", Map.of());
+    boolean autoStart = Boolean.TRUE.equals(life.get("auto_start"));
+    // As in the original, a value of 0 means "the default".
+    Duration delay = duration(restart.get("initial_delay"), Duration.ofSeconds(1), id);
+    double jitter = restart.get("jitter") instanceof Number n && n.doubleValue() > 0 ? n.doubleValue() : 0.1;
+    int max = restart.get("max_attempts") instanceof Number n ? n.intValue() : 0;
+    return new Topology.Service(id, process, host, List.copyOf((List<Object>) input), autoStart, delay,
+        jitter, max);
+  }
+
+  private static String string(Map<?, ?> m, String key, String where) {
+    Object v = m.get(key);
+    if (!(v instanceof String s) || s.isBlank()) {
+      throw new IllegalArgumentException(where + ": '" + key + "' is required and must be a string");
+    }
+    return s;
+  }
+
+  static Duration duration(Object v, Duration dflt, String where) {
+    if (v == null || (v instanceof Number n && n.longValue() == 0)) {
+      return dflt;
+    }
+    if (v instanceof Number n) {
+      return Duration.ofNanos(n.longValue()); // a number is nanoseconds, as in the original
+    }
+    Matcher m = DURATION.matcher(v.toString().trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(where + ": duration '" + v + "' must look like 100ms, 2s, 5m or 1h");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+  }
+}

@@ -1,0 +1,49 @@
+package dev.troupe.launcher.core;
+
+import dev.troupe.runtime.api.ProcessContext;
+import dev.troupe.runtime.api.ProcessEntry;
+import dev.troupe.runtime.api.ProcessFailure;
+import java.time.Duration;
+import java.util.List;
+
+/** Entries the launcher tests run in real worker JVMs. */
+public final class TestEntries {
+  private TestEntries() {}
+
+  /** Replies its JVM's OS pid to args[0] on topic "jvm", then sleeps args[1] ms and returns "done". */
+  public static final class ReportAndSleep implements ProcessEntry {
+    @Override
+    public Object main(ProcessContext p, List<Object> args) throws Exception {
+      p.send(ProcessContext.string(args, 0), "jvm", ProcessHandle.current().pid());
+      p.sleep(Duration.ofMillis(((Number) args.get(1)).longValue()));
+      return "done";
+    }
+  }
+
+  /** Reports its JVM pid to args[0] and then fails. */
+  public static final class ReportAndFail implements ProcessEntry {
+    @Override
+    public Object main(ProcessContext p, List<Object> args) throws Exception {
+      p.send(ProcessContext.string(args, 0), "jvm", ProcessHandle.current().pid());
+      throw new ProcessFailure("deliberate failure");
+    }
+  }
+
+  /** Reports its JVM pid to the name in args[0], then returns normally. */
+  public static final class ReportToNameAndReturn implements ProcessEntry {
+    @Override
+    public Object main(ProcessContext p, List<Object> args) throws Exception {
+      p.send(ProcessContext.string(args, 0), "started", p.pid());
+      return "bye";
+    }
+  }
+
+  /** Reports to the name in args[0], then fails: a crashing service. */
+  public static final class ReportToNameAndFail implements ProcessEntry {
+    @Override
+    public Object main(ProcessContext p, List<Object> args) throws Exception {
+      p.send(ProcessContext.string(args, 0), "started", p.pid());
+      throw new ProcessFailure("service crashed");
+    }
+  }
+}

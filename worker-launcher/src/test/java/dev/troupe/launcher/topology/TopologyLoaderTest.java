@@ -1,0 +1,65 @@
+package dev.troupe.launcher.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+class TopologyLoaderTest {
+  private static Topology parse(String yaml) {
+    return TopologyLoader.parse(new Yaml().load(yaml));
+  }
+
+  @Test
+  void readsHostsEntriesAndServicesWithTheOriginalsDefaults() {
+    Topology t = parse("""
+        namespace: app
+        entries:
+          - {name: processes, kind: process.host}
+          - {name: worker, kind: process.java, class: com.example.Worker}
+          - name: svc
+            kind: process.service
+            process: app:worker
+            host: app:processes
+            input: [1, two]
+            lifecycle: {auto_start: true, restart: {initial_delay: 250ms, jitter: 0}}
+        """);
+
+    assertThat(t.hosts()).containsExactly("app:processes");
+    assertThat(t.entries()).isEqualTo(Map.of("app:worker", "com.example.Worker"));
+    Topology.Service s = t.services().get(0);
+    assertThat(s.id()).isEqualTo("app:svc");
+    assertThat(s.input()).isEqualTo(List.of(1, "two"));
+    assertThat(s.autoStart()).isTrue();
+    assertThat(s.restartDelay()).isEqualTo(Duration.ofMillis(250));
+    assertThat(s.jitter()).as("0 means the default, as in the original").isEqualTo(0.1);
+  }
+
+  @Test
+  void namesTheEntryAtFault() {
+    assertThatThrownBy(() -> parse("""
+        namespace: app
+        entries:
+          - {name: x, kind: process.lua}
+        """)).hasMessageContaining("app:x").hasMessageContaining("unknown kind");
+    assertThatThrownBy(() -> parse("""
+        namespace: app
+        entries:
+          - {name: s, kind: process.service, process: app:missing, host: app:processes}
+        """)).hasMessageContaining("app:s").hasMessageContaining("app:missing");
+    assertThatThrownBy(() -> parse("""
+        namespace: app
+        entries:
+          - {name: w, kind: process.java, class: X}
+          - name: s
+            kind: process.service
+            process: app:w
+            host: app:processes
+            lifecycle: {restart: {initial_delay: soon}}
+        """)).hasMessageContaining("app:s").hasMessageContaining("100ms");
+  }
+}
