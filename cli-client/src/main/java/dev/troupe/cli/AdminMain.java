@@ -90,6 +90,9 @@ public final class AdminMain implements Callable<Integer> {
         for (NameRecord n : s.getNamesList()) {
           OUT.printf("  %-20s %s%n", n.getName(), n.getPid());
         }
+        for (NodeRecord n : s.getNodesList()) {
+          listProcesses(n);
+        }
         return 0;
       } catch (StatusRuntimeException e) {
         System.err.println("troupe-admin: registry at " + registry + " did not answer: " + e.getStatus());
@@ -97,6 +100,28 @@ public final class AdminMain implements Callable<Integer> {
       } finally {
         ch.shutdownNow();
       }
+    }
+  }
+
+  private static void listProcesses(NodeRecord n) {
+    ManagedChannel ch = Channels.open(n.getAddress(), PeerSettings.defaults());
+    try {
+      var r = dev.troupe.proto.node.v1.NodeAdminServiceGrpc.newBlockingStub(ch)
+          .withDeadlineAfter(5, TimeUnit.SECONDS)
+          .listProcesses(dev.troupe.proto.node.v1.ListProcessesRequest.getDefaultInstance());
+      OUT.printf("processes on %s (%d):%n", n.getNode(), r.getProcessesCount());
+      for (var p : r.getProcessesList()) {
+        OUT.printf("  %-26s %s%n", p.getPid(), p.getEntry().isEmpty() ? "(client " + p.getLabel() + ")" : p.getEntry());
+      }
+      for (var h : r.getHostsList()) {
+        if (h.getStatsCount() > 0) {
+          OUT.printf("  host %s: %s%n", h.getHost(), new java.util.TreeMap<>(h.getStatsMap()));
+        }
+      }
+    } catch (StatusRuntimeException e) {
+      OUT.printf("processes on %s: unavailable (%s)%n", n.getNode(), e.getStatus().getCode());
+    } finally {
+      ch.shutdownNow();
     }
   }
 

@@ -67,6 +67,7 @@ public final class NodeServer implements AutoCloseable {
         .addService(new AttachGrpcService(node, onWorkerHello))
         .addService(new PeerGrpcService(node))
         .addService(new WatchGrpcService(node))
+        .addService(new AdminGrpcService(node))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
     extra.forEach(b::addService);

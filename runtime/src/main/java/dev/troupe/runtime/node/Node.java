@@ -126,6 +126,10 @@ public final class Node implements DirectoryListener {
     observers.remove(observer);
   }
 
+  public Collection<ProcessHost> hosts() {
+    return hosts.values();
+  }
+
   public Optional<ProcessHost> host(String name) {
     return Optional.ofNullable(hosts.get(name));
   }
@@ -296,11 +300,26 @@ public final class Node implements DirectoryListener {
       return CompletableFuture.failedFuture(TroupeException.invalid("destination must not be empty"));
     }
     if (Pid.looksLikePid(dest)) {
+      Pid pid;
       try {
-        return CompletableFuture.completedFuture(Pid.parse(dest));
+        pid = Pid.parse(dest);
       } catch (IllegalArgumentException e) {
         return CompletableFuture.failedFuture(TroupeException.invalid(e.getMessage()));
       }
+      if (!pid.node().isEmpty()) {
+        // Relations and events name a process by the PID its node hands out, {host|id}; one live
+        // node serves a host, so {node@host|id} is the same process once that node is checked.
+        // Kept qualified, a monitor or link taken with it would never match its EXIT / LINK_DOWN.
+        try {
+          if (!isLocal(pid)) {
+            nodeServing(pid); // NOT_FOUND unless that node is live and serves the host
+          }
+        } catch (TroupeException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+        pid = Pid.of(pid.host(), pid.id());
+      }
+      return CompletableFuture.completedFuture(pid);
     }
     return directory.lookup(dest).thenApply(pid -> pid.orElseThrow(() -> TroupeException.notFound(
         "could not resolve '" + dest + "' as PID or registered name")));

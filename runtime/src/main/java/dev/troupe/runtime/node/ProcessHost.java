@@ -29,6 +29,11 @@ public interface ProcessHost {
    */
   void start(LocalProcess process, String entry, List<Payload> args);
 
+  /** Figures for status listings, e.g. a worker pool's spares and busy JVMs. */
+  default java.util.Map<String, String> stats() {
+    return java.util.Map.of();
+  }
+
   /** Told after a process of this host ended; e.g. a worker pool takes its JVM back. */
   default void onExit(LocalProcess process, ExitResult result) {}
 }

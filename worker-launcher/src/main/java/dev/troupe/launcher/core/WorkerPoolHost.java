@@ -47,6 +47,14 @@ public final class WorkerPoolHost implements ProcessHost {
   }
 
   @Override
+  public java.util.Map<String, String> stats() {
+    PoolStats s = pool.stats();
+    return java.util.Map.of("spares", "" + s.spares(), "busy", "" + s.busy(), "starting", "" + s.starting(),
+        "waiting", "" + s.waiting(), "forked", "" + s.forked(), "reaped", "" + s.reaped(),
+        "crashed", "" + s.crashed(), "reused", "" + s.reused());
+  }
+
+  @Override
   public void onExit(LocalProcess process, ExitResult result) {
     pool.onProcessExit(process, result);
   }

@@ -1,0 +1,36 @@
+package dev.troupe.runtime.grpc;
+
+import dev.troupe.proto.node.v1.HostInfo;
+import dev.troupe.proto.node.v1.ListProcessesRequest;
+import dev.troupe.proto.node.v1.ListProcessesResponse;
+import dev.troupe.proto.node.v1.NodeAdminServiceGrpc;
+import dev.troupe.proto.node.v1.ProcessInfo;
+import dev.troupe.runtime.node.LocalProcess;
+import dev.troupe.runtime.node.Node;
+import dev.troupe.runtime.node.ProcessHost;
+import io.grpc.stub.StreamObserver;
+import java.util.Comparator;
+
+/** The gRPC adapter of a node's operator listing. */
+public final class AdminGrpcService extends NodeAdminServiceGrpc.NodeAdminServiceImplBase {
+  private final Node node;
+
+  public AdminGrpcService(Node node) {
+    this.node = node;
+  }
+
+  @Override
+  public void listProcesses(ListProcessesRequest request, StreamObserver<ListProcessesResponse> out) {
+    ListProcessesResponse.Builder b = ListProcessesResponse.newBuilder()
+        .setNode(node.config().name()).setIncarnation(node.incarnation());
+    node.processes().stream().filter(LocalProcess::alive)
+        .sorted(Comparator.comparingLong(p -> p.pid().id()))
+        .forEach(p -> b.addProcesses(ProcessInfo.newBuilder().setPid(p.pidText()).setEntry(p.entry())
+            .setLabel(p.label() == null ? "" : p.label()).setTrapLinks(p.trapLinks())));
+    for (ProcessHost h : node.hosts()) {
+      b.addHosts(HostInfo.newBuilder().setHost(h.name()).putAllStats(h.stats()));
+    }
+    out.onNext(b.build());
+    out.onCompleted();
+  }
+}
