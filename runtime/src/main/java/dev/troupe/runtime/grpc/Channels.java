@@ -1,22 +1,67 @@
 package dev.troupe.runtime.grpc;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
 
-/** How Troupe opens client channels: plaintext on the given address, keepalive on, direct executor. */
+/**
+ * How Troupe opens client channels: keepalive on, direct executor, and this process's
+ * {@link TransportSecurity} (the shared secret on every call; TLS when configured).
+ */
 public final class Channels {
   private Channels() {}
 
   public static ManagedChannel open(String address, PeerSettings settings) {
-    return NettyChannelBuilder.forTarget(address)
-        .usePlaintext()
+    return open(address, settings, TransportSecurity.process());
+  }
+
+  public static ManagedChannel open(String address, PeerSettings settings, TransportSecurity security) {
+    NettyChannelBuilder b = NettyChannelBuilder.forTarget(address)
         .directExecutor()
         .keepAliveTime(settings.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
         .keepAliveTimeout(settings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .keepAliveWithoutCalls(true)
-        .maxInboundMessageSize(16 << 20)
-        .build();
+        .maxInboundMessageSize(16 << 20);
+    if (security.tls()) {
+      try {
+        SslContextBuilder ssl = GrpcSslContexts.forClient();
+        if (security.tlsCa() != null) {
+          ssl.trustManager(security.tlsCa().toFile());
+        }
+        if (security.tlsCert() != null && security.tlsKey() != null) {
+          ssl.keyManager(security.tlsCert().toFile(), security.tlsKey().toFile());
+        }
+        b.sslContext(ssl.build()).useTransportSecurity();
+      } catch (IOException e) {
+        throw new UncheckedIOException("TLS settings (TROUPE_TLS_*) are unusable: " + e.getMessage(), e);
+      }
+    } else {
+      b.usePlaintext();
+    }
+    if (security.secret() != null) {
+      b.intercept(withCredentials(security.secret()));
+    }
+    return b.build();
+  }
+
+  private static ClientInterceptor withCredentials(String secret) {
+    io.grpc.CallCredentials creds = SharedSecretAuth.client(secret);
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+          Channel next) {
+        return next.newCall(method, options.withCallCredentials(creds));
+      }
+    };
   }
 
   public static void close(ManagedChannel channel) {

@@ -71,6 +71,20 @@ public final class NodeServer implements AutoCloseable {
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
     extra.forEach(b::addService);
+    TransportSecurity security = TransportSecurity.process();
+    if (security.secret() != null) {
+      b.intercept(SharedSecretAuth.server(security.secret()));
+    }
+    if (security.tlsCert() != null && security.tlsKey() != null) {
+      var ssl = io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forServer(
+          security.tlsCert().toFile(), security.tlsKey().toFile());
+      if (security.tlsCa() != null) {
+        // Mutual TLS: only peers with a certificate from this CA may connect.
+        ssl.trustManager(security.tlsCa().toFile())
+            .clientAuth(io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE);
+      }
+      b.sslContext(ssl.build());
+    }
     server = b.build().start();
     peers = new PeerConnections(node, peerSettings);
     node.start(address(), peers);

@@ -64,6 +64,7 @@ public final class Node implements DirectoryListener {
   private volatile PeerTransport peers = PeerTransport.NONE;
   private final java.util.List<ProcessObserver> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile NodeRecord self;
+  private final String label;
 
   public Node(NodeConfig config, Directory directory, Collection<? extends ProcessHost> hosts) {
     this.config = config;
@@ -75,6 +76,7 @@ public final class Node implements DirectoryListener {
       this.hosts.put(config.defaultClientHost(), new ClientHost(config.defaultClientHost()));
     }
     this.pending = new PendingRequests(config.requestTimeout());
+    this.label = config.name() + "[" + ProcessHandle.current().pid() + "]";
   }
 
   /** Joins the directory as reachable at {@code address}, forwarding to peers through {@code peers}. */
@@ -84,8 +86,8 @@ public final class Node implements DirectoryListener {
     this.self = record;
     long first = directory.join(record, Map.of(), this);
     nextId.accumulateAndGet(first, Math::max);
-    LOG.info("{}: node started at {} serving {}, first process id {}", label(), address,
-        hosts.keySet(), Pid.formatId(nextId.get()));
+    LOG.info("{}: node started at {} serving {}, incarnation {}, first process id {}", label(), address,
+        hosts.keySet(), Long.toHexString(incarnation), Pid.formatId(nextId.get()));
   }
 
   public NodeRecord self() {
@@ -104,8 +106,9 @@ public final class Node implements DirectoryListener {
     return incarnation;
   }
 
+  /** How this node starts its log lines: its name and OS pid, e.g. "launcher[12345]". */
   public String label() {
-    return config.name() + "#" + Long.toHexString(incarnation);
+    return label;
   }
 
   /** The next id this node will allocate (reported to the registry so a later life starts above). */

@@ -1,0 +1,168 @@
+package dev.troupe.runtime.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.troupe.proto.node.v1.AttachRequest;
+import dev.troupe.proto.node.v1.AttachServiceGrpc;
+import dev.troupe.proto.node.v1.Hello;
+import dev.troupe.runtime.api.ErrorCode;
+import dev.troupe.runtime.api.Message;
+import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.runtime.testing.Entries;
+import dev.troupe.runtime.testing.TestCluster;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class SecurityTest {
+  private TestCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+    TransportSecurity.setProcess(TransportSecurity.NONE);
+  }
+
+  private TestCluster cluster(TransportSecurity security) {
+    TransportSecurity.setProcess(security);
+    cluster = new TestCluster(Entries.catalog());
+    return cluster;
+  }
+
+  private static Status attachWith(String address, TransportSecurity security) {
+    ManagedChannel ch = Channels.open(address, PeerSettings.defaults(), security);
+    try {
+      // A bidi stream needs the async stub: open it, say hello, and wait for the first outcome.
+      java.util.concurrent.CompletableFuture<Status> outcome = new java.util.concurrent.CompletableFuture<>();
+      var req = AttachServiceGrpc.newStub(ch).attach(new io.grpc.stub.StreamObserver<>() {
+        @Override
+        public void onNext(dev.troupe.proto.node.v1.AttachResponse value) {
+          outcome.complete(Status.OK);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          outcome.complete(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+          outcome.complete(Status.OK);
+        }
+      });
+      req.onNext(AttachRequest.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1)).build());
+      return outcome.get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  @Test
+  void nodesWithTheSameSecretWorkTogetherAndStrangersAreUnauthenticated() throws Exception {
+    // given two nodes sharing a secret
+    TransportSecurity shared = new TransportSecurity("s3cret-cookie", null, null, null);
+    cluster(shared).startNode("n1");
+    cluster.startNode("n2");
+    String address = cluster.server("n1").address();
+
+    // then a client with the secret works across both nodes
+    AttachedProcess client = cluster.attachRemote("n1");
+    String worker = client.spawn("test:upper", "app:n2", client.pid(), "ok");
+    Message reply = client.inbox().receive(Duration.ofSeconds(5)).orElseThrow().value();
+    assertThat(reply.from()).isEqualTo(worker);
+
+    // and callers without it, or with another, are refused with UNAUTHENTICATED and a hint
+    Status none = attachWith(address, TransportSecurity.NONE);
+    assertThat(none.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(none.getDescription()).contains("TROUPE_SECRET_FILE");
+    Status wrong = attachWith(address, new TransportSecurity("guess", null, null, null));
+    assertThat(wrong.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(wrong.getDescription()).contains("wrong shared secret");
+
+    // while health stays open for supervisors
+    ManagedChannel ch = Channels.open(address, PeerSettings.defaults(), TransportSecurity.NONE);
+    try {
+      assertThat(HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  @Test
+  void theSecretIsReadFromAFileOrTheEnvironmentNeverFromArguments(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("secret");
+    Files.writeString(file, "from-file\n");
+    assertThat(TransportSecurity.fromEnvironment(Map.of("TROUPE_SECRET_FILE", file.toString())).secret())
+        .isEqualTo("from-file");
+    assertThat(TransportSecurity.fromEnvironment(Map.of("TROUPE_SECRET", "from-env")).secret())
+        .isEqualTo("from-env");
+    assertThat(TransportSecurity.fromEnvironment(Map.of()).secret()).isNull();
+    Files.writeString(file, "");
+    assertThatThrownBy(() -> TransportSecurity.fromEnvironment(Map.of("TROUPE_SECRET_FILE", file.toString())))
+        .isInstanceOfSatisfying(TroupeException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION));
+  }
+
+  @Test
+  void mutualTlsAcceptsCertifiedPeersAndRefusesOthers(@TempDir Path dir) throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make test certificates");
+    Path ca = dir.resolve("ca.pem");
+    Path caKey = dir.resolve("ca.key");
+    Path cert = dir.resolve("node.pem");
+    Path key = dir.resolve("node.key");
+    Path ext = dir.resolve("ext.cnf");
+    Files.writeString(ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+    run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=troupe-ca",
+        "-keyout", caKey.toString(), "-out", ca.toString());
+    run(dir, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=node", "-keyout",
+        dir.resolve("node.key.pkcs1").toString(), "-out", dir.resolve("node.csr").toString());
+    run(dir, "openssl", "x509", "-req", "-in", dir.resolve("node.csr").toString(), "-CA", ca.toString(),
+        "-CAkey", caKey.toString(), "-CAcreateserial", "-days", "2", "-extfile", ext.toString(),
+        "-out", cert.toString());
+    run(dir, "openssl", "pkcs8", "-topk8", "-nocrypt", "-in", dir.resolve("node.key.pkcs1").toString(),
+        "-out", key.toString());
+
+    TransportSecurity mtls = new TransportSecurity(null, cert, key, ca);
+    cluster(mtls).startNode("n1");
+    cluster.startNode("n2");
+    AttachedProcess client = cluster.attachRemote("n1");
+    client.spawn("test:upper", "app:n2", client.pid(), "tls");
+    Message reply = client.inbox().receive(Duration.ofSeconds(5)).orElseThrow().value();
+    assertThat(((Map<?, ?>) reply.payload()).get("data")).isEqualTo("TLS");
+
+    String address = cluster.server("n1").address();
+    assertThat(attachWith(address, TransportSecurity.NONE).getCode())
+        .as("plaintext to a TLS node").isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(attachWith(address, new TransportSecurity(null, null, null, ca)).getCode())
+        .as("TLS without a client certificate to a mutual-TLS node").isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  private static void run(Path dir, String... cmd) throws Exception {
+    Process p = new ProcessBuilder(List.of(cmd)).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+  }
+}
