@@ -6,7 +6,6 @@ import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.node.Node;
-import dev.troupe.runtime.node.NodeConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -16,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import dev.troupe.runtime.service.NodeOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The registry-service process: the directory of the topology, and a node clients attach to. */
@@ -25,14 +26,8 @@ import picocli.CommandLine.Option;
 public final class RegistryMain implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryMain.class);
 
-  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-  String bind;
-
-  @Option(names = "--port", defaultValue = "7400", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
-  int port;
-
-  @Option(names = "--node-name", defaultValue = "registry", description = "This node's name (default: ${DEFAULT-VALUE}).")
-  String nodeName;
+  @Mixin
+  NodeOptions node = new NodeOptions("registry", 7400);
 
   @Option(names = "--client-host", defaultValue = "app:clients",
       description = "Host that attached clients get PIDs on (default: ${DEFAULT-VALUE}).")
@@ -42,19 +37,13 @@ public final class RegistryMain implements Callable<Integer> {
       description = "Silence after which a node is declared lost (default: ${DEFAULT-VALUE}).")
   long livenessTimeoutMs;
 
-  @Option(names = "--max-payload-bytes", defaultValue = "1048576",
-      description = "Largest message payload accepted (default: ${DEFAULT-VALUE}).")
-  int maxPayloadBytes;
-
   @Override
   public Integer call() throws Exception {
     InMemoryDirectory directory = new InMemoryDirectory();
     Liveness liveness = new Liveness(Duration.ofMillis(livenessTimeoutMs), System::currentTimeMillis);
-    NodeConfig config = NodeConfig.defaults(nodeName).withDefaultClientHost(clientHost)
-        .withMaxPayloadBytes(maxPayloadBytes);
-    Node node = new Node(config, directory, List.of());
-    RegistryGrpcService registry = new RegistryGrpcService(directory, liveness, nodeName);
-    NodeServer server = new NodeServer(node, bind, port, PeerSettings.defaults()).addService(registry);
+    Node n = new Node(node.config(clientHost), directory, List.of());
+    RegistryGrpcService registry = new RegistryGrpcService(directory, liveness, n.label());
+    NodeServer server = new NodeServer(n, node.bind, node.port, PeerSettings.defaults()).addService(registry);
     server.start();
     ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "liveness");
@@ -63,7 +52,7 @@ public final class RegistryMain implements Callable<Integer> {
     });
     long period = Math.max(50, livenessTimeoutMs / 6);
     checker.scheduleAtFixedRate(registry::checkLiveness, period, period, TimeUnit.MILLISECONDS);
-    LOG.info("{} pid {}: registry ready at {}", node.label(), ProcessHandle.current().pid(), server.address());
+    LOG.info("{}: registry ready at {}", n.label(), server.address());
     server.runUntilShutdown();
     return 0;
   }

@@ -8,10 +8,7 @@ import dev.troupe.launcher.topology.Topology;
 import dev.troupe.launcher.topology.TopologyLoader;
 import dev.troupe.runtime.process.ServiceSupervisor;
 import dev.troupe.runtime.grpc.NodeServer;
-import dev.troupe.runtime.grpc.PeerSettings;
-import dev.troupe.runtime.grpc.RegistryDirectoryClient;
 import dev.troupe.runtime.node.Node;
-import dev.troupe.runtime.node.NodeConfig;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import dev.troupe.runtime.service.JoinedNode;
+import dev.troupe.runtime.service.NodeOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The worker-launcher process: serves a process host whose processes run in forked worker JVMs. */
@@ -33,17 +33,8 @@ import picocli.CommandLine.Option;
 public final class LauncherMain implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(LauncherMain.class);
 
-  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-  String bind;
-
-  @Option(names = "--port", defaultValue = "7401", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
-  int port;
-
-  @Option(names = "--registry", defaultValue = "127.0.0.1:7400", description = "Registry address (default: ${DEFAULT-VALUE}).")
-  String registry;
-
-  @Option(names = "--node-name", defaultValue = "launcher", description = "This node's name (default: ${DEFAULT-VALUE}).")
-  String nodeName;
+  @Mixin
+  NodeOptions node = new NodeOptions("launcher", 7401);
 
   @Option(names = "--host", defaultValue = "app:processes", description = "The process host served (default: ${DEFAULT-VALUE}).")
   String host;
@@ -103,30 +94,21 @@ public final class LauncherMain implements Callable<Integer> {
         Duration.ofMillis(idleReapMs), reuse, maxRuns, PoolSettings.DEFAULT_START_TIMEOUT,
         PoolSettings.DEFAULT_CRASH_REPORT_WAIT);
 
-    RegistryDirectoryClient directory = new RegistryDirectoryClient(registry, RegistryDirectoryClient.Settings.defaults());
-    AtomicReference<Node> ref = new AtomicReference<>();
-    AtomicReference<WorkerPool> poolRef = new AtomicReference<>();
-    // The forker needs the bound address, known after start: it reads it late.
+    // The forker and the pool need the bound address and the node, known after start: read late.
     AtomicReference<String> address = new AtomicReference<>();
+    AtomicReference<NodeServer> started = new AtomicReference<>();
     WorkerPool pool = new WorkerPool(settings,
-        id -> new JvmForker(javaBin, cp, heapMb, aotCache, address.get(), entries).fork(id), ref::get);
-    poolRef.set(pool);
-    List<WorkerPoolHost> poolHosts = hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, pool)).toList();
-    Node node = new Node(NodeConfig.defaults(nodeName).withDefaultClientHost(nodeName + ":clients"),
-        directory, poolHosts);
-    ref.set(node);
-    directory.nextProcessId(node::nextProcessId);
-    directory.onDeclaredLost(why -> {
-      pool.close();
-      Runtime.getRuntime().halt(3);
-    });
-    NodeServer server = new NodeServer(node, bind, port, PeerSettings.defaults()).onWorkerHello(pool::onHello);
-    server.start();
+        id -> new JvmForker(javaBin, cp, heapMb, aotCache, address.get(), entries).fork(id),
+        () -> started.get() == null ? null : started.get().node());
+    NodeServer server = JoinedNode.start(node,
+        n -> hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, pool)).toList(), pool::onHello, pool::close);
+    started.set(server);
     address.set(server.address());
+    Node node = server.node();
     if (aotCache != null) {
       long t0 = System.nanoTime();
       boolean ok = new JvmForker(javaBin, cp, heapMb, aotCache, server.address(), entries).ensureAotCache();
-      LOG.info("{}: AOT cache {} {} ({} ms)", node.label(), aotCache, ok ? "ready" : "unavailable",
+      LOG.info("{}: AOT cache {} {} ({} ms)", server.node().label(), aotCache, ok ? "ready" : "unavailable",
           (System.nanoTime() - t0) / 1_000_000);
     }
     pool.start();

@@ -1,0 +1,46 @@
+package dev.troupe.runtime.service;
+
+import dev.troupe.runtime.grpc.NodeServer;
+import dev.troupe.runtime.grpc.PeerSettings;
+import dev.troupe.runtime.grpc.RegistryDirectoryClient;
+import dev.troupe.runtime.node.AttachSession;
+import dev.troupe.runtime.node.Node;
+import dev.troupe.runtime.node.ProcessHost;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Starts a service's node that joins a registry: the registry link, the node with its hosts, the gRPC
+ * server. A node the registry declares lost stops its OS process (fail-stop) after {@code onLost}.
+ */
+public final class JoinedNode {
+  private JoinedNode() {}
+
+  /**
+   * @param hosts makes the node's hosts; they get the node late, through the supplier
+   * @param onWorkerHello for a launcher, what to do with worker JVMs' hellos (else null)
+   * @param onLost cleanup before the process stops because the registry declared it lost
+   */
+  public static NodeServer start(NodeOptions options, Function<Supplier<Node>, List<? extends ProcessHost>> hosts,
+      Consumer<AttachSession> onWorkerHello, Runnable onLost) throws IOException {
+    RegistryDirectoryClient directory = new RegistryDirectoryClient(options.registry,
+        RegistryDirectoryClient.Settings.defaults());
+    AtomicReference<Node> ref = new AtomicReference<>();
+    Node node = new Node(options.config(options.nodeName + ":clients"), directory, hosts.apply(ref::get));
+    ref.set(node);
+    directory.nextProcessId(node::nextProcessId);
+    directory.onDeclaredLost(why -> {
+      onLost.run();
+      Runtime.getRuntime().halt(3);
+    });
+    NodeServer server = new NodeServer(node, options.bind, options.port, PeerSettings.defaults());
+    if (onWorkerHello != null) {
+      server.onWorkerHello(onWorkerHello);
+    }
+    return server.start();
+  }
+}
