@@ -205,20 +205,18 @@ public final class Node implements DirectoryListener {
         return CompletableFuture.completedFuture(p.child().pid());
       }
       NodeRecord remote = nodeServing(host);
-      CompletableFuture<PeerReply> reply = request(remote, id -> Envelope.newBuilder()
+      return request(remote, id -> Envelope.newBuilder()
           .setSpawn(PeerSpawn.newBuilder().setRequestId(id).setParent(parent.pidText())
               .setEntry(entry).setHost(host).addAllArgs(args).setMonitor(monitor).setLink(link))
-          .build());
-      return reply.thenApply(r -> {
-        Pid child = Pid.parse(r.getPid());
-        if (monitor) {
-          parent.addMonitoring(child);
-        }
-        if (link) {
-          parent.addLink(child);
-        }
-        return child;
-      });
+          .build(), r -> {
+            Pid child = Pid.parse(r.getPid());
+            if (monitor) {
+              parent.addMonitoring(child);
+            }
+            if (link) {
+              parent.addLink(child);
+            }
+          }).thenApply(r -> Pid.parse(r.getPid()));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -379,8 +377,8 @@ public final class Node implements DirectoryListener {
         return CompletableFuture.completedFuture(null);
       }
       return request(nodeServing(t), id -> Envelope.newBuilder().setMonitor(PeerMonitor.newBuilder()
-              .setRequestId(id).setWatcher(watcher.pidText()).setTarget(t.toString())).build())
-          .thenRun(() -> watcher.addMonitoring(t));
+              .setRequestId(id).setWatcher(watcher.pidText()).setTarget(t.toString())).build(),
+          r -> watcher.addMonitoring(t)).thenApply(r -> null);
     });
   }
 
@@ -419,8 +417,8 @@ public final class Node implements DirectoryListener {
         return CompletableFuture.completedFuture(null);
       }
       return request(nodeServing(t), id -> Envelope.newBuilder().setLink(PeerLink.newBuilder()
-              .setRequestId(id).setFrom(from.pidText()).setTarget(t.toString())).build())
-          .thenRun(() -> from.addLink(t));
+              .setRequestId(id).setFrom(from.pidText()).setTarget(t.toString())).build(),
+          r -> from.addLink(t)).thenApply(r -> null);
     });
   }
 
@@ -716,15 +714,28 @@ public final class Node implements DirectoryListener {
   }
 
   private CompletableFuture<PeerReply> request(NodeRecord node, LongFunction<Envelope> build) {
+    return request(node, build, r -> {});
+  }
+
+  /**
+   * Sends a request to a peer. {@code onOk} runs on the thread that takes a successful reply, before
+   * that peer's next envelope is handled: it is attached before the request leaves, so that a
+   * relation the reply confirms (a monitor, a link) exists locally before the EXIT or LINK_DOWN that
+   * may follow the reply on the same stream, however late the requesting thread runs.
+   */
+  private CompletableFuture<PeerReply> request(NodeRecord node, LongFunction<Envelope> build,
+      java.util.function.Consumer<PeerReply> onOk) {
     CompletableFuture<PeerReply> reply = new CompletableFuture<>();
-    long id = pending.open(node.name(), reply);
-    peers.send(node, build.apply(id), true);
-    return reply.thenApply(r -> {
+    CompletableFuture<PeerReply> checked = reply.thenApply(r -> {
       if (r.getStatus().getCode() != 0) {
         throw Frames.exception(r.getStatus());
       }
+      onOk.accept(r);
       return r;
     });
+    long id = pending.open(node.name(), reply);
+    peers.send(node, build.apply(id), true);
+    return checked;
   }
 
   private void sendQuietly(Pid to, Envelope e) {

@@ -4,9 +4,11 @@ import dev.troupe.runtime.api.Event;
 import dev.troupe.runtime.api.Message;
 import dev.troupe.runtime.api.TroupeException;
 import dev.troupe.runtime.api.channel.Channel;
+import dev.troupe.runtime.api.channel.ChannelClosedException;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +19,13 @@ import java.util.Set;
  * events to the events channel. Delivery into a channel never blocks: an item waits in the queue until
  * its channel can take it (inbox and events are rendezvous channels, so until a receiver waits). An
  * item waiting for one channel does not hold back items for other channels; per channel, order is kept.
+ *
+ * <p>A listener's channel (buffer 1) must be refilled when its reader takes the buffered value, also
+ * by a reader that only polls (tryReceive, select with default), which never announces itself as
+ * waiting. The original refills at the process's next step. Here the first item that finds the buffer
+ * full is handed to a pump: a virtual thread blocked in {@code send}, which the channel completes the
+ * moment the buffer is popped. The item stays queued until then, holding back the items behind it for
+ * the same channel, and is never routed twice.
  */
 final class Mailbox {
   private record Listener(Channel<Object> channel, boolean messages) {}
@@ -27,6 +36,8 @@ final class Mailbox {
   private Channel<Message> inbox;
   private Channel<Event> events;
   private boolean closed;
+  /** Queued items a pump is sending (by identity: equal messages are distinct items). */
+  private final Map<Object, Thread> pumps = new IdentityHashMap<>();
 
   void add(Object messageOrEvent) {
     synchronized (lock) {
@@ -115,6 +126,7 @@ final class Mailbox {
         Object item = it.next();
         Channel target;
         Object value;
+        boolean listener = false;
         if (item instanceof Event e) {
           target = events;
           value = e;
@@ -124,6 +136,7 @@ final class Mailbox {
           if (l != null) {
             target = l.channel();
             value = l.messages() ? m : m.payload();
+            listener = true;
           } else {
             target = inbox;
             value = m;
@@ -132,13 +145,42 @@ final class Mailbox {
         if (target == null || blocked.contains(target)) {
           continue;
         }
+        if (pumps.containsKey(item)) {
+          blocked.add(target); // in flight: whatever follows for this channel waits behind it
+          continue;
+        }
         if (target.trySend(value)) {
           it.remove();
         } else {
           blocked.add(target);
+          if (listener) {
+            pump(item, target, value);
+          }
         }
       }
     }
+  }
+
+  /** Hands {@code item} to a thread that blocks in send until its listener's buffer is popped. */
+  private void pump(Object item, Channel<Object> target, Object value) {
+    Thread t = Thread.ofVirtual().unstarted(() -> {
+      boolean sent;
+      try {
+        target.send(value);
+        sent = true;
+      } catch (ChannelClosedException | InterruptedException e) {
+        sent = false; // unlistened (it falls through to the inbox), or the process is over
+      }
+      synchronized (lock) {
+        pumps.remove(item);
+        if (sent) {
+          queue.removeIf(x -> x == item);
+        }
+      }
+      flush();
+    });
+    pumps.put(item, t);
+    t.start();
   }
 
   /** Drops what is queued: the process is over. */
@@ -146,6 +188,8 @@ final class Mailbox {
     synchronized (lock) {
       closed = true;
       queue.clear();
+      pumps.values().forEach(Thread::interrupt);
+      pumps.clear();
     }
   }
 

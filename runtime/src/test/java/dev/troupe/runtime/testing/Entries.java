@@ -177,6 +177,26 @@ public final class Entries {
           return Map.of("firstWasTimer", first.channel() == timer, "firstOk", first.ok(),
               "againOk", again.ok());
         })
+        // A coroutine fails while main waits: the whole process fails with its error.
+        .register("test:coroutine_fail", () -> (p, args) -> {
+          p.coroutine(() -> {
+            throw new IllegalStateException("coroutine broke");
+          });
+          p.inbox().receive();
+          return "unreachable";
+        })
+        // args [ctl]: a coroutine reports to ctl and then loops forever; main returns once ctl
+        // answers, which must end the process (and its coroutine) normally.
+        .register("test:coroutine_outlived", () -> (p, args) -> {
+          String ctl = ProcessContext.string(args, 0);
+          p.coroutine(() -> {
+            p.send(ctl, "from_coroutine", p.pid());
+            while (true) {
+              p.sleep(Duration.ofMillis(5));
+            }
+          });
+          return p.inbox().receive().value().payload();
+        })
         // args [ctl, forwardEvents]: a process the test scripts through its inbox (see Agent ops in
         // perform). Replies to ctl on "reply"; with forwardEvents, every event it gets goes to ctl on
         // "event" (so it never dies of LINK_DOWN by not reading events, only by not trapping).

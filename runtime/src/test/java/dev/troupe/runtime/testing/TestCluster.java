@@ -82,8 +82,21 @@ public final class TestCluster implements AutoCloseable {
     return p;
   }
 
-  /** Stops one node abruptly, as if its OS process died. */
+  /**
+   * Stops one node abruptly, as if its OS process died: the directory declares it lost first (as the
+   * registry does when a node falls silent), so nothing the node says while going down counts; then
+   * its server and processes are stopped.
+   */
   public void kill(String name) {
+    NodeServer s = servers.remove(name);
+    if (s != null) {
+      directory.lose(s.node().self(), "killed");
+      s.close();
+    }
+  }
+
+  /** Stops one node cleanly: its processes end with "node shutting down", then it leaves. */
+  public void stop(String name) {
     NodeServer s = servers.remove(name);
     if (s != null) {
       s.close();
