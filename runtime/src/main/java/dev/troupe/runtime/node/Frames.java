@@ -21,6 +21,13 @@ public final class Frames {
     if (cause instanceof TroupeException te) {
       return Status.newBuilder().setCode(te.code().value()).setMessage(te.getMessage()).build();
     }
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return Status.newBuilder()
+          .setCode(ErrorCode.DEADLINE_EXCEEDED.value())
+          .setMessage("the node serving the target did not answer in time; it may be overloaded or"
+              + " partitioned: retry, or check it with scripts/troupe status")
+          .build();
+    }
     if (cause instanceof IllegalArgumentException iae) {
       return Status.newBuilder()
           .setCode(ErrorCode.INVALID_ARGUMENT.value())

@@ -62,6 +62,7 @@ public final class Node implements DirectoryListener {
   private final long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
   private final PendingRequests pending;
   private volatile PeerTransport peers = PeerTransport.NONE;
+  private final PeerInbox peerInbox = new PeerInbox(this);
   private final java.util.List<ProcessObserver> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile NodeRecord self;
   private final String label;
@@ -254,7 +255,7 @@ public final class Node implements DirectoryListener {
     }
   }
 
-  private void route(String from, Pid to, String topic, List<Payload> payloads) {
+  void route(String from, Pid to, String topic, List<Payload> payloads) {
     if (isLocal(to)) {
       LocalProcess p = liveLocal(to);
       if (p == null) {
@@ -359,20 +360,17 @@ public final class Node implements DirectoryListener {
   public CompletableFuture<Void> monitor(LocalProcess watcher, String target) {
     return resolve(target).thenCompose(t -> {
       if (isLocal(t)) {
-        LocalProcess tp = liveLocal(t);
         // The watcher's side first: once the target knows its watcher it may exit at any moment,
         // and its EXIT is only delivered while the watcher still lists it as monitored.
         boolean wasMonitoring = watcher.isMonitoring(t);
         watcher.addMonitoring(t);
-        int added = tp == null ? -1 : tp.addWatcher(watcher.pid());
-        if (added < 0) {
-          if (!wasMonitoring) {
+        try {
+          watchLocal(t, watcher.pid());
+        } catch (TroupeException ex) {
+          if (!wasMonitoring && ex.code() == ErrorCode.NOT_FOUND) {
             watcher.removeMonitoring(t);
           }
-          throw notRegistered(t);
-        }
-        if (added == 0) {
-          throw new TroupeException(ErrorCode.ALREADY_EXISTS, "already monitoring pid " + t);
+          throw ex;
         }
         return CompletableFuture.completedFuture(null);
       }
@@ -403,16 +401,17 @@ public final class Node implements DirectoryListener {
         throw TroupeException.invalid("a process cannot link to itself");
       }
       if (isLocal(t)) {
-        LocalProcess tp = liveLocal(t);
         // Our side first, as for monitors: a LINK_DOWN of a target that fails right after linking
         // is only taken while we still list the link.
         boolean wasLinked = from.hasLink(t);
         from.addLink(t);
-        if (tp == null || !tp.addLink(from.pid())) {
+        try {
+          linkLocal(t, from.pid());
+        } catch (TroupeException ex) {
           if (!wasLinked) {
             from.removeLink(t);
           }
-          throw notRegistered(t);
+          throw ex;
         }
         return CompletableFuture.completedFuture(null);
       }
@@ -444,11 +443,7 @@ public final class Node implements DirectoryListener {
   public CompletableFuture<Void> terminate(LocalProcess from, String target) {
     return resolve(target).thenCompose(t -> {
       if (isLocal(t)) {
-        LocalProcess tp = liveLocal(t);
-        if (tp == null) {
-          throw notFound(t);
-        }
-        kill(tp, Frames.error(ErrorKind.ERROR_KIND_TERMINATED, "process terminated"));
+        terminateLocal(t);
         return CompletableFuture.completedFuture(null);
       }
       return request(nodeServing(t), id -> Envelope.newBuilder().setTerminate(PeerTerminate
@@ -460,11 +455,7 @@ public final class Node implements DirectoryListener {
   public CompletableFuture<Void> cancel(LocalProcess from, String target, String reason) {
     return resolve(target).thenCompose(t -> {
       if (isLocal(t)) {
-        LocalProcess tp = liveLocal(t);
-        if (tp == null) {
-          throw notFound(t);
-        }
-        pushEvent(tp, Frames.cancel(from.pidText(), reason));
+        cancelLocal(t, from.pidText(), reason);
         return CompletableFuture.completedFuture(null);
       }
       return request(nodeServing(t), id -> Envelope.newBuilder().setCancel(PeerCancel.newBuilder()
@@ -560,7 +551,7 @@ public final class Node implements DirectoryListener {
    * An event reaches a local process. EXIT only while it still monitors the sender (none after
    * unmonitor); LINK_DOWN only while linked, and then it kills unless the process traps links.
    */
-  private void acceptEvent(LocalProcess lp, ProcessEvent event) {
+  void acceptEvent(LocalProcess lp, ProcessEvent event) {
     switch (event.getKind()) {
       case EVENT_KIND_EXIT -> {
         if (lp.removeMonitoring(Pid.parse(event.getFrom()))) {
@@ -592,84 +583,60 @@ public final class Node implements DirectoryListener {
 
   /** An envelope from peer {@code fromNode}. */
   public void onEnvelope(String fromNode, Envelope e) {
-    try {
-      switch (e.getKindCase()) {
-        case DELIVER -> {
-          PeerDeliver d = e.getDeliver();
-          try {
-            route(d.getFrom(), Pid.parse(d.getTo()), d.getTopic(), d.getPayloadsList());
-          } catch (TroupeException ex) {
-            LOG.debug("{}: dropped a message from {} to {}: {}", label(), d.getFrom(), d.getTo(),
-                ex.getMessage());
-          }
-        }
-        case EVENT -> {
-          Pid to = Pid.parse(e.getEvent().getTo());
-          LocalProcess lp = liveLocal(to);
-          if (lp != null) {
-            acceptEvent(lp, e.getEvent().getEvent());
-          }
-        }
-        case MONITOR -> answer(fromNode, e.getMonitor().getRequestId(), () -> {
-          Pid t = Pid.parse(e.getMonitor().getTarget());
-          LocalProcess tp = liveLocal(t);
-          int added = tp == null ? -1 : tp.addWatcher(Pid.parse(e.getMonitor().getWatcher()));
-          if (added < 0) {
-            throw notRegistered(t);
-          }
-          if (added == 0) {
-            throw new TroupeException(ErrorCode.ALREADY_EXISTS, "already monitoring pid " + t);
-          }
-          return "";
-        });
-        case UNMONITOR -> {
-          LocalProcess tp = liveLocal(Pid.parse(e.getUnmonitor().getTarget()));
-          if (tp != null) {
-            tp.removeWatcher(Pid.parse(e.getUnmonitor().getWatcher()));
-          }
-        }
-        case LINK -> answer(fromNode, e.getLink().getRequestId(), () -> {
-          Pid t = Pid.parse(e.getLink().getTarget());
-          LocalProcess tp = liveLocal(t);
-          if (tp == null || !tp.addLink(Pid.parse(e.getLink().getFrom()))) {
-            throw notRegistered(t);
-          }
-          return "";
-        });
-        case UNLINK -> {
-          LocalProcess tp = liveLocal(Pid.parse(e.getUnlink().getTarget()));
-          if (tp != null) {
-            tp.removeLink(Pid.parse(e.getUnlink().getFrom()));
-          }
-        }
-        case SPAWN -> onPeerSpawn(fromNode, e.getSpawn());
-        case TERMINATE -> answer(fromNode, e.getTerminate().getRequestId(), () -> {
-          Pid t = Pid.parse(e.getTerminate().getTarget());
-          LocalProcess tp = liveLocal(t);
-          if (tp == null) {
-            throw notFound(t);
-          }
-          kill(tp, Frames.error(ErrorKind.ERROR_KIND_TERMINATED, "process terminated"));
-          return "";
-        });
-        case CANCEL -> answer(fromNode, e.getCancel().getRequestId(), () -> {
-          Pid t = Pid.parse(e.getCancel().getTarget());
-          LocalProcess tp = liveLocal(t);
-          if (tp == null) {
-            throw notFound(t);
-          }
-          pushEvent(tp, Frames.cancel(e.getCancel().getFrom(), e.getCancel().getReason()));
-          return "";
-        });
-        case REPLY -> pending.complete(e.getReply());
-        case KIND_NOT_SET -> LOG.warn("{}: expected an envelope kind from {}, but got none", label(), fromNode);
-      }
-    } catch (IllegalArgumentException ex) {
-      LOG.warn("{}: expected a well-formed envelope from {}, but: {}", label(), fromNode, ex.getMessage());
+    peerInbox.onEnvelope(fromNode, e);
+  }
+
+  /** Answers a peer's request envelope. */
+  void reply(String toNode, long requestId, com.google.rpc.Status status, String pid) {
+    directory.node(toNode).ifPresentOrElse(
+        n -> peers.send(n, Envelope.newBuilder().setReply(PeerReply.newBuilder()
+            .setRequestId(requestId).setStatus(status).setPid(pid)).build(), true),
+        () -> LOG.warn("{}: expected to answer request {} of node {}, but it is not in the directory",
+            label(), requestId, toNode));
+  }
+
+  void completeRequest(PeerReply reply) {
+    pending.complete(reply);
+  }
+
+  /** Adds {@code watcher} to the monitors of local {@code target}. */
+  void watchLocal(Pid target, Pid watcher) {
+    LocalProcess tp = liveLocal(target);
+    int added = tp == null ? -1 : tp.addWatcher(watcher);
+    if (added < 0) {
+      throw notRegistered(target);
+    }
+    if (added == 0) {
+      throw new TroupeException(ErrorCode.ALREADY_EXISTS, "already monitoring pid " + target);
     }
   }
 
-  private void onPeerSpawn(String fromNode, PeerSpawn s) {
+  /** Adds {@code from} to the links of local {@code target}. */
+  void linkLocal(Pid target, Pid from) {
+    LocalProcess tp = liveLocal(target);
+    if (tp == null || !tp.addLink(from)) {
+      throw notRegistered(target);
+    }
+  }
+
+  void terminateLocal(Pid target) {
+    LocalProcess tp = liveLocal(target);
+    if (tp == null) {
+      throw notFound(target);
+    }
+    kill(tp, Frames.error(ErrorKind.ERROR_KIND_TERMINATED, "process terminated"));
+  }
+
+  void cancelLocal(Pid target, String from, String reason) {
+    LocalProcess tp = liveLocal(target);
+    if (tp == null) {
+      throw notFound(target);
+    }
+    pushEvent(tp, Frames.cancel(from, reason));
+  }
+
+  /** Spawns for a peer's parent: answered before the child runs (see {@link PeerInbox}). */
+  void spawnForPeer(String fromNode, PeerSpawn s) {
     Prepared prepared;
     try {
       ProcessHost host = hosts.get(s.getHost());
@@ -691,26 +658,6 @@ public final class Node implements DirectoryListener {
     } catch (RuntimeException ignored) {
       // The EXIT with the start failure is already on its way to the parent.
     }
-  }
-
-  private interface Action {
-    String run();
-  }
-
-  private void answer(String fromNode, long requestId, Action action) {
-    try {
-      reply(fromNode, requestId, Frames.OK, action.run());
-    } catch (RuntimeException ex) {
-      reply(fromNode, requestId, Frames.status(ex), "");
-    }
-  }
-
-  private void reply(String toNode, long requestId, com.google.rpc.Status status, String pid) {
-    directory.node(toNode).ifPresentOrElse(
-        n -> peers.send(n, Envelope.newBuilder().setReply(PeerReply.newBuilder()
-            .setRequestId(requestId).setStatus(status).setPid(pid)).build(), true),
-        () -> LOG.warn("{}: expected to answer request {} of node {}, but it is not in the directory",
-            label(), requestId, toNode));
   }
 
   private CompletableFuture<PeerReply> request(NodeRecord node, LongFunction<Envelope> build) {

@@ -142,6 +142,12 @@ public final class AttachConnection {
     onAssigned.accept(p);
   }
 
+  /** Messages and events the current process has received but not yet taken. */
+  public int queued() {
+    AttachedProcess p = current;
+    return p == null ? 0 : p.queued();
+  }
+
   /** The process finished and sent exit; later frames are not its. */
   void finished(AttachedProcess p) {
     if (current == p) {

@@ -283,6 +283,10 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
     mailbox.add(new Message(d.getFrom(), d.getTopic(), PayloadCodec.decodeAll(d.getPayloadsList())));
   }
 
+  int queued() {
+    return mailbox.queued();
+  }
+
   void event(ProcessEvent e) {
     mailbox.add(EventMapper.toEvent(e));
   }

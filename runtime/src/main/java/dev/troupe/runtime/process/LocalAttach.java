@@ -14,7 +14,17 @@ public final class LocalAttach {
 
   /** A connection whose node side is a fresh session on {@code node}. */
   public static AttachSession connect(Node node, AttachConnection conn) {
-    FrameSink toProcess = conn::onFrame;
+    FrameSink toProcess = new FrameSink() {
+      @Override
+      public void push(dev.troupe.proto.node.v1.AttachResponse frame) {
+        conn.onFrame(frame);
+      }
+
+      @Override
+      public int backlog() {
+        return conn.queued(); // an in-JVM process's mailbox is bounded like a remote one's
+      }
+    };
     AttachSession session = new AttachSession(node, toProcess, null);
     conn.bind(new AttachTransport() {
       @Override
