@@ -43,6 +43,12 @@ public interface Directory {
   /** Releases every name {@code owner} holds; completes when the release is visible to lookups. */
   CompletableFuture<List<String>> releaseAll(NodeRecord by, Pid owner);
 
+  /**
+   * Forgets cached names of {@code owner}, which has exited: its node released them before sending
+   * the EXIT, but the release may reach this node's cache later than the EXIT itself.
+   */
+  default void evict(Pid owner) {}
+
   /** Every name and its owner, for status listings. */
   Map<String, Pid> names();
 }

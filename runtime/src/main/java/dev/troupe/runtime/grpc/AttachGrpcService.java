@@ -33,7 +33,9 @@ public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImpl
     FrameSink sink = new FrameSink() {
       @Override
       public void push(AttachResponse frame) {
-        writer.enqueue(frame, frame.getFrameCase() != AttachResponse.FrameCase.DELIVERY);
+        // Only replies may overtake: deliveries, events, terminations and a worker's next process
+        // keep their order, so an EXIT never passes the messages its process sent before it.
+        writer.enqueue(frame, frame.getFrameCase() == AttachResponse.FrameCase.REPLY);
       }
 
       @Override

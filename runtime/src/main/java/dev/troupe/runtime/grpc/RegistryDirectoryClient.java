@@ -372,6 +372,11 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   }
 
   @Override
+  public void evict(Pid owner) {
+    names.values().removeIf(owner::equals);
+  }
+
+  @Override
   public Map<String, Pid> names() {
     return Map.copyOf(names);
   }

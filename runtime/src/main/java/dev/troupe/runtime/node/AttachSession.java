@@ -1,6 +1,7 @@
 package dev.troupe.runtime.node;
 
 import dev.troupe.proto.common.v1.ErrorKind;
+import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.node.v1.AttachRequest;
 import dev.troupe.proto.node.v1.AttachResponse;
@@ -102,6 +103,9 @@ public final class AttachSession {
       case UNREGISTER_NAME -> {
         long id = frame.getUnregisterName().getRequestId();
         node.unregister(p, frame.getUnregisterName().getName()).whenComplete((removed, t) -> {
+          if (id == 0) {
+            return; // no reply wanted, as for every other request
+          }
           Reply.Builder r = Reply.newBuilder().setRequestId(id);
           if (t != null) {
             r.setStatus(Frames.status(t));
@@ -131,13 +135,14 @@ public final class AttachSession {
           node.cancel(p, frame.getCancel().getTarget(), frame.getCancel().getReason())
               .thenApply(v -> ""));
       case EXIT -> {
-        if (!frame.getExit().getResult().hasError() && !frame.getExit().getResult().hasValue()) {
-          node.exit(p, frame.getExit().getResult().toBuilder()
-              .setValue(Payload.getDefaultInstance()).build());
-        } else {
-          node.exit(p, frame.getExit().getResult());
-        }
+        // Cleared first: the exit may hand this (worker) stream its next process at once, and
+        // that assignment must not be undone here.
         current = null;
+        ExitResult result = frame.getExit().getResult();
+        if (!result.hasError() && !result.hasValue()) {
+          result = result.toBuilder().setValue(Payload.getDefaultInstance()).build();
+        }
+        node.exit(p, result);
       }
       case HELLO, FRAME_NOT_SET -> throw new StreamFault(ErrorCode.INVALID_ARGUMENT,
           "empty frame: set exactly one field of AttachRequest.frame");

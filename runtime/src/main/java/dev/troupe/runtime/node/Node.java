@@ -554,12 +554,16 @@ public final class Node implements DirectoryListener {
   void acceptEvent(LocalProcess lp, ProcessEvent event) {
     switch (event.getKind()) {
       case EVENT_KIND_EXIT -> {
-        if (lp.removeMonitoring(Pid.parse(event.getFrom()))) {
+        Pid from = Pid.parse(event.getFrom());
+        directory.evict(from); // names before EXIT, also in this node's cache
+        if (lp.removeMonitoring(from)) {
           pushEvent(lp, event);
         }
       }
       case EVENT_KIND_LINK_DOWN -> {
-        if (lp.removeLink(Pid.parse(event.getFrom()))) {
+        Pid from = Pid.parse(event.getFrom());
+        directory.evict(from);
+        if (lp.removeLink(from)) {
           linkDown(lp, event);
         }
       }
