@@ -14,8 +14,12 @@ import java.util.function.LongSupplier;
  * sign of life, so heavy message load cannot cause a false loss.
  */
 public final class Liveness {
-  /** Default silence after which a node is declared lost. */
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
+  /**
+   * Default silence after which a node is declared lost: 2.5 s since its last heartbeat, with
+   * heartbeats every 0.5 s and checks every 0.25 s, so a node that stops is declared lost within
+   * 3 s of stopping.
+   */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(2500);
 
   private final Duration timeout;
   private final LongSupplier clockMillis;

@@ -33,7 +33,7 @@ public final class RegistryMain implements Callable<Integer> {
       description = "Host that attached clients get PIDs on (default: ${DEFAULT-VALUE}).")
   String clientHost;
 
-  @Option(names = "--liveness-timeout-ms", defaultValue = "3000",
+  @Option(names = "--liveness-timeout-ms", defaultValue = "2500",
       description = "Silence after which a node is declared lost (default: ${DEFAULT-VALUE}).")
   long livenessTimeoutMs;
 
@@ -50,7 +50,7 @@ public final class RegistryMain implements Callable<Integer> {
       t.setDaemon(true);
       return t;
     });
-    long period = Math.max(50, livenessTimeoutMs / 6);
+    long period = Math.max(50, livenessTimeoutMs / 10);
     checker.scheduleAtFixedRate(registry::checkLiveness, period, period, TimeUnit.MILLISECONDS);
     LOG.info("{}: registry ready at {}", n.label(), server.address());
     server.runUntilShutdown();

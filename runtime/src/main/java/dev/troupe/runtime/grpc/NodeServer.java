@@ -35,6 +35,7 @@ public final class NodeServer implements AutoCloseable {
   private final List<BindableService> extra = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
   private Consumer<AttachSession> onWorkerHello;
+  private boolean deferServing;
   private Server server;
   private PeerConnections peers;
   private boolean closed;
@@ -55,6 +56,19 @@ public final class NodeServer implements AutoCloseable {
   public NodeServer onWorkerHello(Consumer<AttachSession> handler) {
     this.onWorkerHello = handler;
     return this;
+  }
+
+  /**
+   * Reports NOT_SERVING after start until {@link #markServing()}: for a node that needs more than its
+   * server to do its job (a launcher, until its first worker JVMs are ready).
+   */
+  public NodeServer deferServing() {
+    this.deferServing = true;
+    return this;
+  }
+
+  public void markServing() {
+    health.setStatus("", ServingStatus.SERVING);
   }
 
   /** Binds, then joins the directory with the bound address. */
@@ -88,7 +102,7 @@ public final class NodeServer implements AutoCloseable {
     server = b.build().start();
     peers = new PeerConnections(node, peerSettings);
     node.start(address(), peers);
-    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus("", deferServing ? ServingStatus.NOT_SERVING : ServingStatus.SERVING);
     LOG.info("{}: serving on {}", node.label(), address());
     return this;
   }

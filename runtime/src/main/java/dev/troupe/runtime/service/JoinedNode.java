@@ -27,6 +27,12 @@ public final class JoinedNode {
    */
   public static NodeServer start(NodeOptions options, Function<Supplier<Node>, List<? extends ProcessHost>> hosts,
       Consumer<AttachSession> onWorkerHello, Runnable onLost) throws IOException {
+    return start(options, hosts, onWorkerHello, onLost, false);
+  }
+
+  /** As above; with {@code deferServing} health says NOT_SERVING until the caller marks it serving. */
+  public static NodeServer start(NodeOptions options, Function<Supplier<Node>, List<? extends ProcessHost>> hosts,
+      Consumer<AttachSession> onWorkerHello, Runnable onLost, boolean deferServing) throws IOException {
     RegistryDirectoryClient directory = new RegistryDirectoryClient(options.registry,
         RegistryDirectoryClient.Settings.defaults());
     AtomicReference<Node> ref = new AtomicReference<>();
@@ -40,6 +46,9 @@ public final class JoinedNode {
     NodeServer server = new NodeServer(node, options.bind, options.port, PeerSettings.defaults());
     if (onWorkerHello != null) {
       server.onWorkerHello(onWorkerHello);
+    }
+    if (deferServing) {
+      server.deferServing();
     }
     return server.start();
   }

@@ -56,8 +56,10 @@ public record JvmForker(String javaBin, String classPath, int heapMb, Path aotCa
   }
 
   /**
-   * Builds the AOT cache with a training run if it is missing (JDK 25: -XX:AOTCacheOutput records
-   * and writes the cache in one step). Takes a second or two, once.
+   * Builds the AOT cache if it is missing, in a builder JVM ({@link #buildAot}) that is tied to this
+   * launcher: the JDK's one-step -XX:AOTCacheOutput forks an assembly JVM that runs none of our code
+   * and would outlive a killed launcher, so the two steps (record, create) are run by a JVM that
+   * watches the launcher and kills them if it dies. The cache appears complete or not at all.
    *
    * @return whether a usable cache file exists afterwards
    */
@@ -69,17 +71,57 @@ public record JvmForker(String javaBin, String classPath, int heapMb, Path aotCa
       return true;
     }
     Files.createDirectories(aotCache.toAbsolutePath().getParent());
-    List<String> cmd = new ArrayList<>();
-    cmd.add(javaBin);
-    cmd.addAll(jvmFlags());
-    cmd.add("-XX:AOTCacheOutput=" + aotCache);
-    cmd.addAll(List.of("-cp", classPath, WORKER_MAIN, "--train"));
+    List<String> cmd = List.of(javaBin, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m",
+        "-cp", classPath, WORKER_MAIN, "--build-aot", aotCache.toString(), "--heap-mb",
+        Integer.toString(heapMb), "--parent-pid", Long.toString(ProcessHandle.current().pid()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return false;
+    try {
+      if (!p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS)) {
+        return false;
+      }
+      return p.exitValue() == 0 && Files.exists(aotCache);
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
     }
-    return p.exitValue() == 0 && Files.exists(aotCache);
+  }
+
+  /**
+   * The builder JVM's work: a training run that records which classes a worker loads
+   * (-XX:AOTMode=record), then the creation of the cache (-XX:AOTMode=create) into a temporary file,
+   * renamed when complete. Children are killed and the builder halts if the launcher ends.
+   */
+  public void buildAot(long launcherPid) throws IOException, InterruptedException {
+    List<Process> children = java.util.Collections.synchronizedList(new ArrayList<>());
+    ProcessHandle.of(launcherPid).ifPresentOrElse(h -> h.onExit().thenRun(() -> {
+      children.forEach(Process::destroyForcibly);
+      Runtime.getRuntime().halt(1);
+    }), () -> Runtime.getRuntime().halt(1));
+    Path conf = Path.of(aotCache + ".aotconf");
+    Path partial = Path.of(aotCache + ".partial");
+    try {
+      List<String> record = new ArrayList<>(List.of(javaBin));
+      record.addAll(jvmFlags());
+      record.addAll(List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + conf, "-cp", classPath,
+          WORKER_MAIN, "--train", "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+      List<String> create = new ArrayList<>(List.of(javaBin));
+      create.addAll(jvmFlags());
+      create.addAll(List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=" + conf,
+          "-XX:AOTCache=" + partial, "-cp", classPath));
+      for (List<String> step : List.of(record, create)) {
+        Process p = new ProcessBuilder(step).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        children.add(p);
+        if (p.waitFor() != 0) {
+          throw new IOException("AOT step failed with exit code " + p.exitValue() + ": " + step);
+        }
+      }
+      Files.move(partial, aotCache, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(conf);
+      Files.deleteIfExists(partial);
+    }
   }
 }

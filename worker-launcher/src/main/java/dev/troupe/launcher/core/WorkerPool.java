@@ -70,6 +70,7 @@ public final class WorkerPool implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  private final java.util.concurrent.CompletableFuture<Void> firstSpare = new java.util.concurrent.CompletableFuture<>();
   private int starting;
   private boolean closed;
 
@@ -84,6 +85,11 @@ public final class WorkerPool implements AutoCloseable {
     topUp();
     long period = Math.max(100, Math.min(1000, settings.idleReap().toMillis() / 2));
     timer.scheduleAtFixedRate(this::reap, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** Completes when the first worker JVM has attached: from then on a spawn is served at once. */
+  public java.util.concurrent.CompletableFuture<Void> firstSpare() {
+    return firstSpare;
   }
 
   public synchronized PoolStats stats() {
@@ -159,6 +165,7 @@ public final class WorkerPool implements AutoCloseable {
         idle.add(w);
       }
     }
+    firstSpare.complete(null);
     LOG.debug("{}: worker {} ready in {} ms", label(), w.id,
         (System.nanoTime() - w.forkedAtNanos) / 1_000_000);
     if (job != null) {

@@ -101,15 +101,24 @@ public final class LauncherMain implements Callable<Integer> {
         id -> new JvmForker(javaBin, cp, heapMb, aotCache, address.get(), entries).fork(id),
         () -> started.get() == null ? null : started.get().node());
     NodeServer server = JoinedNode.start(node,
-        n -> hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, pool)).toList(), pool::onHello, pool::close);
+        n -> hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, pool)).toList(), pool::onHello, pool::close,
+        true);
     started.set(server);
     address.set(server.address());
     Node node = server.node();
     if (aotCache != null) {
-      long t0 = System.nanoTime();
-      boolean ok = new JvmForker(javaBin, cp, heapMb, aotCache, server.address(), entries).ensureAotCache();
-      LOG.info("{}: AOT cache {} {} ({} ms)", server.node().label(), aotCache, ok ? "ready" : "unavailable",
-          (System.nanoTime() - t0) / 1_000_000);
+      // Trained in the background: the pool starts at once without the cache, and workers forked
+      // after the cache is complete use it.
+      Thread.ofVirtual().name("aot-training").start(() -> {
+        long t0 = System.nanoTime();
+        try {
+          boolean ok = new JvmForker(javaBin, cp, heapMb, aotCache, server.address(), entries).ensureAotCache();
+          LOG.info("{}: AOT cache {} {} ({} ms)", server.node().label(), aotCache,
+              ok ? "ready" : "unavailable", (System.nanoTime() - t0) / 1_000_000);
+        } catch (Exception e) {
+          LOG.warn("{}: expected to build the AOT cache {}, but: {}", server.node().label(), aotCache, e.toString());
+        }
+      });
     }
     pool.start();
     Runtime.getRuntime().addShutdownHook(new Thread(pool::close, "stop-workers"));
@@ -120,6 +129,13 @@ public final class LauncherMain implements Callable<Integer> {
             new ServiceSupervisor.RestartPolicy(s.restartDelay(), s.jitter(), s.maxAttempts())).start());
       }
     }
+    // Ready when the first spare has attached: a spawn right after 'troupe up' is served at once.
+    (settings.minSpares() == 0 ? java.util.concurrent.CompletableFuture.<Void>completedFuture(null) : pool.firstSpare())
+        .orTimeout(PoolSettings.DEFAULT_START_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .whenComplete((v, t) -> {
+          server.markServing();
+          LOG.info("{}: serving with pool {}", server.node().label(), pool.stats());
+        });
     LOG.info("{}: launcher ready at {} serving {} with entries {} and {} services (pool: {})",
         node.label(), server.address(), hosts, entryIds, services.size(), settings);
     server.runUntilShutdown();

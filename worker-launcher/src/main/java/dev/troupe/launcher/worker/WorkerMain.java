@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * ends, it halts at once (a deliberate fast exit: a JVM that used gRPC otherwise lingers for ~0.3-1 s).
  *
  * <p>Arguments: {@code --launcher HOST:PORT --worker-id ID [--parent-pid PID] [--entry ID=CLASS]...};
- * {@code --train} instead runs a short self-contained exchange, for building the AOT cache.
+ * {@code --train} instead runs a short self-contained exchange, for recording the AOT configuration;
+ * {@code --build-aot FILE --heap-mb N --parent-pid PID} builds the AOT cache (see JvmForker).
  */
 public final class WorkerMain {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
@@ -39,6 +40,8 @@ public final class WorkerMain {
     String workerId = null;
     long parentPid = -1;
     boolean train = false;
+    String buildAot = null;
+    int heapMb = dev.troupe.launcher.core.JvmForker.DEFAULT_HEAP_MB;
     List<String> entries = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -47,13 +50,28 @@ public final class WorkerMain {
         case "--parent-pid" -> parentPid = Long.parseLong(args[++i]);
         case "--entry" -> entries.add(args[++i]);
         case "--train" -> train = true;
+        case "--build-aot" -> buildAot = args[++i];
+        case "--heap-mb" -> heapMb = Integer.parseInt(args[++i]);
         default -> {
           System.err.println("worker: unknown argument " + args[i]);
           Runtime.getRuntime().halt(2);
         }
       }
     }
+    if (buildAot != null) {
+      String javaBin = ProcessHandle.current().info().command().orElse("java");
+      new dev.troupe.launcher.core.JvmForker(javaBin, System.getProperty("java.class.path"), heapMb,
+          java.nio.file.Path.of(buildAot), "", List.of()).buildAot(parentPid);
+      Runtime.getRuntime().exit(0);
+      return;
+    }
     EntryCatalog catalog = catalog(entries);
+    if (parentPid > 0) {
+      // Never outlive the launcher, whether working or training the AOT cache.
+      ProcessHandle.of(parentPid).ifPresentOrElse(
+          h -> h.onExit().thenRun(() -> halt("launcher process " + h.pid() + " ended")),
+          () -> halt("launcher process is already gone"));
+    }
     if (train) {
       train(catalog);
       Runtime.getRuntime().exit(0);
@@ -62,11 +80,6 @@ public final class WorkerMain {
     if (launcher == null || workerId == null) {
       System.err.println("worker: --launcher and --worker-id are required");
       Runtime.getRuntime().halt(2);
-    }
-    if (parentPid > 0) {
-      ProcessHandle.of(parentPid).ifPresentOrElse(
-          h -> h.onExit().thenRun(() -> halt("launcher process " + h.pid() + " ended")),
-          () -> halt("launcher process is already gone"));
     }
     ManagedChannel channel = Channels.open(launcher, PeerSettings.defaults());
     AttachConnection conn = GrpcAttach.open(channel, new AttachConnection(AttachConnection.DEFAULT_REQUEST_TIMEOUT));

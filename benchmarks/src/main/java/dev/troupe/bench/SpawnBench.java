@@ -1,0 +1,343 @@
+package dev.troupe.bench;
+
+import dev.troupe.proto.node.v1.HostInfo;
+import dev.troupe.proto.node.v1.ListProcessesRequest;
+import dev.troupe.proto.node.v1.NodeAdminServiceGrpc;
+import dev.troupe.runtime.api.Event;
+import dev.troupe.runtime.api.Message;
+import dev.troupe.runtime.api.channel.Channel;
+import dev.troupe.runtime.api.channel.Received;
+import dev.troupe.runtime.grpc.Channels;
+import dev.troupe.runtime.grpc.GrpcAttach;
+import dev.troupe.runtime.grpc.PeerSettings;
+import dev.troupe.runtime.process.AttachedProcess;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Spawn and exit figures against a real worker-launcher, from a client attached to the launcher's own
+ * node (so the figures are the launcher's and the worker JVM's, without a peer hop):
+ *
+ * <ul>
+ *   <li>{@code warm}: spawnMonitored of {@code bench:hello} from the warm pool, call to the child's
+ *       first message ({@code spawn_warm}); the child returns its {@code nanoTime()}, and the EXIT's
+ *       arrival at the monitor minus that is {@code exit_normal} (CLOCK_MONOTONIC, one machine);
+ *   <li>{@code kill}: {@code bench:pid} reports its worker JVM's OS pid; SIGKILL of that JVM (checked
+ *       to be a child of the launcher) to the monitor's EXIT ({@code exit_kill});
+ *   <li>{@code cold}: the same as warm against a launcher with no spares and no reuse: every spawn
+ *       forks a fresh worker JVM ({@code spawn_cold});
+ *   <li>{@code rss}: VmRSS of the launcher's idle spare worker JVMs.
+ * </ul>
+ */
+final class SpawnBench {
+  private SpawnBench() {}
+
+  static void run(Args a) throws Exception {
+    String mode = a.get("mode");
+    String address = a.get("launcher");
+    long launcherPid = a.getLong("launcher-pid", -1);
+    String host = a.get("host", "app:processes");
+    boolean quick = a.flag("quick");
+    ManagedChannel adminChannel = Channels.open(address, PeerSettings.defaults());
+    try {
+      Pool pool = mode.equals("ack") ? null : new Pool(adminChannel, host);
+      switch (mode) {
+        case "rss" -> rss(a, pool, launcherPid);
+        case "ack" -> {
+          try (AttachedProcess c = attach(address)) {
+            int n = a.getInt("count", 3000);
+            nullRequests(c, n);
+            Stats.Samples s = nullRequests(c, n);
+            Stats.result("ack_rtt_p50_us", s.percentile(50) / 1e3);
+          }
+        }
+        case "warm" -> {
+          try (AttachedProcess c = attach(address)) {
+            warm(c, pool, host, launcherPid, a.getInt("warmup", quick ? 400 : 600), a.getInt("count", quick ? 400 : 1500));
+          }
+        }
+        case "kill" -> {
+          try (AttachedProcess c = attach(address)) {
+            kill(c, pool, host, launcherPid, a.getInt("count", quick ? 4 : 15));
+          }
+        }
+        case "cold" -> {
+          try (AttachedProcess c = attach(address)) {
+            cold(c, host, launcherPid, a.getInt("count", quick ? 4 : 15));
+          }
+        }
+        default -> throw new IllegalArgumentException("unknown mode " + mode);
+      }
+    } finally {
+      adminChannel.shutdownNow();
+    }
+  }
+
+  private static AttachedProcess attach(String address) {
+    return GrpcAttach.attach(address, "", "bench-spawn", Duration.ofSeconds(10));
+  }
+
+  /** The launcher's pool figures, through NodeAdminService.ListProcesses. */
+  static final class Pool {
+    private final NodeAdminServiceGrpc.NodeAdminServiceBlockingStub stub;
+    private final String host;
+
+    Pool(ManagedChannel channel, String host) {
+      this.stub = NodeAdminServiceGrpc.newBlockingStub(channel);
+      this.host = host;
+    }
+
+    Map<String, String> stats() {
+      for (HostInfo h : stub.withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
+          .listProcesses(ListProcessesRequest.getDefaultInstance()).getHostsList()) {
+        if (h.getHost().equals(host)) {
+          return h.getStatsMap();
+        }
+      }
+      throw new IllegalStateException("the launcher does not serve " + host);
+    }
+
+    int stat(String key) {
+      return Integer.parseInt(stats().getOrDefault(key, "0"));
+    }
+
+    /** Waits until at least {@code n} spares are idle and none is starting. */
+    void awaitSpares(int n, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        Map<String, String> s = stats();
+        if (Integer.parseInt(s.getOrDefault("spares", "0")) >= n
+            && Integer.parseInt(s.getOrDefault("starting", "0")) == 0) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the pool did not reach " + n + " idle spares within "
+              + timeout + ": " + s);
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ warm
+
+  private static void warm(AttachedProcess c, Pool pool, String host, long launcherPid, int warmup,
+      int count) throws InterruptedException {
+    pool.awaitSpares(1, Duration.ofSeconds(60));
+    Stats.Samples reply = new Stats.Samples(count);
+    Stats.Samples running = new Stats.Samples(count);
+    Stats.Samples exit = new Stats.Samples(count);
+    Channel<Message> inbox = c.inbox();
+    Channel<Event> events = c.events();
+    nullRequests(c, warmup * 2);
+    Stats.Samples ack = nullRequests(c, count);
+    Stats.result("launcher_ack_rtt_p50_us", ack.percentile(50) / 1e3);
+    ProcStats.Meter meter = new ProcStats.Meter().self("client").add("launcher", launcherPid)
+        .addGroup("workers", () -> workerJvms(launcherPid).stream().map(ProcessHandle::pid).toList());
+    long forkedBefore = pool.stat("forked");
+    for (int i = 0; i < warmup + count; i++) {
+      if (i == warmup) {
+        meter.start();
+      }
+      long t0 = System.nanoTime();
+      String child = c.spawnMonitored("bench:hello", host, c.pid());
+      long tReply = System.nanoTime();
+      Message hello = MessagingBench.receive(inbox, Duration.ofSeconds(30), "hello");
+      long tRunning = System.nanoTime();
+      Event e = receiveEvent(events, Duration.ofSeconds(30));
+      long tExit = System.nanoTime();
+      if (!"hello".equals(hello.topic()) || e.kind() != Event.Kind.EXIT || !e.from().equals(child)
+          || e.result().isError()) {
+        throw new IllegalStateException("unexpected " + hello + " / " + e);
+      }
+      if (i >= warmup) {
+        reply.add(tReply - t0);
+        running.add(tRunning - t0);
+        exit.add(tExit - Long.parseLong((String) e.result().value()));
+      }
+    }
+    ProcStats.perOp("spawn", meter.stop(), count).forEach(ProcStats::diag);
+    long forked = pool.stat("forked") - forkedBefore;
+    Stats.log("warm spawn: %d spawns, %d JVMs forked meanwhile (0 expected: every spawn reused a spare)",
+        warmup + count, forked);
+    Stats.result("spawn_warm_p50_us", running.percentile(50) / 1e3);
+    Stats.result("spawn_warm_p99_us", running.percentile(99) / 1e3);
+    Stats.result("spawn_reply_p50_us", reply.percentile(50) / 1e3);
+    Stats.result("exit_normal_p50_us", exit.percentile(50) / 1e3);
+    Stats.result("exit_normal_p99_us", exit.percentile(99) / 1e3);
+  }
+
+  /**
+   * The round trip of a request the node answers at once (set_options): what every acknowledged call
+   * of the process API ({@code send}, {@code spawn}, {@code monitor}...) costs at least.
+   */
+  static Stats.Samples nullRequests(AttachedProcess c, int n) {
+    Stats.Samples s = new Stats.Samples(n);
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      c.setTrapLinks(false);
+      s.add(System.nanoTime() - t0);
+    }
+    return s;
+  }
+
+  // ------------------------------------------------------------------------------------ kill
+
+  private static void kill(AttachedProcess c, Pool pool, String host, long launcherPid, int count)
+      throws InterruptedException {
+    if (launcherPid <= 0) {
+      throw new IllegalArgumentException("kill needs --launcher-pid");
+    }
+    Stats.Samples killed = new Stats.Samples(count);
+    Channel<Message> inbox = c.inbox();
+    Channel<Event> events = c.events();
+    for (int i = 0; i < count; i++) {
+      pool.awaitSpares(2, Duration.ofSeconds(60));
+      Thread.sleep(300); // let the replacement JVM of the last kill finish its start-up work
+      String child = c.spawnMonitored("bench:pid", host, c.pid());
+      Message m = MessagingBench.receive(inbox, Duration.ofSeconds(30), "pid");
+      long osPid = ((Number) m.payload()).longValue();
+      ProcessHandle worker = ProcessHandle.of(osPid).orElseThrow();
+      long parent = worker.parent().map(ProcessHandle::pid).orElse(-1L);
+      if (parent != launcherPid) {
+        throw new IllegalStateException("pid " + osPid + " is not a worker JVM of launcher " + launcherPid);
+      }
+      long t0 = System.nanoTime();
+      worker.destroyForcibly(); // SIGKILL
+      Event e = receiveEvent(events, Duration.ofSeconds(30));
+      long t1 = System.nanoTime();
+      if (e.kind() != Event.Kind.EXIT || !e.from().equals(child) || !e.result().isError()) {
+        throw new IllegalStateException("unexpected event " + e);
+      }
+      killed.add(t1 - t0);
+      Stats.log("kill %d: EXIT after %.1f ms: %s", i + 1, (t1 - t0) / 1e6, e.result().error());
+    }
+    Stats.result("exit_kill_p50_ms", killed.percentile(50) / 1e6);
+    Stats.result("exit_kill_max_ms", killed.percentile(100) / 1e6);
+  }
+
+  // ------------------------------------------------------------------------------------ cold
+
+  private static void cold(AttachedProcess c, String host, long launcherPid, int count)
+      throws InterruptedException {
+    Stats.Samples running = new Stats.Samples(count);
+    Channel<Message> inbox = c.inbox();
+    Channel<Event> events = c.events();
+    for (int i = 0; i < count + 1; i++) {
+      awaitNoWorkers(launcherPid);
+      Thread.sleep(300);
+      long t0 = System.nanoTime();
+      String child = c.spawnMonitored("bench:hello", host, c.pid());
+      MessagingBench.receive(inbox, Duration.ofSeconds(60), "hello");
+      long t1 = System.nanoTime();
+      Event e = receiveEvent(events, Duration.ofSeconds(30));
+      if (e.kind() != Event.Kind.EXIT || !e.from().equals(child)) {
+        throw new IllegalStateException("unexpected event " + e);
+      }
+      Stats.log("cold spawn %d%s: %.1f ms", i + 1, i == 0 ? " (warm-up)" : "", (t1 - t0) / 1e6);
+      if (i > 0) {
+        running.add(t1 - t0);
+      }
+    }
+    Stats.result("spawn_cold_p50_ms", running.percentile(50) / 1e6);
+    Stats.result("spawn_cold_min_ms", running.percentile(0) / 1e6);
+  }
+
+  /** A launcher without spares and without reuse retires each JVM: wait until it is gone. */
+  private static void awaitNoWorkers(long launcherPid) throws InterruptedException {
+    if (launcherPid <= 0) {
+      return;
+    }
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (workerJvms(launcherPid).size() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ rss
+
+  private static void rss(Args a, Pool pool, long launcherPid) throws Exception {
+    int spares = a.getInt("spares", 2);
+    pool.awaitSpares(spares, Duration.ofSeconds(90));
+    Thread.sleep(a.getLong("settle-ms", 2000));
+    List<Double> rss = new ArrayList<>();
+    List<Double> anon = new ArrayList<>();
+    List<Double> pss = new ArrayList<>();
+    int aot = 0;
+    List<ProcessHandle> workers = workerJvms(launcherPid);
+    for (ProcessHandle w : workers) {
+      try {
+        if (Files.readString(Path.of("/proc/" + w.pid() + "/maps")).contains(".aot")) {
+          aot++;
+        }
+      } catch (IOException e) {
+        // gone
+      }
+      double[] m = memory(w.pid());
+      if (m != null) {
+        rss.add(m[0]);
+        anon.add(m[1]);
+        pss.add(m[2]);
+      }
+    }
+    Stats.log("worker JVMs of launcher %d: VmRSS MB %s, RssAnon MB %s; %d of %d map the AOT cache",
+        launcherPid, rss, anon, aot, workers.size());
+    ProcStats.diag("workers_mapping_aot_cache", aot);
+    String key = a.get("key", "worker_rss_mb");
+    Stats.result(key, Stats.median(rss));
+    Stats.result(key.replace("_mb", "_anon_mb"), Stats.median(anon));
+    Stats.result(key.replace("rss", "pss"), Stats.median(pss));
+  }
+
+  /** The launcher's child JVMs that run the worker main. */
+  static List<ProcessHandle> workerJvms(long launcherPid) {
+    return ProcessHandle.of(launcherPid).map(h -> h.children()
+            .filter(ch -> ch.info().arguments().map(args -> List.of(args)
+                .contains("dev.troupe.launcher.worker.WorkerMain")).orElse(false))
+            .toList())
+        .orElse(List.of());
+  }
+
+  /** VmRSS, RssAnon and Pss (shared pages divided among their users) of a process in MB, or null. */
+  static double[] memory(long pid) {
+    try {
+      double rss = Double.NaN;
+      double anon = Double.NaN;
+      double pss = Double.NaN;
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
+        if (line.startsWith("Pss:")) {
+          pss = kb(line) / 1024.0;
+        }
+      }
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          rss = kb(line) / 1024.0;
+        } else if (line.startsWith("RssAnon:")) {
+          anon = kb(line) / 1024.0;
+        }
+      }
+      return new double[] {rss, anon, pss};
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static long kb(String line) {
+    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+  }
+
+  static Event receiveEvent(Channel<Event> events, Duration timeout) throws InterruptedException {
+    Optional<Received<Event>> r = events.receive(timeout);
+    if (r.isEmpty() || !r.get().ok()) {
+      throw new IllegalStateException("no event within " + timeout);
+    }
+    return r.get().value();
+  }
+}

@@ -1,0 +1,713 @@
+package dev.troupe.systemtests;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.troupe.proto.registry.v1.GetStatusRequest;
+import dev.troupe.proto.registry.v1.GetStatusResponse;
+import dev.troupe.proto.registry.v1.NameRecord;
+import dev.troupe.proto.registry.v1.NodeRecord;
+import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
+import dev.troupe.runtime.api.Message;
+import dev.troupe.runtime.api.channel.Received;
+import dev.troupe.runtime.grpc.Channels;
+import dev.troupe.runtime.grpc.GrpcAttach;
+import dev.troupe.runtime.grpc.PeerSettings;
+import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.systemtests.entries.HoldEntry;
+import io.grpc.ManagedChannel;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * A real topology (registry-service, worker-launcher, relay-service, each its own JVM) started and
+ * stopped the way an operator does it: {@code scripts/troupe up} / {@code down} with
+ * {@code TROUPE_NO_BUILD=1}, free loopback ports (never the defaults 7400-7402, so a developer's own
+ * topology is left alone) and a fresh run directory under {@code system-tests/target/topologies/}.
+ *
+ * <p>It remembers every JVM it has seen (the services from their PID files, the worker JVMs as
+ * descendants of the launcher), and {@link #close()} stops them with {@code troupe down}, kills by PID
+ * whatever is still alive, and fails if anything had to be killed.
+ */
+public final class Topology implements AutoCloseable {
+
+  /** The services of a topology, by their names in scripts/troupe. */
+  public enum Service {
+    REGISTRY("registry", "dev.troupe.registry.server.RegistryMain"),
+    LAUNCHER("launcher", "dev.troupe.launcher.server.LauncherMain"),
+    RELAY("relay", "dev.troupe.relay.RelayMain");
+
+    private final String scriptName;
+    private final String mainClass;
+
+    Service(String scriptName, String mainClass) {
+      this.scriptName = scriptName;
+      this.mainClass = mainClass;
+    }
+
+    /** The name scripts/troupe, the PID file and the log file use. */
+    public String scriptName() {
+      return scriptName;
+    }
+  }
+
+  /** What a command run by a test did. */
+  public record Run(String command, int exitCode, String stdout, String stderr, Duration elapsed,
+      boolean timedOut) {
+    /** stdout split into lines (a trailing newline gives no extra empty line; CRs dropped). */
+    public List<String> lines() {
+      String s = stdout.replace("\r", "");
+      if (s.endsWith("\n")) {
+        s = s.substring(0, s.length() - 1);
+      }
+      return s.isEmpty() ? List.of() : List.of(s.split("\n", -1));
+    }
+
+    /** For assertion messages: the command, its status and its output. */
+    public String describe() {
+      return "`" + command + "` " + (timedOut ? "TIMED OUT" : "exit " + exitCode) + " after "
+          + elapsed.toMillis() + " ms\n--- stdout\n" + stdout + "--- stderr\n" + stderr + "---";
+    }
+  }
+
+  /** The script settings a topology sets itself; never inherited from the developer's shell. */
+  private static final List<String> PLACEMENT_SETTINGS = List.of("TROUPE_RUN_DIR", "TROUPE_BIND",
+      "TROUPE_REGISTRY_PORT", "TROUPE_LAUNCHER_PORT", "TROUPE_RELAY_PORT", "TROUPE_REGISTRY",
+      "TROUPE_START_TIMEOUT", "TROUPE_LAUNCHER_ARGS", "TROUPE_RELAY_ARGS", "TROUPE_WORKER_CLASSPATH",
+      "TROUPE_NO_BUILD", "NO_COLOR");
+  private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(120);
+  private static final Set<Integer> PORTS_TAKEN = new HashSet<>();
+  private static final AtomicInteger RUNS = new AtomicInteger();
+
+  private final Path root;
+  private final Path runDir;
+  private final Map<Service, Integer> ports = new LinkedHashMap<>();
+  private final Map<String, String> env;
+  private final Set<ProcessHandle> seen = new LinkedHashSet<>();
+  private final List<AttachedProcess> clients = new CopyOnWriteArrayList<>();
+
+  private Topology(String name, String launcherArgs, String relayArgs, String workerClasspath) {
+    this.root = repoRoot();
+    this.runDir = targetDir().resolve("topologies")
+        .resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss-SSS")));
+    try {
+      Files.createDirectories(runDir.resolve("logs"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    for (Service s : Service.values()) {
+      ports.put(s, freePort());
+    }
+    Map<String, String> e = new TreeMap<>(System.getenv());
+    PLACEMENT_SETTINGS.forEach(e::remove);
+    e.put("JAVA_HOME", javaHome());
+    e.put("TROUPE_NO_BUILD", "1");
+    e.put("TROUPE_RUN_DIR", runDir.toString());
+    e.put("TROUPE_BIND", "127.0.0.1");
+    e.put("TROUPE_REGISTRY_PORT", Integer.toString(ports.get(Service.REGISTRY)));
+    e.put("TROUPE_LAUNCHER_PORT", Integer.toString(ports.get(Service.LAUNCHER)));
+    e.put("TROUPE_RELAY_PORT", Integer.toString(ports.get(Service.RELAY)));
+    e.put("TROUPE_REGISTRY", address(Service.REGISTRY));
+    e.put("TROUPE_START_TIMEOUT", "60");
+    e.put("TROUPE_LAUNCHER_ARGS", launcherArgs);
+    e.put("TROUPE_RELAY_ARGS", relayArgs);
+    e.put("TROUPE_WORKER_CLASSPATH", workerClasspath);
+    this.env = Map.copyOf(e);
+  }
+
+  /** A topology configured like {@code scripts/troupe up} with no settings but ports and run dir. */
+  public static Builder named(String name) {
+    return new Builder(name);
+  }
+
+  /** Settings of a topology, as the environment variables of the scripts. */
+  public static final class Builder {
+    private final String name;
+    private final List<String> launcherArgs = new ArrayList<>();
+    private final List<String> relayArgs = new ArrayList<>();
+    private final List<String> workerClasspath = new ArrayList<>();
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /** TROUPE_LAUNCHER_ARGS, e.g. "--min-spares 2". */
+    public Builder launcherArgs(String args) {
+      launcherArgs.add(args);
+      return this;
+    }
+
+    /** TROUPE_RELAY_ARGS, e.g. "--worker-delay-ms 0". */
+    public Builder relayArgs(String args) {
+      relayArgs.add(args);
+      return this;
+    }
+
+    /** The launcher also serves {@code test:hold} ({@link HoldEntry}) from the test entries jar. */
+    public Builder withTestEntries() {
+      launcherArgs.add("--entry " + HoldEntry.ID + "=" + HoldEntry.class.getName());
+      workerClasspath.add(testEntriesClasspath());
+      return this;
+    }
+
+    public Topology build() {
+      return new Topology(name, String.join(" ", launcherArgs), String.join(" ", relayArgs),
+          String.join(File.pathSeparator, workerClasspath));
+    }
+  }
+
+  // ---------------------------------------------------------------- the scripts
+
+  /**
+   * {@code scripts/troupe up}: starts the services that are not running and waits until each is
+   * SERVING. Fails the test, with the logs, when it does not succeed.
+   */
+  public Run up() {
+    Run r = troupe("up");
+    trackServices();
+    if (r.exitCode() != 0) {
+      throw new AssertionError("expected `troupe up` to succeed, but: " + r.describe() + "\n" + diagnostics());
+    }
+    return r;
+  }
+
+  /** {@code scripts/troupe down}: stops the services of this run directory by their PIDs. */
+  public Run down() {
+    trackServices();
+    trackWorkers();
+    return troupe("down");
+  }
+
+  /** {@code scripts/troupe start SERVICE}: starts one service the way {@code up} does. */
+  public Run start(Service s) {
+    Run r = troupe("start", s.scriptName());
+    trackServices();
+    if (r.exitCode() != 0) {
+      throw new AssertionError("expected `troupe start " + s.scriptName() + "` to succeed, but: "
+          + r.describe() + "\n" + diagnostics());
+    }
+    return r;
+  }
+
+  /** {@code scripts/troupe stop SERVICE}: stops one service by its recorded PID. */
+  public Run stop(Service s) {
+    trackServices();
+    trackWorkers();
+    return troupe("stop", s.scriptName());
+  }
+
+  /** Runs {@code scripts/troupe ARGS} with this topology's settings. */
+  public Run troupe(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(root.resolve("scripts/troupe").toString());
+    cmd.addAll(List.of(args));
+    return run(cmd, Map.of(), SCRIPT_TIMEOUT);
+  }
+
+  /**
+   * {@code printf INPUT | scripts/cli-client ARGS} through bash, against this topology's registry
+   * (TROUPE_REGISTRY), as a user pipes lines into it.
+   */
+  public Run cliThroughPipe(String input, Map<String, String> extraEnv, Duration timeout, String... args) {
+    Map<String, String> e = new LinkedHashMap<>(extraEnv);
+    e.put("CLI_INPUT", input);
+    String cmd = "printf '%s' \"$CLI_INPUT\" | scripts/cli-client" + quoted(args);
+    return run(List.of("bash", "-c", cmd), e, timeout);
+  }
+
+  /**
+   * scripts/cli-client on a pseudo-terminal ({@code script} from util-linux) of 80x24, fed
+   * {@code input} through it, with its history in the run directory (never the user's).
+   */
+  public Run cliOnTerminal(String input, Map<String, String> extraEnv, Duration timeout) {
+    Map<String, String> e = new LinkedHashMap<>(extraEnv);
+    e.put("CLI_INPUT", input);
+    String inner = "stty cols 80 rows 24; exec scripts/cli-client --history "
+        + runDir.resolve("cli-history");
+    String cmd = "printf '%s' \"$CLI_INPUT\" | script -qfec '" + inner + "' /dev/null";
+    return run(List.of("bash", "-c", cmd), e, timeout);
+  }
+
+  private static String quoted(String... args) {
+    StringBuilder b = new StringBuilder();
+    for (String a : args) {
+      b.append(" '").append(a.replace("'", "'\\''")).append('\'');
+    }
+    return b.toString();
+  }
+
+  /**
+   * Runs {@code cmd} in the repository root with this topology's environment, output to files in the
+   * run directory. Every process it starts is remembered, and on timeout the whole tree is killed.
+   */
+  public Run run(List<String> cmd, Map<String, String> extraEnv, Duration timeout) {
+    int n = RUNS.incrementAndGet();
+    Path out = runDir.resolve("run-" + n + ".out");
+    Path err = runDir.resolve("run-" + n + ".err");
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    pb.environment().putAll(extraEnv);
+    long t0 = System.nanoTime();
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not run " + cmd, e);
+    }
+    Set<ProcessHandle> tree = new LinkedHashSet<>();
+    tree.add(p.toHandle());
+    boolean done = false;
+    long deadline = t0 + timeout.toNanos();
+    try {
+      while (!done && System.nanoTime() < deadline) {
+        p.descendants().forEach(tree::add); // remember what it started, to check it is all gone
+        done = p.waitFor(20, TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+    if (!done) {
+      p.descendants().forEach(tree::add);
+      tree.forEach(ProcessHandle::destroyForcibly);
+    }
+    synchronized (seen) {
+      seen.addAll(tree); // all must be gone by close(): a CLI when it returns, services after down
+    }
+    return new Run(String.join(" ", cmd), done ? p.exitValue() : -1, read(out), read(err), elapsed, !done);
+  }
+
+  // ---------------------------------------------------------------- processes
+
+  /** The live OS process of a service, from the PID file `troupe` wrote; empty when not running. */
+  public Optional<ProcessHandle> process(Service s) {
+    Path f = runDir.resolve(s.scriptName() + ".pid");
+    if (!Files.exists(f)) {
+      return Optional.empty();
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readString(f).trim());
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+    Optional<ProcessHandle> h = ProcessHandle.of(pid)
+        .filter(x -> x.info().commandLine().orElse("").contains(s.mainClass));
+    h.ifPresent(this::remember);
+    return h;
+  }
+
+  /** The live OS process of a running service; fails the test when it is not running. */
+  public ProcessHandle running(Service s) {
+    return process(s).orElseThrow(() -> new AssertionError(
+        "expected " + s.scriptName() + " to be running, but it is not\n" + diagnostics()));
+  }
+
+  /** The worker JVMs right now: the live descendants of the launcher. */
+  public Set<ProcessHandle> workerJvms() {
+    Set<ProcessHandle> workers = process(Service.LAUNCHER)
+        .map(l -> l.descendants().filter(h -> !hasExited(h)).collect(Collectors.toCollection(LinkedHashSet::new)))
+        .orElseGet(LinkedHashSet::new);
+    workers.forEach(this::remember);
+    return workers;
+  }
+
+  /** Their PIDs. */
+  public Set<Long> workerPids() {
+    return workerJvms().stream().map(ProcessHandle::pid).collect(Collectors.toCollection(LinkedHashSet::new));
+  }
+
+  /**
+   * Waits until the launcher's pool has settled: its AOT training run is over, at least
+   * {@code minJvms} worker JVMs exist, and every worker JVM has attached (holds an established TCP
+   * connection to the launcher's port). A JVM that is still starting cannot yet notice anything, so
+   * tests that time what workers do start from here.
+   */
+  public Set<ProcessHandle> awaitPoolSettled(int minJvms, Duration within) {
+    try {
+      return await("the launcher's pool to settle (training over, >= " + minJvms + " worker JVMs, all attached)")
+          .atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+          .until(this::settledWorkers, w -> w.size() >= minJvms);
+    } catch (RuntimeException e) {
+      throw new AssertionError("expected the pool to settle within " + within + "; worker JVMs now: "
+          + describe(workerJvms()) + "\n" + diagnostics(), e);
+    }
+  }
+
+  /** The worker JVMs if none is training or still starting, else the empty set. */
+  private Set<ProcessHandle> settledWorkers() {
+    Set<ProcessHandle> workers = workerJvms();
+    if (workers.stream().anyMatch(h -> h.info().commandLine().orElse("--train").contains("--train"))) {
+      return Set.of();
+    }
+    Set<String> sockets = establishedSocketsTo(port(Service.LAUNCHER));
+    for (ProcessHandle w : workers) {
+      if (!holdsAnyOf(w, sockets)) {
+        return Set.of();
+      }
+    }
+    return workers;
+  }
+
+  /** Inodes ("socket:[N]") of established TCP connections to {@code port} on this machine (Linux). */
+  private static Set<String> establishedSocketsTo(int port) {
+    Set<String> inodes = new HashSet<>();
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      for (String line : readLines(Path.of(table))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 9 && f[2].contains(":") && "01".equals(f[3])
+            && Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16) == port) {
+          inodes.add("socket:[" + f[9] + "]");
+        }
+      }
+    }
+    return inodes;
+  }
+
+  private static boolean holdsAnyOf(ProcessHandle h, Set<String> sockets) {
+    try (var fds = Files.list(Path.of("/proc", Long.toString(h.pid()), "fd"))) {
+      return fds.anyMatch(fd -> {
+        try {
+          return sockets.contains(Files.readSymbolicLink(fd).toString());
+        } catch (IOException e) {
+          return false;
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      return false;
+    }
+  }
+
+  /** The service JVMs and worker JVMs alive right now. */
+  public Set<ProcessHandle> allJvms() {
+    Set<ProcessHandle> all = new LinkedHashSet<>();
+    for (Service s : Service.values()) {
+      process(s).ifPresent(all::add);
+    }
+    all.addAll(workerJvms());
+    return all;
+  }
+
+  private void trackServices() {
+    for (Service s : Service.values()) {
+      process(s);
+    }
+  }
+
+  private void trackWorkers() {
+    workerJvms();
+  }
+
+  private void remember(ProcessHandle h) {
+    synchronized (seen) {
+      seen.add(h);
+    }
+  }
+
+  /** Sends a signal ("STOP", "CONT", "KILL", ...) to one process, by its PID. */
+  public static void signal(ProcessHandle h, String signal) {
+    try {
+      Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(h.pid())).inheritIO().start();
+      if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+        throw new AssertionError("expected kill -" + signal + " " + h.pid() + " to succeed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /**
+   * Waits until every one of {@code processes} has exited, at most {@code within}. A zombie (exited,
+   * not yet reaped by its new parent) counts as exited: in some containers PID 1 reaps orphans only
+   * every second or so, and Java's ProcessHandle reports a zombie as alive.
+   *
+   * @return those still running then (empty when all exited)
+   */
+  public static List<ProcessHandle> stillAliveAfter(Collection<ProcessHandle> processes, Duration within) {
+    try {
+      await().atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+          .until(() -> processes.stream().allMatch(Topology::hasExited));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // reported below
+    }
+    return processes.stream().filter(h -> !hasExited(h)).toList();
+  }
+
+  /** Whether {@code h} has exited: gone, or a zombie. */
+  public static boolean hasExited(ProcessHandle h) {
+    if (!h.isAlive()) {
+      return true;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
+      String state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state.equals("Z") || state.equals("X");
+    } catch (IOException | RuntimeException e) {
+      return !h.isAlive();
+    }
+  }
+
+  /** "pid 123 (java ... Main)" for messages. */
+  public static String describe(Collection<ProcessHandle> processes) {
+    return processes.stream().map(h -> "pid " + h.pid() + " (" + h.info().commandLine().map(
+        c -> c.length() > 160 ? c.substring(0, 80) + " ... " + c.substring(c.length() - 80) : c).orElse("?") + ")")
+        .collect(Collectors.joining(", "));
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  public int port(Service s) {
+    return ports.get(s);
+  }
+
+  public String address(Service s) {
+    return "127.0.0.1:" + ports.get(s);
+  }
+
+  /** A client process attached to the registry's node (host app:clients); closed with the topology. */
+  public AttachedProcess attach() {
+    return attach(Service.REGISTRY);
+  }
+
+  /** A client process attached to a service's node; closed with the topology. */
+  public AttachedProcess attach(Service node) {
+    AttachedProcess p = GrpcAttach.attach(address(node), "", "system-test", Duration.ofSeconds(10));
+    clients.add(p);
+    return p;
+  }
+
+  /** Ends every client attached through {@link #attach()} so far (each test's own, after it). */
+  public void closeClients() {
+    for (AttachedProcess c : clients) {
+      try {
+        c.close();
+      } catch (RuntimeException ignored) {
+        // its node may be gone already
+      }
+    }
+    clients.clear();
+  }
+
+  /** The registry's GetStatus: nodes, hosts and names. */
+  public GetStatusResponse status() {
+    ManagedChannel ch = Channels.open(address(Service.REGISTRY), PeerSettings.defaults());
+    try {
+      return RegistryServiceGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
+          .getStatus(GetStatusRequest.getDefaultInstance());
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /** The names of the nodes the registry lists. */
+  public Set<String> nodesListed() {
+    return status().getNodesList().stream().map(NodeRecord::getNode).collect(Collectors.toSet());
+  }
+
+  /** The names the registry lists, with their PIDs. */
+  public Map<String, String> namesListed() {
+    return status().getNamesList().stream().collect(Collectors.toMap(NameRecord::getName, NameRecord::getPid));
+  }
+
+  /**
+   * Waits until the Echo path works end to end: a message to {@code relay} is answered by a worker
+   * (the relay registered, the launcher's pool started). {@code troupe up} returns earlier than that.
+   */
+  public void awaitEchoWorks(Duration within) {
+    AttachedProcess probe = attach();
+    AtomicLong ids = new AtomicLong(1_000_000);
+    try {
+      await("an echo through the relay to be answered").atMost(within).pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+          .until(() -> echo(probe, "ready?", ids.incrementAndGet(), Duration.ofSeconds(2)).isPresent());
+    } catch (RuntimeException | AssertionError e) {
+      throw new AssertionError("expected the Echo path to work within " + within + ", but it did not\n"
+          + diagnostics(), e);
+    } finally {
+      probe.close();
+      clients.remove(probe);
+    }
+  }
+
+  /** Sends one echo request to {@code relay} and waits for the reply with the same id. */
+  public static Optional<Map<?, ?>> echo(AttachedProcess client, String data, long id, Duration timeout)
+      throws InterruptedException {
+    client.send("relay", "echo", Map.of("sender", client.pid(), "data", data, "id", id));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return Optional.empty();
+      }
+      Optional<Received<Message>> r = client.inbox().receive(Duration.ofNanos(left));
+      if (r.isEmpty() || !r.get().ok()) {
+        return Optional.empty();
+      }
+      Message m = r.get().value();
+      if ("echo_response".equals(m.topic()) && m.payload() instanceof Map<?, ?> resp
+          && resp.get("id") instanceof Number n && n.longValue() == id) {
+        return Optional.of(resp);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- files
+
+  public Path runDir() {
+    return runDir;
+  }
+
+  public Path log(Service s) {
+    return runDir.resolve("logs").resolve(s.scriptName() + ".log");
+  }
+
+  /** The lines of a service's log (empty before it started). */
+  public List<String> logLines(Service s) {
+    return readLines(log(s));
+  }
+
+  /** The last lines of every service's log, for failure messages. */
+  public String diagnostics() {
+    StringBuilder b = new StringBuilder("run dir " + runDir + "\n");
+    for (Service s : Service.values()) {
+      b.append("== ").append(log(s)).append('\n');
+      List<String> lines = readLines(log(s));
+      lines.subList(Math.max(0, lines.size() - 25), lines.size()).forEach(l -> b.append(l).append('\n'));
+    }
+    return b.toString();
+  }
+
+  private static List<String> readLines(Path p) {
+    try {
+      return Files.exists(p) ? Files.readAllLines(p, StandardCharsets.UTF_8) : List.of();
+    } catch (IOException e) {
+      return List.of("(unreadable: " + e + ")");
+    }
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
+  }
+
+  // ---------------------------------------------------------------- cleanup
+
+  /**
+   * Closes the attached clients, runs {@code troupe down}, then checks that every JVM this topology
+   * ever started (services, worker JVMs, CLIs) has exited. Whatever has not exited within 10 s is
+   * killed by PID, and the test fails naming it.
+   */
+  @Override
+  public void close() {
+    closeClients();
+    Run down;
+    try {
+      down = down();
+    } catch (RuntimeException e) {
+      down = new Run("troupe down", -1, "", e.toString(), Duration.ZERO, false);
+    }
+    List<ProcessHandle> all;
+    synchronized (seen) {
+      all = List.copyOf(seen);
+    }
+    List<ProcessHandle> left = stillAliveAfter(all, Duration.ofSeconds(10));
+    try {
+      Files.deleteIfExists(runDir.resolve("worker.aot")); // ~35 MB each; the logs stay
+    } catch (IOException ignored) {
+      // only disk space
+    }
+    if (!left.isEmpty()) {
+      String what = describe(left);
+      left.forEach(ProcessHandle::destroyForcibly);
+      stillAliveAfter(left, Duration.ofSeconds(5));
+      throw new AssertionError("expected no JVM of this topology to be left after `troupe down`, but "
+          + "had to kill " + what + "\n" + down.describe() + "\n" + diagnostics());
+    }
+  }
+
+  // ---------------------------------------------------------------- environment
+
+  private static Path repoRoot() {
+    String prop = System.getProperty("troupe.root");
+    if (prop != null) {
+      return Path.of(prop).toAbsolutePath().normalize();
+    }
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.isExecutable(p.resolve("scripts/troupe"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("cannot find scripts/troupe above " + Path.of("").toAbsolutePath()
+          + "; set -Dtroupe.root");
+    }
+    return p;
+  }
+
+  private static Path targetDir() {
+    String prop = System.getProperty("troupe.target");
+    return prop != null ? Path.of(prop) : repoRoot().resolve("system-tests/target");
+  }
+
+  /** The test entries for worker JVMs: the entries jar the build makes, else the test classes. */
+  static String testEntriesClasspath() {
+    String jar = System.getProperty("troupe.entries.jar");
+    if (jar != null && Files.isRegularFile(Path.of(jar))) {
+      return jar;
+    }
+    // Running from an IDE before `mvn package`: a directory works, but without the AOT cache.
+    return targetDir().resolve("test-classes").toString();
+  }
+
+  private static String javaHome() {
+    String home = System.getenv("JAVA_HOME");
+    return home != null && !home.isBlank() ? home : System.getProperty("java.home");
+  }
+
+  /** A free loopback port, never 7400-7402 (a developer's topology) nor one given out before. */
+  private static int freePort() {
+    synchronized (PORTS_TAKEN) {
+      while (true) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+          int p = s.getLocalPort();
+          if ((p < 7400 || p > 7402) && PORTS_TAKEN.add(p)) {
+            return p;
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
+  }
+}
