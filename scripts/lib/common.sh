@@ -98,6 +98,6 @@ troupe_build_if_needed() {
   fi
 }
 
-# JVM flags for the long-running services.
-TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmx256m
+# JVM flags for the long-running services (full C2: they live long enough to profit from it).
+TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseSerialGC -Xss512k -Xmx256m
   -Dio.grpc.netty.shaded.io.netty.jfr.enabled=false)

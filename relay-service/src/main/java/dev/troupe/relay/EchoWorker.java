@@ -32,7 +32,9 @@ public final class EchoWorker implements ProcessEntry {
     if (id != null) {
       response.put("id", id);
     }
-    process.send(sender, "echo_response", response);
+    // Posted: the reply is queued on this process's stream ahead of its exit, so it is never lost to
+    // the exit, and the worker does not wait a round trip for an acknowledgement nobody reads.
+    process.post(sender, "echo_response", response);
     return 0;
   }
 }

@@ -4,7 +4,6 @@ import dev.troupe.runtime.api.Event;
 import dev.troupe.runtime.api.Message;
 import dev.troupe.runtime.api.ProcessContext;
 import dev.troupe.runtime.api.ProcessEntry;
-import dev.troupe.runtime.api.TroupeException;
 import dev.troupe.runtime.api.channel.Channel;
 import dev.troupe.runtime.api.channel.Select;
 import dev.troupe.runtime.api.channel.SelectResult;
@@ -62,13 +61,15 @@ public final class RelayProcess implements ProcessEntry {
             msg.payload(), msg.from());
         continue;
       }
-      try {
-        process.spawnMonitored(settings.workerEntry(), settings.workerHost(), sender, echo.get("data"),
-            echo.get("id"), settings.workerDelayMs());
-        spawned.incrementAndGet();
-      } catch (TroupeException e) {
-        LOG.error("{}: spawn failed: {}", process.pid(), e.toString());
-      }
+      // Spawns are pipelined: the next message is taken while the node places this worker.
+      process.spawnAsync(settings.workerEntry(), settings.workerHost(), true, false, sender,
+          echo.get("data"), echo.get("id"), settings.workerDelayMs()).whenComplete((pid, t) -> {
+            if (t != null) {
+              LOG.error("{}: spawn failed: {}", process.pid(), t.getMessage());
+            } else {
+              spawned.incrementAndGet();
+            }
+          });
     }
   }
 

@@ -32,6 +32,19 @@ public interface ProcessContext {
   /** Spawns {@code entry} on {@code host} with {@code args}; returns the child's PID at once. */
   String spawn(String entry, String host, Object... args);
 
+  /**
+   * Spawns without waiting for the node's answer; the future completes with the child's PID or fails
+   * with a {@link TroupeException}. For processes that keep several spawns in flight.
+   */
+  java.util.concurrent.CompletableFuture<String> spawnAsync(String entry, String host, boolean monitor,
+      boolean link, Object... args);
+
+  /**
+   * Sends without waiting for the node's answer: the fastest way to stream messages. Order with this
+   * process's other sends is kept; a failure (unknown target) is only logged by the node.
+   */
+  void post(String to, String topic, Object... payloads);
+
   /** Spawns and monitors: one EXIT arrives on {@link #events()} when the child ends, however fast. */
   String spawnMonitored(String entry, String host, Object... args);
 

@@ -86,30 +86,47 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   // ---------------------------------------------------------------- requests
 
   private Reply call(LongFunction<AttachRequest> build) {
-    if (ended.get()) {
-      throw new TroupeException(ErrorCode.FAILED_PRECONDITION, "process " + pid + " has ended");
-    }
-    long id = conn.nextRequestId();
-    CompletableFuture<Reply> reply = conn.expect(id);
-    conn.send(build.apply(id));
+    CompletableFuture<Reply> reply = callAsync(build);
     try {
-      Reply r = reply.get(conn.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      if (r.getStatus().getCode() != 0) {
-        throw Frames.exception(r.getStatus());
-      }
-      return r;
+      return reply.get();
     } catch (InterruptedException e) {
-      conn.forget(id);
+      reply.cancel(false);
       Thread.currentThread().interrupt();
       throw new TroupeException(ErrorCode.CANCELLED, "interrupted while waiting for the node");
-    } catch (TimeoutException e) {
-      conn.forget(id);
-      throw new TroupeException(ErrorCode.DEADLINE_EXCEEDED,
-          "the node did not answer within " + conn.requestTimeout());
     } catch (ExecutionException e) {
       Throwable c = Frames.unwrap(e);
       throw c instanceof TroupeException te ? te : new TroupeException(ErrorCode.INTERNAL, c.toString());
     }
+  }
+
+  /**
+   * Sends a request without waiting: the future completes with the node's reply, or fails with a
+   * {@link TroupeException} (the node's error, or DEADLINE_EXCEEDED after the request timeout).
+   */
+  private CompletableFuture<Reply> callAsync(LongFunction<AttachRequest> build) {
+    if (ended.get()) {
+      return CompletableFuture.failedFuture(
+          new TroupeException(ErrorCode.FAILED_PRECONDITION, "process " + pid + " has ended"));
+    }
+    long id = conn.nextRequestId();
+    CompletableFuture<Reply> reply = conn.expect(id);
+    conn.send(build.apply(id));
+    return reply.orTimeout(conn.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .handle((r, t) -> {
+          if (t != null) {
+            conn.forget(id);
+            Throwable c = Frames.unwrap(t);
+            if (c instanceof TimeoutException) {
+              throw new TroupeException(ErrorCode.DEADLINE_EXCEEDED,
+                  "the node did not answer within " + conn.requestTimeout());
+            }
+            throw c instanceof TroupeException te ? te : new TroupeException(ErrorCode.UNAVAILABLE, c.toString());
+          }
+          if (r.getStatus().getCode() != 0) {
+            throw Frames.exception(r.getStatus());
+          }
+          return r;
+        });
   }
 
   @Override
@@ -123,6 +140,7 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
    * Sends without waiting for the node's answer: the fastest way to stream messages. Order with this
    * process's other sends is kept; a failure (unknown target) is only logged by the node.
    */
+  @Override
   public void post(String to, String topic, Object... payloads) {
     var encoded = PayloadCodec.encodeAll(payloads);
     conn.send(AttachRequest.newBuilder().setSend(Send.newBuilder()
@@ -134,6 +152,19 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
     return call(id -> AttachRequest.newBuilder().setSpawn(Spawn.newBuilder()
         .setRequestId(id).setEntry(entryId).setHost(host).addAllArgs(encoded)
         .setMonitor(monitor).setLink(link)).build()).getPid();
+  }
+
+  /**
+   * Spawns without waiting for the node: the future completes with the child's PID. Lets a process
+   * that spawns per message (the Echo relay) keep several spawns in flight.
+   */
+  @Override
+  public CompletableFuture<String> spawnAsync(String entryId, String host, boolean monitor, boolean link,
+      Object... a) {
+    var encoded = PayloadCodec.encodeAll(a);
+    return callAsync(id -> AttachRequest.newBuilder().setSpawn(Spawn.newBuilder()
+        .setRequestId(id).setEntry(entryId).setHost(host).addAllArgs(encoded)
+        .setMonitor(monitor).setLink(link)).build()).thenApply(Reply::getPid);
   }
 
   @Override

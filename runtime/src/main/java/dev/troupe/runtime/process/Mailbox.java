@@ -122,7 +122,10 @@ final class Mailbox {
         return;
       }
       Set<Channel<?>> blocked = new HashSet<>();
-      for (Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
+      // Once every channel that exists is blocked nothing further can move: stop there instead of
+      // walking a long queue on every arrival (the profile's hot spot under a flood).
+      int channels = listeners.size() + (inbox == null ? 0 : 1) + (events == null ? 0 : 1);
+      for (Iterator<Object> it = queue.iterator(); it.hasNext() && blocked.size() < channels; ) {
         Object item = it.next();
         Channel target;
         Object value;

@@ -119,7 +119,8 @@ class WorkerPoolTest {
 
   @Test
   void aJvmIsReusedAfterACleanExitButNeverAfterAnError() throws Exception {
-    AttachedProcess client = startLauncher(settings(1, 8, true));
+    // no spares: the JVM given back is the only idle one, so the next spawn must take it
+    AttachedProcess client = startLauncher(settings(0, 8, true));
     client.spawnMonitored("test:report-sleep", HOST, client.pid(), 0);
     long first = jvmOf(client);
     client.events().receive(Duration.ofSeconds(10)).orElseThrow();
