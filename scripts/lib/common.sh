@@ -67,8 +67,8 @@ troupe_find_jdk() {
 Install one (JDK 25 recommended, e.g. 'apt-get install openjdk-21-jdk' or Temurin 25) or set JAVA_HOME to it."
 }
 
-troupe_jar() { # module -> its jar
-  ls "$TROUPE_ROOT/$1"/target/"$1"-*.jar 2>/dev/null | grep -v -e '-tests.jar' -e '-sources.jar' | head -n1
+troupe_jar() { # module -> its jar, or nothing when it is not built (never fails: callers use set -e)
+  ls "$TROUPE_ROOT/$1"/target/"$1"-*.jar 2>/dev/null | grep -v -e '-tests.jar' -e '-sources.jar' | head -n1 || true
 }
 
 # Class path of a service module: its jar and its runtime jars (jars only, for the AOT cache).
