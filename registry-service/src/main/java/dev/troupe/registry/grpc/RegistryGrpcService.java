@@ -254,8 +254,9 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   private StatusRuntimeException toStatus(Throwable t) {
     Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-    if (c instanceof TroupeException te) {
-      return Status.fromCodeValue(te.code().value()).withDescription(te.getMessage()).asRuntimeException();
+    if (c instanceof TroupeException) {
+      // With its typed detail (troupe.errordetails.v1) in the google.rpc.Status trailers.
+      return io.grpc.protobuf.StatusProto.toStatusRuntimeException(dev.troupe.runtime.node.Frames.status(c));
     }
     LOG.error("{}: unexpected registry failure", label, c);
     return Status.INTERNAL.withDescription("registry failure: " + c).asRuntimeException();

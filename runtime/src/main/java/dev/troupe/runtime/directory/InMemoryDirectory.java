@@ -199,8 +199,7 @@ public final class InMemoryDirectory implements Directory {
           if (holder.equals(owner)) {
             return CompletableFuture.completedFuture(null);
           }
-          throw new TroupeException(ErrorCode.ALREADY_EXISTS,
-              "name already registered: '" + name + "' is held by " + holder);
+          throw dev.troupe.runtime.node.Failures.nameTaken(name, holder.toString());
         }
         names.put(name, owner);
       }

@@ -388,6 +388,10 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
       return toTroupe(t.getCause(), what);
     }
+    com.google.rpc.Status rich = io.grpc.protobuf.StatusProto.fromThrowable(t);
+    if (rich != null && rich.getDetailsCount() > 0) {
+      return dev.troupe.runtime.node.Failures.fromStatus(rich);
+    }
     Status s = Status.fromThrowable(t);
     if (!(t instanceof StatusRuntimeException) && s.getCode() == Status.Code.UNKNOWN) {
       return new TroupeException(ErrorCode.INTERNAL, what + ": " + t);

@@ -18,6 +18,11 @@ public final class Frames {
 
   public static Status status(Throwable t) {
     Throwable cause = unwrap(t);
+    if (cause instanceof Failures.Detailed d) {
+      return Status.newBuilder().setCode(d.code().value()).setMessage(d.getMessage())
+          .addDetails(d.detail() instanceof com.google.protobuf.Any any ? any
+              : com.google.protobuf.Any.pack(d.detail())).build();
+    }
     if (cause instanceof TroupeException te) {
       return Status.newBuilder().setCode(te.code().value()).setMessage(te.getMessage()).build();
     }
@@ -41,7 +46,7 @@ public final class Frames {
   }
 
   public static TroupeException exception(Status s) {
-    return new TroupeException(ErrorCode.forValue(s.getCode()), s.getMessage());
+    return Failures.fromStatus(s);
   }
 
   public static Throwable unwrap(Throwable t) {

@@ -323,7 +323,7 @@ public final class Node implements DirectoryListener {
       }
       return CompletableFuture.completedFuture(pid);
     }
-    return directory.lookup(dest).thenApply(pid -> pid.orElseThrow(() -> TroupeException.notFound(
+    return directory.lookup(dest).thenApply(pid -> pid.orElseThrow(() -> Failures.nameNotRegistered(dest,
         "could not resolve '" + dest + "' as PID or registered name")));
   }
 
@@ -352,7 +352,7 @@ public final class Node implements DirectoryListener {
 
   public CompletableFuture<Pid> lookup(String name) {
     return directory.lookup(name).thenApply(pid -> pid.orElseThrow(
-        () -> TroupeException.notFound("name not registered: '" + name + "'")));
+        () -> Failures.nameNotRegistered(name, "name not registered: '" + name + "'")));
   }
 
   // ---------------------------------------------------------------- monitors, links, options
@@ -765,16 +765,16 @@ public final class Node implements DirectoryListener {
   }
 
   private NodeRecord nodeServing(String host) {
-    return directory.nodeServing(host).orElseThrow(() -> TroupeException.notFound(
+    return directory.nodeServing(host).orElseThrow(() -> Failures.hostUnavailable(host, "",
         "host not found: no live node serves " + host));
   }
 
   private static TroupeException notFound(Pid pid) {
-    return TroupeException.notFound("process not found: " + pid);
+    return Failures.processNotFound(pid.toString(), "process not found: " + pid);
   }
 
   private static TroupeException notRegistered(Pid pid) {
-    return TroupeException.notFound("pid not registered: " + pid + " is not alive");
+    return Failures.processNotFound(pid.toString(), "pid not registered: " + pid + " is not alive");
   }
 
   /** Ends every local process (node shutdown) and leaves the directory. */

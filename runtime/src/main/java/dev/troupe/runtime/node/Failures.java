@@ -1,0 +1,59 @@
+package dev.troupe.runtime.node;
+
+import com.google.protobuf.Message;
+import dev.troupe.proto.errordetails.v1.NameAlreadyRegisteredFailure;
+import dev.troupe.proto.errordetails.v1.NameNotRegisteredFailure;
+import dev.troupe.proto.errordetails.v1.NodeUnavailableFailure;
+import dev.troupe.proto.errordetails.v1.ProcessNotFoundFailure;
+import dev.troupe.runtime.api.ErrorCode;
+import dev.troupe.runtime.api.TroupeException;
+
+/**
+ * The failures that carry a typed detail from {@code troupe.errordetails.v1}, so that a client in any
+ * language can act on the error without parsing its message.
+ */
+public final class Failures {
+  private Failures() {}
+
+  /** A {@link TroupeException} with a detail that goes into {@code google.rpc.Status.details}. */
+  public static final class Detailed extends TroupeException {
+    private final transient Message detail;
+
+    Detailed(ErrorCode code, String message, Message detail) {
+      super(code, message);
+      this.detail = detail;
+    }
+
+    public Message detail() {
+      return detail;
+    }
+  }
+
+  /** Rebuilds a failure from a status received from another service, keeping its first detail. */
+  public static TroupeException fromStatus(com.google.rpc.Status status) {
+    ErrorCode code = ErrorCode.forValue(status.getCode());
+    if (status.getDetailsCount() > 0) {
+      return new Detailed(code, status.getMessage(), status.getDetails(0));
+    }
+    return new TroupeException(code, status.getMessage());
+  }
+
+  public static TroupeException processNotFound(String pid, String message) {
+    return new Detailed(ErrorCode.NOT_FOUND, message, ProcessNotFoundFailure.newBuilder().setPid(pid).build());
+  }
+
+  public static TroupeException nameNotRegistered(String name, String message) {
+    return new Detailed(ErrorCode.NOT_FOUND, message, NameNotRegisteredFailure.newBuilder().setName(name).build());
+  }
+
+  public static TroupeException nameTaken(String name, String owner) {
+    return new Detailed(ErrorCode.ALREADY_EXISTS,
+        "name already registered: '" + name + "' is held by " + owner,
+        NameAlreadyRegisteredFailure.newBuilder().setName(name).setOwner(owner).build());
+  }
+
+  public static TroupeException hostUnavailable(String host, String node, String message) {
+    return new Detailed(ErrorCode.NOT_FOUND, message,
+        NodeUnavailableFailure.newBuilder().setHost(host).setNode(node).build());
+  }
+}
