@@ -59,6 +59,10 @@ troupe_find_jdk() {
           TROUPE_JDK_FLAGS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
         fi
         TROUPE_SERVICE_JVM_FLAGS+=("${TROUPE_JDK_FLAGS[@]}")
+        # Maven itself (its Guava) warns the same way on these JDKs.
+        if [ "$major" -ge 23 ] && [[ "${MAVEN_OPTS:-}" != *sun-misc-unsafe* ]]; then
+          export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+        fi
         return 0
       fi
     fi
