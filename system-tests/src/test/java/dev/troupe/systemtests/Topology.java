@@ -2,6 +2,10 @@ package dev.troupe.systemtests;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.troupe.proto.node.v1.ProcessStarted;
+import dev.troupe.proto.node.v1.WatchHostRequest;
+import dev.troupe.proto.node.v1.WatchHostResponse;
+import dev.troupe.proto.node.v1.WatchServiceGrpc;
 import dev.troupe.proto.registry.v1.GetStatusRequest;
 import dev.troupe.proto.registry.v1.GetStatusResponse;
 import dev.troupe.proto.registry.v1.NameRecord;
@@ -48,9 +52,10 @@ import java.util.stream.Collectors;
  * {@code TROUPE_NO_BUILD=1}, free loopback ports (never the defaults 7400-7402, so a developer's own
  * topology is left alone) and a fresh run directory under {@code system-tests/target/topologies/}.
  *
- * <p>It remembers every JVM it has seen (the services from their PID files, the worker JVMs as
- * descendants of the launcher), and {@link #close()} stops them with {@code troupe down}, kills by PID
- * whatever is still alive, and fails if anything had to be killed.
+ * <p>It remembers every JVM it has seen (the services from their PID files, each restart by a keeper
+ * included, the keepers from theirs, the worker JVMs as descendants of the launcher), and
+ * {@link #close()} stops them with {@code troupe down}, kills by PID whatever is still alive, and fails
+ * if anything had to be killed.
  */
 public final class Topology implements AutoCloseable {
 
@@ -108,6 +113,7 @@ public final class Topology implements AutoCloseable {
   private final Map<String, String> env;
   private final Set<ProcessHandle> seen = new LinkedHashSet<>();
   private final List<AttachedProcess> clients = new CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> extras = new CopyOnWriteArrayList<>();
 
   private Topology(String name, String launcherArgs, String relayArgs, String workerClasspath) {
     this.root = repoRoot();
@@ -249,6 +255,152 @@ public final class Topology implements AutoCloseable {
         + runDir.resolve("cli-history");
     String cmd = "printf '%s' \"$CLI_INPUT\" | script -qfec '" + inner + "' /dev/null";
     return run(List.of("bash", "-c", cmd), e, timeout);
+  }
+
+  /**
+   * {@code scripts/cli-client ARGS} with its stdin a pipe the test writes to while it runs (see
+   * {@link LiveCli}), against this topology's registry. Stopped by {@link #close()} if still running.
+   */
+  public LiveCli cli(String... args) {
+    int n = RUNS.incrementAndGet();
+    Path err = runDir.resolve("cli-" + n + ".err");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(root.resolve("scripts/cli-client").toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
+        .redirectInput(ProcessBuilder.Redirect.PIPE).redirectOutput(ProcessBuilder.Redirect.PIPE)
+        .redirectError(err.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not run " + cmd, e);
+    }
+    remember(p.toHandle()); // the script execs the JVM: one process
+    LiveCli cli = new LiveCli(p, err);
+    extras.add(cli);
+    return cli;
+  }
+
+  /**
+   * {@code WatchService.WatchHost} on a service's node: every process started on {@code host} (and
+   * every exit) from now on, until closed (at the latest by {@link #close()}).
+   */
+  public HostWatch watchHost(Service node, String host) {
+    HostWatch w = new HostWatch(address(node), host);
+    extras.add(w);
+    return w;
+  }
+
+  /** A WatchHost subscription: the `started` updates in order, and when each exit came. */
+  public static final class HostWatch implements AutoCloseable {
+    private final ManagedChannel channel;
+    private final java.util.concurrent.BlockingQueue<ProcessStarted> started =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    private final Map<String, Long> exitedAtNanos = new java.util.concurrent.ConcurrentHashMap<>();
+
+    HostWatch(String address, String host) {
+      channel = Channels.open(address, PeerSettings.defaults());
+      WatchServiceGrpc.newStub(channel).watchHost(WatchHostRequest.newBuilder().setHost(host).build(),
+          new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(WatchHostResponse value) {
+              if (value.hasStarted()) {
+                started.add(value.getStarted());
+              } else if (value.hasExit()) {
+                exitedAtNanos.putIfAbsent(value.getExit().getFrom(), System.nanoTime());
+              }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              // the node went away or the watch was closed
+            }
+
+            @Override
+            public void onCompleted() {
+              // nothing more
+            }
+          });
+    }
+
+    /** The next process started with {@code entry} (others are skipped), or a failure after {@code within}. */
+    public ProcessStarted nextStarted(String entry, Duration within) throws InterruptedException {
+      long deadline = System.nanoTime() + within.toNanos();
+      while (true) {
+        long left = deadline - System.nanoTime();
+        ProcessStarted p = left > 0 ? started.poll(left, TimeUnit.NANOSECONDS) : null;
+        if (p == null) {
+          throw new AssertionError("expected a process of " + entry + " to start within " + within.toMillis()
+              + " ms, but none did");
+        }
+        if (entry.equals(p.getEntry())) {
+          return p;
+        }
+      }
+    }
+
+    /** When (System.nanoTime) the test learnt of the exit of {@code pid}, waiting up to {@code within}. */
+    public long exitOf(String pid, Duration within) {
+      try {
+        return await("the exit of " + pid + " on the watched host").atMost(within).pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(10)).until(() -> exitedAtNanos.get(pid), t -> t != null);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("expected " + pid + " to exit within " + within.toMillis() + " ms, but it did not", e);
+      }
+    }
+
+    @Override
+    public void close() {
+      channel.shutdownNow();
+    }
+  }
+
+  private void closeExtras() {
+    for (AutoCloseable c : extras) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // best effort: what is left is caught by the check of the JVMs
+      }
+    }
+    extras.clear();
+  }
+
+  /**
+   * The worker JVMs whose threads are running {@code className} right now, found from a thread dump
+   * of each ({@code jcmd PID Thread.dump_to_file}, which includes virtual threads), taken in parallel.
+   * How a test tells which of the launcher's descendants runs a given process.
+   */
+  public Set<ProcessHandle> workerJvmsRunning(String className) {
+    Path jcmd = Path.of(javaHome(), "bin", "jcmd");
+    List<java.util.concurrent.CompletableFuture<Optional<ProcessHandle>>> dumps = new ArrayList<>();
+    for (ProcessHandle w : workerJvms()) {
+      dumps.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        Path file = runDir.resolve("threads-" + w.pid() + "-" + System.nanoTime() + ".txt");
+        try {
+          Process p = new ProcessBuilder(jcmd.toString(), Long.toString(w.pid()), "Thread.dump_to_file",
+              "-format=text", file.toString()).redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+          if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return Optional.empty();
+          }
+          boolean running = Files.exists(file) && Files.readString(file).contains(className);
+          Files.deleteIfExists(file);
+          return running ? Optional.of(w) : Optional.empty();
+        } catch (IOException e) {
+          return Optional.empty();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return Optional.empty();
+        }
+      }));
+    }
+    return dumps.stream().map(java.util.concurrent.CompletableFuture::join).flatMap(Optional::stream)
+        .collect(Collectors.toCollection(LinkedHashSet::new));
   }
 
   private static String quoted(String... args) {
@@ -417,6 +569,63 @@ public final class Topology implements AutoCloseable {
   private void trackServices() {
     for (Service s : Service.values()) {
       process(s);
+      keeper(s).ifPresent(k -> k.descendants().forEach(this::remember)); // its JVM, even one no PID file names
+    }
+  }
+
+  /**
+   * The keeper of a service ({@code scripts/lib/keeper.sh}, which restarts its JVM when it dies), from
+   * the {@code <svc>.keeper.pid} file `troupe` wrote; empty when not running. Remembered, so that
+   * {@link #close()} can check it is gone (and kill it before the JVMs it would restart).
+   */
+  public Optional<ProcessHandle> keeper(Service s) {
+    Path f = runDir.resolve(s.scriptName() + ".keeper.pid");
+    if (!Files.exists(f)) {
+      return Optional.empty();
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readString(f).trim());
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+    Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(x -> isKeeper(x, s));
+    h.ifPresent(this::remember);
+    return h;
+  }
+
+  private static boolean isKeeper(ProcessHandle h, Service s) {
+    return h.info().commandLine().orElse("").contains("keeper.sh " + s.scriptName() + " ");
+  }
+
+  private static boolean isAnyKeeper(ProcessHandle h) {
+    for (Service s : Service.values()) {
+      if (isKeeper(h, s)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Waits until every service runs under its keeper (a live JVM in the PID file, a live keeper): after
+   * a fault a keeper restarts its JVM by itself, so tests wait for that rather than run `troupe up`
+   * (which, while a keeper waits to restart, would see no live JVM and start a second keeper).
+   * Runs `troupe up` only for a service whose keeper is gone.
+   */
+  public void awaitAllRunning(Duration within) {
+    for (Service s : Service.values()) {
+      if (keeper(s).isEmpty() && process(s).isEmpty()) {
+        start(s);
+      }
+    }
+    try {
+      await("every service running under its keeper").atMost(within).pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> java.util.Arrays.stream(Service.values())
+              .allMatch(s -> process(s).isPresent() && keeper(s).isPresent()));
+    } catch (RuntimeException e) {
+      throw new AssertionError("expected every service to be running within " + within + "\n" + diagnostics(), e);
     }
   }
 
@@ -543,12 +752,20 @@ public final class Topology implements AutoCloseable {
    * (the relay registered, the launcher's pool started). {@code troupe up} returns earlier than that.
    */
   public void awaitEchoWorks(Duration within) {
+    awaitEchoWorks(within, Duration.ofSeconds(2));
+  }
+
+  /**
+   * As {@link #awaitEchoWorks(Duration)}, each attempt waiting {@code perEcho} for its answer (more
+   * than the relay's --worker-delay-ms).
+   */
+  public void awaitEchoWorks(Duration within, Duration perEcho) {
     AttachedProcess probe = attach();
     AtomicLong ids = new AtomicLong(1_000_000);
     try {
       await("an echo through the relay to be answered").atMost(within).pollDelay(Duration.ZERO)
           .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-          .until(() -> echo(probe, "ready?", ids.incrementAndGet(), Duration.ofSeconds(2)).isPresent());
+          .until(() -> echo(probe, "ready?", ids.incrementAndGet(), perEcho).isPresent());
     } catch (RuntimeException | AssertionError e) {
       throw new AssertionError("expected the Echo path to work within " + within + ", but it did not\n"
           + diagnostics(), e);
@@ -625,13 +842,16 @@ public final class Topology implements AutoCloseable {
   // ---------------------------------------------------------------- cleanup
 
   /**
-   * Closes the attached clients, runs {@code troupe down}, then checks that every JVM this topology
-   * ever started (services, worker JVMs, CLIs) has exited. Whatever has not exited within 10 s is
-   * killed by PID, and the test fails naming it.
+   * Closes the attached clients, live CLIs and watches, runs {@code troupe down} (which stops each
+   * keeper first, and the keeper its JVM), then checks that every process this topology ever started
+   * (services, their keepers, worker JVMs, CLIs) has exited. Whatever has not exited within 10 s is
+   * killed by PID, keepers first (a keeper restarts the JVM it keeps), then whatever JVM a keeper
+   * started meanwhile, and the test fails naming them.
    */
   @Override
   public void close() {
     closeClients();
+    closeExtras();
     Run down;
     try {
       down = down();
@@ -650,9 +870,20 @@ public final class Topology implements AutoCloseable {
     }
     if (!left.isEmpty()) {
       String what = describe(left);
-      left.forEach(ProcessHandle::destroyForcibly);
-      stillAliveAfter(left, Duration.ofSeconds(5));
-      throw new AssertionError("expected no JVM of this topology to be left after `troupe down`, but "
+      // Keepers first: a keeper restarts the JVM it keeps when that is killed.
+      List<ProcessHandle> keepers = left.stream().filter(Topology::isAnyKeeper).toList();
+      keepers.forEach(k -> k.descendants().forEach(this::remember));
+      keepers.forEach(ProcessHandle::destroyForcibly);
+      stillAliveAfter(keepers, Duration.ofSeconds(5));
+      trackServices(); // a JVM a keeper started just before it was killed
+      trackWorkers();
+      synchronized (seen) {
+        all = List.copyOf(seen);
+      }
+      List<ProcessHandle> rest = all.stream().filter(h -> !hasExited(h)).toList();
+      rest.forEach(ProcessHandle::destroyForcibly);
+      stillAliveAfter(rest, Duration.ofSeconds(5));
+      throw new AssertionError("expected no JVM or keeper of this topology to be left after `troupe down`, but "
           + "had to kill " + what + "\n" + down.describe() + "\n" + diagnostics());
     }
   }
