@@ -376,7 +376,8 @@ class FaultInjectionIT {
     AttachedProcess client = topology.attach(Service.REGISTRY);
     List<String> attempts = new java.util.concurrent.CopyOnWriteArrayList<>();
     String held = await("a spawn on app:processes accepted").atMost(left(t0, Duration.ofSeconds(10)))
-        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50)).ignoreException(TroupeException.class)
+        // while the new launcher starts, spawns fail NOT_FOUND (no node serves the host): retry
+        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50)).ignoreExceptionsInstanceOf(TroupeException.class)
         .until(() -> spawnRecorded(client, t0, attempts), p -> p != null);
     Mail.next(client, "started", left(t0, Duration.ofSeconds(10)));
     long spawnRunsMs = ms(t0);
@@ -463,7 +464,7 @@ class FaultInjectionIT {
     // and the new incarnation serves, with PIDs above the old life's
     AttachedProcess client = topology.attach(Service.REGISTRY);
     String fresh = await("a spawn on the new incarnation").atMost(Duration.ofSeconds(15)).pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(50)).ignoreException(TroupeException.class)
+        .pollInterval(Duration.ofMillis(50)).ignoreExceptionsInstanceOf(TroupeException.class)
         .until(() -> client.spawnMonitored(HoldEntry.ID, PROCESSES, client.pid(), name), p -> p != null);
     Mail.next(client, "started", Duration.ofSeconds(15));
     long servesMs = ms(t0);
