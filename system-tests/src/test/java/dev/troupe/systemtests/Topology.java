@@ -459,20 +459,7 @@ public final class Topology implements AutoCloseable {
 
   /** The live OS process of a service, from the PID file `troupe` wrote; empty when not running. */
   public Optional<ProcessHandle> process(Service s) {
-    Path f = runDir.resolve(s.scriptName() + ".pid");
-    if (!Files.exists(f)) {
-      return Optional.empty();
-    }
-    long pid;
-    try {
-      pid = Long.parseLong(Files.readString(f).trim());
-    } catch (IOException | NumberFormatException e) {
-      return Optional.empty();
-    }
-    Optional<ProcessHandle> h = ProcessHandle.of(pid)
-        .filter(x -> x.info().commandLine().orElse("").contains(s.mainClass));
-    h.ifPresent(this::remember);
-    return h;
+    return recorded(s.scriptName() + ".pid", x -> x.info().commandLine().orElse("").contains(s.mainClass));
   }
 
   /** The live OS process of a running service; fails the test when it is not running. */
@@ -579,7 +566,15 @@ public final class Topology implements AutoCloseable {
    * {@link #close()} can check it is gone (and kill it before the JVMs it would restart).
    */
   public Optional<ProcessHandle> keeper(Service s) {
-    Path f = runDir.resolve(s.scriptName() + ".keeper.pid");
+    return recorded(s.scriptName() + ".keeper.pid", x -> isKeeper(x, s));
+  }
+
+  /**
+   * The live process whose PID `troupe` recorded in {@code file} of the run directory, if it still is
+   * what {@code is} expects (a PID may have been reused); remembered for {@link #close()}.
+   */
+  private Optional<ProcessHandle> recorded(String file, java.util.function.Predicate<ProcessHandle> is) {
+    Path f = runDir.resolve(file);
     if (!Files.exists(f)) {
       return Optional.empty();
     }
@@ -589,7 +584,7 @@ public final class Topology implements AutoCloseable {
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }
-    Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(x -> isKeeper(x, s));
+    Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(is);
     h.ifPresent(this::remember);
     return h;
   }

@@ -65,10 +65,6 @@ public final class Frames {
         .build();
   }
 
-  public static boolean isError(ExitResult r) {
-    return r.hasError();
-  }
-
   public static ProcessEvent event(EventKind kind, String from, ExitResult result) {
     return ProcessEvent.newBuilder()
         .setKind(kind)
