@@ -172,6 +172,7 @@ class RegistryIT {
     assertThat(start.stdout()).as(start.describe()).containsAnyOf(
         "registry up at " + topology.address(Service.REGISTRY), "registry already running",
         "registry is being restarted by its keeper");
+    topology.awaitServing(Service.REGISTRY, Duration.ofSeconds(60)); // its JVM's start: CPU-bound, not bounded
     long t0 = System.nanoTime();
 
     // then: launcher and relay rejoin, and the relay's name is restored

@@ -19,6 +19,9 @@ import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.systemtests.entries.HoldEntry;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -719,6 +722,48 @@ public final class Topology implements AutoCloseable {
       }
     }
     clients.clear();
+  }
+
+  /**
+   * Waits until a service's node answers its gRPC health check as SERVING, and returns how long that
+   * took. After a kill this is the time its keeper and a new JVM took to start: CPU-bound, so the
+   * tests report it rather than bound it, and bound what Troupe does once the node serves.
+   */
+  public Duration awaitServing(Service s, Duration within) {
+    long t0 = System.nanoTime();
+    ManagedChannel ch = Channels.open(address(s), PeerSettings.defaults());
+    try {
+      await(s + " serving").atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+          .ignoreExceptions().until(() -> {
+            ch.resetConnectBackoff(); // poll at our pace, not the channel's reconnect backoff
+            return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance()).getStatus()
+                == HealthCheckResponse.ServingStatus.SERVING;
+          });
+      return Duration.ofNanos(System.nanoTime() - t0);
+    } catch (RuntimeException e) {
+      throw new AssertionError("expected " + s + " to serve within " + within + "\n" + diagnostics(), e);
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /**
+   * How starved of CPU this machine is now, for the figures the tests print beside a time they
+   * measured: the load average against the cores, and the kernel's CPU pressure (the share of the
+   * last 10 s in which some runnable task waited for a CPU) where the kernel reports it.
+   */
+  public static String cpuLoad() {
+    String load = read(Path.of("/proc/loadavg")).split(" ")[0];
+    String text = "load " + load + " on " + Runtime.getRuntime().availableProcessors() + " cores";
+    Path psi = Path.of("/proc/pressure/cpu");
+    if (Files.isReadable(psi)) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("some avg10=([0-9.]+)").matcher(read(psi));
+      if (m.find()) {
+        text += ", CPU pressure " + m.group(1) + "%";
+      }
+    }
+    return text;
   }
 
   /** The registry's GetStatus: nodes, hosts and names. */

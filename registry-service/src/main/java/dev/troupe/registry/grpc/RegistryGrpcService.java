@@ -30,6 +30,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,41 +104,24 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
           fail(Status.INVALID_ARGUMENT, "malformed name claim: " + e.getMessage());
           return;
         }
-        listener = new DirectoryListener() {
-          @Override
-          public void nodeUp(NodeRecord up) {
-            if (!up.name().equals(n.name())) {
-              out.enqueue(JoinClusterResponse.newBuilder().setNodeUp(ProtoRecords.toProto(up)).build(), true);
-            }
-          }
-
-          @Override
-          public void nodeLost(NodeRecord lost, String reason) {
-            out.enqueue(JoinClusterResponse.newBuilder().setNodeLost(NodeLost.newBuilder()
-                .setNode(lost.name()).setIncarnation(lost.incarnation()).setReason(reason)).build(), true);
-          }
-
-          @Override
-          public void nameChanged(String name, Pid owner) {
-            out.enqueue(JoinClusterResponse.newBuilder().setNameChanged(NameChanged.newBuilder()
-                .setName(name).setPid(owner == null ? "" : owner.toString())).build(), true);
-          }
-        };
+        NodeFeed feed = new NodeFeed(out, n.name());
         long first;
         try {
-          first = directory.join(n, claims, listener);
+          first = directory.join(n, claims, feed);
         } catch (TroupeException e) {
           fail(Status.fromCodeValue(e.code().value()), e.getMessage());
           return;
         }
+        listener = feed;
         node = n;
         liveness.heard(n);
+        // The view is read after the feed was registered, so the view plus the feed's events is
+        // complete; the feed holds its events until the view has been queued ahead of them.
         JoinAccepted.Builder a = JoinAccepted.newBuilder().setFirstProcessId(first);
         directory.nodes().forEach(r -> a.addNodes(ProtoRecords.toProto(r)));
         directory.names().forEach((name, pid) ->
             a.addNames(NameRecord.newBuilder().setName(name).setPid(pid.toString())));
-        // The accepted frame goes ahead of any change queued meanwhile (control lane, first in).
-        out.enqueue(JoinClusterResponse.newBuilder().setAccepted(a).build(), true);
+        feed.open(JoinClusterResponse.newBuilder().setAccepted(a).build());
       }
 
       private void fail(Status status, String message) {
@@ -169,6 +153,57 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         }
       }
     };
+  }
+
+  /**
+   * The directory's changes, as frames on one joined node's stream. Until {@link #open} it holds
+   * them: a change made while the node's view was being read must reach the node after that view,
+   * or the node would apply it and then overwrite it with the older view (a live peer dropped from
+   * its cache until the next change: the "not in the directory" failures after a registry restart).
+   */
+  private static final class NodeFeed implements DirectoryListener {
+    private final ReadyGatedWriter<JoinClusterResponse, JoinClusterResponse> out;
+    private final String nodeName;
+    private List<JoinClusterResponse> held = new ArrayList<>();
+
+    NodeFeed(ReadyGatedWriter<JoinClusterResponse, JoinClusterResponse> out, String nodeName) {
+      this.out = out;
+      this.nodeName = nodeName;
+    }
+
+    /** Sends the node's view, then every change held since the feed was registered. */
+    synchronized void open(JoinClusterResponse accepted) {
+      out.enqueue(accepted, true);
+      held.forEach(f -> out.enqueue(f, true));
+      held = null;
+    }
+
+    private synchronized void push(JoinClusterResponse frame) {
+      if (held != null) {
+        held.add(frame);
+      } else {
+        out.enqueue(frame, true);
+      }
+    }
+
+    @Override
+    public void nodeUp(NodeRecord up) {
+      if (!up.name().equals(nodeName)) {
+        push(JoinClusterResponse.newBuilder().setNodeUp(ProtoRecords.toProto(up)).build());
+      }
+    }
+
+    @Override
+    public void nodeLost(NodeRecord lost, String reason) {
+      push(JoinClusterResponse.newBuilder().setNodeLost(NodeLost.newBuilder()
+          .setNode(lost.name()).setIncarnation(lost.incarnation()).setReason(reason)).build());
+    }
+
+    @Override
+    public void nameChanged(String name, Pid owner) {
+      push(JoinClusterResponse.newBuilder().setNameChanged(NameChanged.newBuilder()
+          .setName(name).setPid(owner == null ? "" : owner.toString())).build());
+    }
   }
 
   /** Declares silent nodes lost; called periodically by the server. */

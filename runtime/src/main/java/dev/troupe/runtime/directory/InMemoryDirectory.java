@@ -10,15 +10,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The embedded directory: names, the host directory and the joined nodes, in one JVM's memory. It is
  * the registry's store and the directory of in-JVM test clusters. All state changes happen under one
- * lock and listeners are told in the order of the changes.
+ * lock, and each change queues its event under that same lock; the queue is then drained by one
+ * thread at a time, so every listener hears of the changes in the order they were made. (Firing after
+ * the lock without the queue let two threads tell a listener "B up" after "B lost", and a node's
+ * cache keep a dead peer, or drop a live one, until the next change.)
  */
 public final class InMemoryDirectory implements Directory {
   private static final Logger LOG = LoggerFactory.getLogger(InMemoryDirectory.class);
@@ -28,6 +35,12 @@ public final class InMemoryDirectory implements Directory {
   private final Map<String, Pid> names = new HashMap<>();
   private final Map<String, Long> nextIdByHost = new HashMap<>();
   private final List<DirectoryListener> listeners = new CopyOnWriteArrayList<>();
+  /** Events of changes made, in change order; appended under {@link #lock}. */
+  private final Queue<Event> events = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger draining = new AtomicInteger();
+
+  /** One change to tell listeners of; {@code except} (the node that caused it) is not told. */
+  private record Event(Consumer<DirectoryListener> tell, DirectoryListener except) {}
 
   /** Adds a listener that is not a node (e.g. the registry's gRPC fan-out). */
   public void addListener(DirectoryListener listener) {
@@ -38,11 +51,16 @@ public final class InMemoryDirectory implements Directory {
     listeners.remove(listener);
   }
 
+  /**
+   * Joins {@code self}. {@code listener} is registered in the same step as the join, so it hears of
+   * every change made after it: a view read from {@link #nodes()} and {@link #names()} once this
+   * returns, followed by the events the listener gets, is complete (events of changes the view
+   * already shows may come too; they are idempotent).
+   */
   @Override
   public long join(NodeRecord self, Map<String, Pid> claimed, DirectoryListener listener) {
     long first;
-    List<String> restored = new ArrayList<>();
-    NodeRecord replaced = null;
+    int restored = 0;
     synchronized (lock) {
       for (String host : self.hosts()) {
         for (NodeRecord other : nodes.values()) {
@@ -56,41 +74,32 @@ public final class InMemoryDirectory implements Directory {
       NodeRecord previous = nodes.get(self.name());
       if (previous != null && previous.incarnation() != self.incarnation()) {
         // A restarted node: its previous life is over. Tell everyone before the new one appears.
-        removeNodeLocked(previous);
-        replaced = previous;
+        removeNodeLocked(previous, "node restarted");
       }
+      if (listener != null) {
+        listeners.add(listener);
+      }
+      nodes.put(self.name(), self);
+      publishLocked(l -> l.nodeUp(self), listener);
       for (Map.Entry<String, Pid> e : claimed.entrySet()) {
         Pid holder = names.get(e.getKey());
         if (holder == null) {
           names.put(e.getKey(), e.getValue());
-          restored.add(e.getKey());
+          publishName(e.getKey(), e.getValue());
+          restored++;
         } else if (!holder.equals(e.getValue())) {
           LOG.warn("registry: node {} claims name '{}' for {} but {} holds it; keeping {}",
               self.label(), e.getKey(), e.getValue(), holder, holder);
         }
       }
-      nodes.put(self.name(), self);
       first = 1;
       for (String host : self.hosts()) {
         first = Math.max(first, nextIdByHost.getOrDefault(host, 1L));
       }
     }
-    if (replaced != null) {
-      fireLost(replaced, "node restarted");
-    }
-    if (listener != null) {
-      listeners.add(listener);
-    }
-    for (DirectoryListener l : listeners) {
-      if (l != listener) {
-        l.nodeUp(self);
-      }
-    }
-    for (String name : restored) {
-      fireName(name, claimed.get(name));
-    }
+    dispatch();
     LOG.info("registry: node {} joined at {} serving {} (first process id {}, {} names restored)",
-        self.label(), self.address(), self.hosts(), first, restored.size());
+        self.label(), self.address(), self.hosts(), first, restored);
     return first;
   }
 
@@ -121,44 +130,58 @@ public final class InMemoryDirectory implements Directory {
       if (current == null || current.incarnation() != node.incarnation()) {
         return;
       }
-      removeNodeLocked(current);
+      removeNodeLocked(current, reason);
     }
     LOG.warn("registry: node {} lost: {}", node.label(), reason);
-    fireLost(node, reason);
+    dispatch();
   }
 
-  /** Removes the node and its names; caller holds the lock and fires events after releasing it. */
-  private void removeNodeLocked(NodeRecord node) {
+  /** Removes the node and its names; names are released first, so a monitor that learns of the
+   * loss already sees them free. Caller holds the lock. */
+  private void removeNodeLocked(NodeRecord node, String reason) {
     nodes.remove(node.name());
     names.entrySet().removeIf(e -> {
       boolean gone = node.hosts().contains(e.getValue().host());
       if (gone) {
-        pendingReleases.add(e.getKey());
+        publishName(e.getKey(), null);
       }
       return gone;
     });
+    publishLocked(l -> l.nodeLost(node, reason), null);
   }
 
-  private final List<String> pendingReleases = new ArrayList<>();
-
-  private void fireLost(NodeRecord node, String reason) {
-    List<String> released;
-    synchronized (lock) {
-      released = new ArrayList<>(pendingReleases);
-      pendingReleases.clear();
-    }
-    // Names first: a monitor that learns of the loss already sees the names free.
-    for (String name : released) {
-      fireName(name, null);
-    }
-    for (DirectoryListener l : listeners) {
-      l.nodeLost(node, reason);
-    }
+  private void publishName(String name, Pid owner) {
+    publishLocked(l -> l.nameChanged(name, owner), null);
   }
 
-  private void fireName(String name, Pid owner) {
-    for (DirectoryListener l : listeners) {
-      l.nameChanged(name, owner);
+  /** Queues an event; caller holds the lock, so the queue's order is the order of the changes. */
+  private void publishLocked(Consumer<DirectoryListener> tell, DirectoryListener except) {
+    events.add(new Event(tell, except));
+  }
+
+  /**
+   * Tells listeners of queued events, in order. One thread drains at a time; a thread that finds
+   * another draining leaves its events to it, so no caller blocks on a slow listener's peer and a
+   * listener that calls back into the directory cannot deadlock or reorder.
+   */
+  private void dispatch() {
+    if (draining.getAndIncrement() != 0) {
+      return;
+    }
+    int missed = 1;
+    for (;;) {
+      Event e;
+      while ((e = events.poll()) != null) {
+        for (DirectoryListener l : listeners) {
+          if (l != e.except()) {
+            e.tell().accept(l);
+          }
+        }
+      }
+      missed = draining.addAndGet(-missed);
+      if (missed == 0) {
+        return;
+      }
     }
   }
 
@@ -202,8 +225,9 @@ public final class InMemoryDirectory implements Directory {
           throw dev.troupe.runtime.node.Failures.nameTaken(name, holder.toString());
         }
         names.put(name, owner);
+        publishName(name, owner);
       }
-      fireName(name, owner);
+      dispatch();
       return CompletableFuture.completedFuture(null);
     } catch (TroupeException e) {
       return CompletableFuture.failedFuture(e);
@@ -239,8 +263,9 @@ public final class InMemoryDirectory implements Directory {
                 + "; only its owner can unregister it"));
       }
       removed = names.remove(name) != null;
+      publishName(name, null);
     }
-    fireName(name, null);
+    dispatch();
     return CompletableFuture.completedFuture(removed);
   }
 
@@ -258,14 +283,13 @@ public final class InMemoryDirectory implements Directory {
       names.entrySet().removeIf(e -> {
         if (e.getValue().equals(owner)) {
           released.add(e.getKey());
+          publishName(e.getKey(), null);
           return true;
         }
         return false;
       });
     }
-    for (String name : released) {
-      fireName(name, null);
-    }
+    dispatch();
     return CompletableFuture.completedFuture(released);
   }
 

@@ -55,12 +55,15 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
    * @param callTimeout deadline of each unary name call
    * @param joinTimeout how long the first join may take before start-up fails
    * @param rejoinBackoff delay between attempts to rejoin a registry that went away
+   * @param rejoinGrace how long a peer missing from a restarted registry's view is still taken as
+   *     live: the registry restarts empty, and every node rejoins it on its own schedule. A peer that
+   *     has not rejoined by then is taken as lost (monitors and links across it fire)
    */
   public record Settings(Duration heartbeatInterval, Duration callTimeout, Duration joinTimeout,
-      Duration rejoinBackoff) {
+      Duration rejoinBackoff, Duration rejoinGrace) {
     public static Settings defaults() {
       return new Settings(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(10),
-          Duration.ofMillis(250));
+          Duration.ofMillis(250), Duration.ofSeconds(10));
     }
   }
 
@@ -68,6 +71,8 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   private final Settings settings;
   private final Map<String, NodeRecord> nodes = new ConcurrentHashMap<>();
   private final Map<String, Pid> names = new ConcurrentHashMap<>();
+  /** Peers the registry's latest view lacked, kept until they rejoin or {@code rejoinGrace} ends. */
+  private final Map<String, NodeRecord> awaitingRejoin = new ConcurrentHashMap<>();
   /** Names this node's processes hold: re-announced after a registry restart. */
   private final Map<String, Pid> ownNames = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -140,6 +145,10 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
       if (closed) {
         return;
       }
+      // The channel backs off its reconnects exponentially (1 s, 1.6 s, 2.6 s, ...) while the
+      // registry is down, failing our attempts fast meanwhile: a restarted registry would wait for
+      // the channel's next try. Our own backoff paces the attempts.
+      channel.resetConnectBackoff();
       Session s = new Session();
       session = s;
       s.start().whenComplete((a, t) -> {
@@ -183,18 +192,10 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     public void onNext(JoinClusterResponse r) {
       switch (r.getFrameCase()) {
         case ACCEPTED -> {
-          JoinAccepted a = r.getAccepted();
-          nodes.clear();
-          a.getNodesList().forEach(n -> nodes.put(n.getNode(), ProtoRecords.fromProto(n)));
-          names.clear();
-          a.getNamesList().forEach(n -> names.put(n.getName(), Pid.parse(n.getPid())));
-          accepted.complete(a);
+          adoptView(r.getAccepted());
+          accepted.complete(r.getAccepted());
         }
-        case NODE_UP -> {
-          NodeRecord n = ProtoRecords.fromProto(r.getNodeUp());
-          nodes.put(n.name(), n);
-          listener.nodeUp(n);
-        }
+        case NODE_UP -> nodeUp(ProtoRecords.fromProto(r.getNodeUp()));
         case NODE_LOST -> {
           if (r.getNodeLost().getNode().equals(self.name())
               && r.getNodeLost().getIncarnation() == self.incarnation()) {
@@ -203,9 +204,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
           }
           NodeRecord n = nodes.get(r.getNodeLost().getNode());
           if (n != null && n.incarnation() == r.getNodeLost().getIncarnation()) {
-            nodes.remove(n.name());
-            names.values().removeIf(p -> n.hosts().contains(p.host()));
-            listener.nodeLost(n, r.getNodeLost().getReason());
+            forget(n, r.getNodeLost().getReason());
           }
         }
         case NAME_CHANGED -> {
@@ -251,6 +250,65 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
             t == null ? "closed" : Status.fromThrowable(t).getCode());
         rejoinLater();
       }
+    }
+  }
+
+  /**
+   * Takes the registry's view on (re)join without ever showing a live peer as missing: entries are
+   * replaced in place, not cleared and refilled, and a peer the view lacks is kept for
+   * {@code rejoinGrace}, since a restarted registry knows only the nodes that have rejoined it so far.
+   */
+  private void adoptView(JoinAccepted view) {
+    Map<String, NodeRecord> viewNodes = new java.util.HashMap<>();
+    view.getNodesList().forEach(n -> viewNodes.put(n.getNode(), ProtoRecords.fromProto(n)));
+    Map<String, Pid> viewNames = new java.util.HashMap<>();
+    view.getNamesList().forEach(n -> viewNames.put(n.getName(), Pid.parse(n.getPid())));
+    for (NodeRecord n : viewNodes.values()) {
+      if (n.name().equals(self.name())) {
+        nodes.put(n.name(), n);
+      } else {
+        nodeUp(n);
+      }
+    }
+    names.putAll(viewNames);
+    for (NodeRecord cached : nodes.values()) {
+      if (!viewNodes.containsKey(cached.name()) && !cached.name().equals(self.name())
+          && awaitingRejoin.put(cached.name(), cached) == null) {
+        timer.schedule(() -> rejoinGraceOver(cached), settings.rejoinGrace().toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+    names.entrySet().removeIf(e -> !viewNames.containsKey(e.getKey()) && !awaitedHost(e.getValue().host()));
+  }
+
+  private boolean awaitedHost(String host) {
+    return awaitingRejoin.values().stream().anyMatch(n -> n.hosts().contains(host));
+  }
+
+  /** A peer is (again) in the registry; a new incarnation replaces the old one, which is lost. */
+  private void nodeUp(NodeRecord n) {
+    awaitingRejoin.remove(n.name());
+    NodeRecord old = nodes.put(n.name(), n);
+    if (old != null && old.incarnation() != n.incarnation()) {
+      names.values().removeIf(p -> old.hosts().contains(p.host()));
+      listener.nodeLost(old, "node restarted as " + n.label());
+    }
+    if (old == null || old.incarnation() != n.incarnation()) {
+      listener.nodeUp(n);
+    }
+  }
+
+  private void rejoinGraceOver(NodeRecord n) {
+    if (!closed && awaitingRejoin.remove(n.name(), n)) {
+      forget(n, "did not rejoin the registry within " + settings.rejoinGrace().toMillis()
+          + " ms of this node rejoining it");
+    }
+  }
+
+  private void forget(NodeRecord n, String reason) {
+    if (nodes.remove(n.name(), n)) {
+      awaitingRejoin.remove(n.name(), n);
+      names.values().removeIf(p -> n.hosts().contains(p.host()));
+      listener.nodeLost(n, reason);
     }
   }
 
@@ -363,8 +421,9 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
             .setNode(by.name()).setOwner(owner.toString()).build())))
         .handle((r, t) -> {
           if (t != null) {
-            LOG.warn("{}: expected the registry to release the names of {}, but: {}", by.label(), owner,
-                Status.fromThrowable(t));
+            Status st = Status.fromThrowable(t);
+            LOG.warn("{}: expected the registry to release the names of {}, but: {} {}", by.label(), owner,
+                st.getCode(), st.getDescription());
             return List.<String>of();
           }
           return r.getNamesList();

@@ -1,0 +1,177 @@
+package dev.troupe.registry.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.troupe.registry.core.Liveness;
+import dev.troupe.runtime.api.Pid;
+import dev.troupe.runtime.directory.DirectoryListener;
+import dev.troupe.runtime.directory.InMemoryDirectory;
+import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.grpc.RegistryDirectoryClient;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node's view of its peers while the registry is rebuilt: nodes that join at the same moment, and
+ * nodes that rejoin a restarted registry one after the other, never lose sight of a live peer.
+ * Real registry gRPC service and real node clients on loopback.
+ */
+class RegistryRejoinTest {
+  private static final Duration FAST = Duration.ofMillis(50);
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private Server registry;
+  private InMemoryDirectory directory;
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : closing.reversed()) {
+      c.close();
+    }
+    if (registry != null) {
+      registry.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private int startRegistry(int port) throws IOException {
+    directory = new InMemoryDirectory();
+    RegistryGrpcService service = new RegistryGrpcService(directory,
+        new Liveness(Duration.ofSeconds(30), System::currentTimeMillis), "registry-test");
+    registry = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+        .addService(service).build().start();
+    return registry.getPort();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static RegistryDirectoryClient.Settings settings(Duration rejoinBackoff, Duration rejoinGrace) {
+    return new RegistryDirectoryClient.Settings(Duration.ofMillis(200), Duration.ofSeconds(5),
+        Duration.ofSeconds(10), rejoinBackoff, rejoinGrace);
+  }
+
+  private static NodeRecord node(String name) {
+    return new NodeRecord(name, name.hashCode() & 0xffff, "127.0.0.1:1", List.of("app:" + name));
+  }
+
+  /** A joined node: its client and what its listener heard. */
+  private record Joined(NodeRecord record, RegistryDirectoryClient client, List<String> heard) {}
+
+  private Joined join(int port, String name, RegistryDirectoryClient.Settings s) {
+    RegistryDirectoryClient client = new RegistryDirectoryClient("127.0.0.1:" + port, s);
+    closing.add(client);
+    List<String> heard = new CopyOnWriteArrayList<>();
+    NodeRecord record = node(name);
+    client.join(record, Map.of(), new DirectoryListener() {
+      @Override
+      public void nodeUp(NodeRecord n) {
+        heard.add("up " + n.name());
+      }
+
+      @Override
+      public void nodeLost(NodeRecord n, String reason) {
+        heard.add("lost " + n.name() + ": " + reason);
+      }
+
+      @Override
+      public void nameChanged(String n, Pid owner) {}
+    });
+    return new Joined(record, client, heard);
+  }
+
+  @Test
+  void nodesThatJoinAtTheSameMomentAllSeeEachOther() throws Exception {
+    int nodes = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(nodes);
+    try {
+      for (int round = 0; round < 25; round++) {
+        int port = startRegistry(0);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Joined>> joins = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+          String name = "n" + round + "-" + i;
+          joins.add(pool.submit(() -> {
+            go.await();
+            return join(port, name, settings(FAST, Duration.ofSeconds(10)));
+          }));
+        }
+        go.countDown();
+        List<Joined> joined = new ArrayList<>();
+        for (Future<Joined> f : joins) {
+          joined.add(f.get(20, TimeUnit.SECONDS));
+        }
+        int r = round;
+        for (Joined j : joined) {
+          await("round " + r + ": " + j.record().name() + " sees every peer").atMost(Duration.ofSeconds(5))
+              .pollInterval(Duration.ofMillis(10))
+              .untilAsserted(() -> assertThat(j.client().nodes()).extracting(NodeRecord::name)
+                  .containsAll(joined.stream().map(x -> x.record().name()).toList()));
+        }
+        for (Joined j : joined) {
+          closing.remove(j.client());
+          j.client().close();
+        }
+        registry.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        registry = null;
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aPeerThatHasNotYetRejoinedARestartedRegistryStaysReachableAndOneThatNeverDoesIsLostAfterTheGrace()
+      throws Exception {
+    // given: three nodes joined to a registry. 'launcher' rejoins fast; 'relay' takes 1.5 s to
+    // rejoin; 'gone' waits a minute (as if it had died with the registry)
+    Duration grace = Duration.ofSeconds(3);
+    int port = startRegistry(freePort());
+    Joined launcher = join(port, "launcher", settings(FAST, grace));
+    join(port, "relay", settings(Duration.ofMillis(1_500), grace));
+    join(port, "gone", settings(Duration.ofMinutes(1), grace));
+    Pid service = Pid.of("app:launcher", 7);
+    launcher.client().register(launcher.record(), "service", service).get(5, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(launcher.client().nodes())
+        .extracting(NodeRecord::name).contains("relay", "gone"));
+
+    // when: the registry is killed and started again, empty, on the same port
+    registry.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    startRegistry(port);
+
+    // then: until 'relay' has rejoined, the launcher still routes to it (it is live all along)
+    long t0 = System.nanoTime();
+    await("relay rejoined").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> {
+      assertThat(launcher.client().nodeServing("app:relay")).as("relay, %d ms after the restart",
+          (System.nanoTime() - t0) / 1_000_000).map(NodeRecord::name).contains("relay");
+      return directory.node("relay").isPresent();
+    });
+    // and the launcher never took it for lost
+    assertThat(launcher.heard()).noneMatch(h -> h.startsWith("lost relay"));
+
+    // and 'gone', which never rejoins, is lost once the grace is over, with a reason that says so
+    await("gone taken as lost").atMost(grace.plus(Duration.ofSeconds(5)))
+        .until(() -> launcher.client().node("gone").isEmpty());
+    assertThat(launcher.heard()).anyMatch(h -> h.startsWith("lost gone: did not rejoin the registry within 3000 ms"));
+    assertThat(launcher.client().nodeServing("app:relay")).isPresent();
+    // and the name the launcher's process held before the restart is the registry's again
+    assertThat(directory.lookup("service").get()).contains(service);
+  }
+}
