@@ -271,10 +271,15 @@ class WorkerPoolTest {
     AttachedProcess client = startLauncher(settings(1, 8, true, 1000), 8);
     String answer = client.spawn("test:answer", HOST, client.pid());
     long jvm = jvmOf(client);
+    long spawned = System.nanoTime();
     for (int i = 0; i < 3; i++) {
-      client.spawn("test:spin", HOST, client.pid(), 4_000);
+      client.spawn("test:spin", HOST, client.pid(), 6_000);
+    }
+    for (int i = 0; i < 3; i++) {
+      // each reports before it spins: with too few carriers the third could not even report
       assertThat(jvmOf(client)).isEqualTo(jvm);
     }
+    assertThat(Duration.ofNanos(System.nanoTime() - spawned)).as("all three spinning at once").isLessThan(Duration.ofSeconds(3));
 
     // then the answering process still answers while they spin
     long t0 = System.nanoTime();
