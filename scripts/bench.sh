@@ -14,15 +14,19 @@
 #   - the Echo topology by scripts/troupe (registry, worker-launcher, relay with --worker-delay-ms 0),
 #     the launcher given the bench entries (benchmarks jar on the worker class path);
 #   - the raw gRPC baseline server, and two bench nodes (A, B) that join the registry;
-#   - a client JVM per phase (Benchmark messaging | echo | spawn);
-#   - a second launcher with --min-spares 0 --reuse false for cold spawns;
+#   - a client JVM per phase (Benchmark messaging | echo | spawn | tutorial | idle);
+#   - for the tutorial phase, the relay restarted with the tutorial's 100 ms worker delay: N requests
+#     in flight (1,000; --quick: 300) for 20 s (--quick: 6 s) after a warm-up;
+#   - the idle phase: 100,000 (--quick: 20,000, scaled) processes blocked in receive on app:processes;
+#   - a second launcher with --min-spares 0 --reuse false and its entry isolated (isolation: jvm), so
+#     that every spawn forks a worker JVM, for cold spawns;
 #   - JMH (CodecBenchmark) after the topology is down.
 #
 # Settings (environment):
 #   BENCH_PORT_BASE  first port tried (default 7700); the run takes 7 free ports from there up,
 #                    within 100 ports of the base
 #   BENCH_RUN_DIR    run directory: logs, PID files, results (default: a new /tmp/troupe-bench.XXXXXX)
-#   BENCH_PHASES     phases to run (default: "rss messaging spawn echo cold jmh"); keys of phases not
+#   BENCH_PHASES     phases to run (default: "rss messaging spawn echo tutorial idle cold jmh"); keys of phases not
 #                    run read NA
 #   BENCH_JFR_DIR    when set, every JVM of the run records JFR (settings=profile) into that directory
 #   TROUPE_NO_BUILD  1: never build
@@ -33,13 +37,13 @@ QUICK=0
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
 MODE=$([ "$QUICK" = 1 ] && echo quick || echo full)
 QFLAG=$([ "$QUICK" = 1 ] && echo --quick || true)
-PHASES=" ${BENCH_PHASES:-rss messaging spawn echo cold jmh} "
+PHASES=" ${BENCH_PHASES:-rss messaging spawn echo tutorial idle cold jmh} "
 START_S=$(date +%s)
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 
@@ -257,11 +261,21 @@ if has_phase spawn; then
   run_client spawn-kill "$TIMEOUT_SHORT" spawn $QFLAG --mode kill --launcher "127.0.0.1:$LAUNCHER_PORT" \
     --launcher-pid "$LAUNCHER_PID"
 fi
-# Echo last on this topology: with more requests in flight than spares, processes handed to a worker
-# JVM inside another's exit are lost (see BENCHMARKS.md), and each keeps a worker JVM busy for good.
 if has_phase echo; then
   run_client echo "$TIMEOUT_SHORT" echo $QFLAG --node "$TROUPE_REGISTRY" --registry-pid "$(topology_pid registry)" \
     --relay-pid "$(topology_pid relay)" --launcher-pid "$LAUNCHER_PID"
+fi
+
+# ------------------------------------------------------------------------------------------ tutorial, idle
+if has_phase tutorial; then
+  log "restarting the relay with the tutorial's worker delay (100 ms)..."
+  "$TROUPE_ROOT/scripts/troupe" stop relay >&2
+  TROUPE_RELAY_ARGS="--worker-delay-ms 100" "$TROUPE_ROOT/scripts/troupe" start relay >&2
+  run_client tutorial "$TIMEOUT_SHORT" tutorial $QFLAG --node "$TROUPE_REGISTRY" \
+    --registry-pid "$(topology_pid registry)" --relay-pid "$(topology_pid relay)" --launcher-pid "$LAUNCHER_PID"
+fi
+if has_phase idle; then
+  run_client idle "$TIMEOUT_SHORT" idle $QFLAG --launcher "127.0.0.1:$LAUNCHER_PORT" --launcher-pid "$LAUNCHER_PID"
 fi
 
 # ------------------------------------------------------------------------------------------ cold spawn
@@ -272,7 +286,7 @@ if has_phase cold; then
   setsid "$JAVA" "${TROUPE_SERVICE_JVM_FLAGS[@]}" $(jfr_flags cold-launcher) -cp "$(troupe_classpath worker-launcher)" \
     dev.troupe.launcher.server.LauncherMain --bind 127.0.0.1 --port "$COLD_PORT" --registry "$TROUPE_REGISTRY" \
     --node-name bench-cold --host bench:cold $ENTRY_ARGS --worker-classpath "$(troupe_jar relay-service):$BENCH_JAR" \
-    --min-spares 0 --reuse false --aot-cache "$TROUPE_RUN_DIR/worker.aot" \
+    --min-spares 0 --reuse false --isolate bench:hello --aot-cache "$TROUPE_RUN_DIR/worker.aot" \
     > "$RUN/logs/cold-launcher.log" 2>&1 < /dev/null &
   COLD_PID=$!
   OWN_PIDS+=("$COLD_PID")
@@ -317,7 +331,8 @@ value() { # key -> value or NA (the last one wins)
   echo "${v:-NA}"
 }
 REQUIRED=(grpc_rtt_p50_us grpc_tput_msgs_s tput_msgs_s rtt_p50_us rtt_p99_us echo_p50_us echo_p99_us echo8_per_s
-  spawn_warm_p50_us spawn_cold_p50_ms exit_normal_p50_us exit_kill_p50_ms worker_rss_mb)
+  spawn_warm_p50_us spawn_cold_p50_ms exit_normal_p50_us exit_kill_p50_ms worker_rss_mb
+  tutorial_per_s tutorial_p50_ms tutorial_p99_ms tutorial_timeouts tutorial_rss_mb tutorial_jvms idle_100k_rss_mb)
 line="troupe-bench: mode=$MODE"
 for k in "${REQUIRED[@]}"; do line+=" $k=$(value "$k")"; done
 while IFS= read -r kv; do

@@ -10,6 +10,10 @@ package dev.troupe.bench;
  *                                            baseline and Troupe rtt/tput, alternating rounds
  *   echo --node REGISTRY_NODE [--quick]      the Echo pattern against the relay
  *   spawn --mode warm|kill|cold|rss --launcher A [--launcher-pid P] [--host H] [--quick]
+ *   tutorial --node REGISTRY_NODE [--in-flight N] [--seconds S] [--quick]
+ *                                            the tutorial's workload (relay with its 100 ms worker delay)
+ *   idle --launcher A --launcher-pid P [--count N] [--quick]
+ *                                            RSS growth of the worker JVMs for N idle processes
  * </pre>
  *
  * Figures are printed as {@code RESULT key=value} lines on stdout; progress goes to stderr.
@@ -19,7 +23,7 @@ public final class Benchmark {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: Benchmark grpc-server|node|messaging|echo|spawn [--options]");
+      System.err.println("usage: Benchmark grpc-server|node|messaging|echo|spawn|tutorial|idle [--options]");
       System.exit(2);
     }
     Args a = new Args(args, 1);
@@ -29,6 +33,8 @@ public final class Benchmark {
       case "messaging" -> MessagingBench.run(a);
       case "echo" -> EchoBench.run(a);
       case "spawn" -> SpawnBench.run(a);
+      case "tutorial" -> TutorialBench.run(a);
+      case "idle" -> IdleBench.run(a);
       default -> {
         System.err.println("unknown subcommand " + args[0]);
         System.exit(2);

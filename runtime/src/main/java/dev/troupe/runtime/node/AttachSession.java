@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * answers with a reply correlated by request id. One bad request gets an error reply; the stream and
  * its other work go on. Sends from one session are applied in order, even when an earlier one waits
  * on a name lookup, so that per-sender FIFO holds.
+ *
+ * <p>A launcher's worker JVM (hello.worker_id) runs many processes over its one stream: each frame
+ * names its process in {@code pid}, and the session keeps the processes it was given.
  */
 public final class AttachSession {
   private static final Logger LOG = LoggerFactory.getLogger(AttachSession.class);
@@ -45,8 +48,10 @@ public final class AttachSession {
   private final FrameSink out;
   private final Consumer<AttachSession> onWorkerHello;
   private volatile LocalProcess current;
+  /** A worker stream's live processes by PID text; unused on other streams, where {@link #current} is the one. */
+  private final java.util.Map<String, LocalProcess> hosted = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean helloSeen;
-  private String workerId = "";
+  private volatile String workerId = "";
   private CompletableFuture<Void> sendTail = CompletableFuture.completedFuture(null);
   private volatile java.util.function.BiConsumer<LocalProcess, String> onCrash;
 
@@ -72,6 +77,37 @@ public final class AttachSession {
     return current;
   }
 
+  private boolean isWorker() {
+    return !workerId.isEmpty();
+  }
+
+  /** How many processes this (worker) stream runs now. */
+  public int hostedCount() {
+    return isWorker() ? hosted.size() : (current == null ? 0 : 1);
+  }
+
+  /**
+   * Where the node writes the frames of {@code process}, once {@link #assign}ed here: on a worker
+   * stream every frame is stamped with the process's PID, so that the worker JVM can route it.
+   */
+  public FrameSink sinkFor(LocalProcess process) {
+    if (!isWorker()) {
+      return out;
+    }
+    String pid = process.pidText();
+    return new FrameSink() {
+      @Override
+      public void push(AttachResponse frame) {
+        out.push(frame.toBuilder().setPid(pid).build());
+      }
+
+      @Override
+      public int backlog() {
+        return out.backlog(); // the JVM's stream as a whole: what its processes have not yet been sent
+      }
+    };
+  }
+
   /**
    * Handles one frame.
    *
@@ -86,7 +122,7 @@ public final class AttachSession {
       throw new StreamFault(ErrorCode.FAILED_PRECONDITION,
           "the first frame on an attach stream must be hello, got " + frame.getFrameCase());
     }
-    LocalProcess p = current;
+    LocalProcess p = isWorker() ? hosted.get(frame.getPid()) : current;
     if (p == null || !p.alive()) {
       rejectWithoutProcess(frame);
       return;
@@ -137,7 +173,11 @@ public final class AttachSession {
       case EXIT -> {
         // Cleared first: the exit may hand this (worker) stream its next process at once, and
         // that assignment must not be undone here.
-        current = null;
+        if (isWorker()) {
+          hosted.remove(p.pidText(), p);
+        } else {
+          current = null;
+        }
         ExitResult result = frame.getExit().getResult();
         if (!result.hasError() && !result.hasValue()) {
           result = result.toBuilder().setValue(Payload.getDefaultInstance()).build();
@@ -178,7 +218,14 @@ public final class AttachSession {
   /** Gives this stream a process to run (a client's own, or a spawned one for a worker). */
   public void assign(LocalProcess process, String entry, List<Payload> args) {
     helloSeen = true; // an in-JVM process is assigned without a hello
-    current = process;
+    if (isWorker()) {
+      hosted.put(process.pidText(), process);
+      if (!process.alive()) {
+        hosted.remove(process.pidText(), process); // ended before it was handed here: see release
+      }
+    } else {
+      current = process;
+    }
     out.push(AttachResponse.newBuilder().setAttached(Attached.newBuilder()
         .setPid(process.pidText())
         .setNode(node.config().name())
@@ -214,7 +261,8 @@ public final class AttachSession {
     if (id != 0) {
       out.push(AttachResponse.newBuilder().setReply(Reply.newBuilder().setRequestId(id)
           .setStatus(Frames.status(new TroupeException(ErrorCode.FAILED_PRECONDITION,
-              "this stream has no live process (it exited, or a worker waits for a spawn)"))))
+              "this stream has no live process " + (isWorker() ? "with pid '" + frame.getPid() + "'" : "")
+              + " (it exited, or a worker waits for a spawn)"))))
           .build());
     }
   }
@@ -253,8 +301,18 @@ public final class AttachSession {
   }
 
   /**
-   * Replaces what happens when the stream ends under a live process: a launcher waits for the worker
-   * JVM's exit status so that the EXIT can name the signal that killed it.
+   * Forgets a process of this worker stream that the node ended without an {@code exit} from the
+   * worker (terminated, or killed by a link): the worker is told by a {@code terminated} frame and
+   * sends nothing more for it.
+   */
+  public void release(LocalProcess process) {
+    hosted.remove(process.pidText(), process);
+  }
+
+  /**
+   * Replaces what happens when the stream ends under a live process (called once for each process a
+   * worker stream ran): a launcher waits for the worker JVM's exit status so that the EXIT can name
+   * the signal that killed it.
    */
   public void onCrash(java.util.function.BiConsumer<LocalProcess, String> handler) {
     this.onCrash = handler;
@@ -262,13 +320,20 @@ public final class AttachSession {
 
   /** The stream ended. A process that did not say exit ends with an error, so monitors hear of it. */
   public void onClosed(String why) {
+    List<LocalProcess> left = new java.util.ArrayList<>(hosted.values());
+    hosted.clear();
     LocalProcess p = current;
     current = null;
+    if (p != null) {
+      left.add(p);
+    }
     var handler = onCrash;
-    if (handler != null) {
-      handler.accept(p, why);
-    } else if (p != null && p.alive()) {
-      node.exit(p, Frames.error(ErrorKind.ERROR_KIND_CRASHED, why));
+    for (LocalProcess each : left) {
+      if (handler != null) {
+        handler.accept(each, why);
+      } else if (each.alive()) {
+        node.exit(each, Frames.error(ErrorKind.ERROR_KIND_CRASHED, why));
+      }
     }
   }
 }

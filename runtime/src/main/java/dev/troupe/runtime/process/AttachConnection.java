@@ -16,8 +16,8 @@ import java.util.function.Consumer;
 
 /**
  * The client side of one attach stream: sends frames, correlates replies by request id, and hands
- * deliveries, events and terminations to the process the node assigned. A worker's stream may be
- * assigned one process after another.
+ * deliveries, events and terminations to the process the node assigned. A worker JVM's stream (hello
+ * with a worker id) is assigned many processes at once: frames then name their process in {@code pid}.
  */
 public final class AttachConnection {
   /** Default bound on how long a process waits for its node to answer one request. */
@@ -29,6 +29,9 @@ public final class AttachConnection {
   private final CompletableFuture<AttachedProcess> first = new CompletableFuture<>();
   private volatile AttachTransport transport;
   private volatile AttachedProcess current;
+  /** A worker stream's processes by PID; unused on other streams, where {@link #current} is the one. */
+  private final Map<String, AttachedProcess> hosted = new ConcurrentHashMap<>();
+  private volatile boolean multiplexed;
   private volatile Consumer<AttachedProcess> onAssigned = p -> {};
   private volatile Consumer<Throwable> onClosed = t -> {};
   private volatile boolean closed;
@@ -53,6 +56,7 @@ public final class AttachConnection {
 
   /** Sends hello. */
   public void hello(String host, String clientName, String workerId) {
+    multiplexed = !workerId.isEmpty();
     send(AttachRequest.newBuilder().setHello(Hello.newBuilder()
         .setProtocolVersion(1).setHost(host).setClientName(clientName).setWorkerId(workerId)).build());
   }
@@ -64,6 +68,20 @@ public final class AttachConnection {
 
   public boolean isClosed() {
     return closed;
+  }
+
+  /** What a process's frames carry in {@code pid}: its PID on a worker stream, else nothing. */
+  String wirePid(String pid) {
+    return multiplexed ? pid : "";
+  }
+
+  /** How many processes this stream runs now. */
+  public int processCount() {
+    return multiplexed ? hosted.size() : (current == null ? 0 : 1);
+  }
+
+  private AttachedProcess target(AttachResponse frame) {
+    return multiplexed ? hosted.get(frame.getPid()) : current;
   }
 
   void send(AttachRequest frame) {
@@ -112,22 +130,22 @@ public final class AttachConnection {
         }
       }
       case DELIVERY -> {
-        AttachedProcess p = current;
+        AttachedProcess p = target(frame);
         if (p != null) {
           p.deliver(frame.getDelivery());
         }
       }
       case EVENT -> {
-        AttachedProcess p = current;
+        AttachedProcess p = target(frame);
         if (p != null) {
           p.event(frame.getEvent());
         }
       }
       case ATTACHED -> assigned(frame.getAttached());
       case TERMINATED -> {
-        AttachedProcess p = current;
+        AttachedProcess p = target(frame);
         if (p != null) {
-          current = null;
+          finished(p);
           p.terminatedByNode(frame.getTerminated().getError().getMessage());
         }
       }
@@ -137,7 +155,11 @@ public final class AttachConnection {
 
   private void assigned(Attached a) {
     AttachedProcess p = new AttachedProcess(this, a);
-    current = p;
+    if (multiplexed) {
+      hosted.put(p.pid(), p);
+    } else {
+      current = p;
+    }
     first.complete(p);
     onAssigned.accept(p);
   }
@@ -150,7 +172,9 @@ public final class AttachConnection {
 
   /** The process finished and sent exit; later frames are not its. */
   void finished(AttachedProcess p) {
-    if (current == p) {
+    if (multiplexed) {
+      hosted.remove(p.pid(), p);
+    } else if (current == p) {
       current = null;
     }
   }
@@ -162,11 +186,15 @@ public final class AttachConnection {
     pending.values().forEach(f -> f.completeExceptionally(e));
     pending.clear();
     first.completeExceptionally(cause != null ? cause : e);
+    java.util.List<AttachedProcess> left = new java.util.ArrayList<>(hosted.values());
+    hosted.clear();
     AttachedProcess p = current;
     current = null;
     if (p != null) {
-      p.terminatedByNode("attach stream closed: " + (cause == null ? "node ended it" : cause.getMessage()));
+      left.add(p);
     }
+    String why = "attach stream closed: " + (cause == null ? "node ended it" : cause.getMessage());
+    left.forEach(each -> each.terminatedByNode(why));
     onClosed.accept(cause);
   }
 

@@ -50,6 +50,8 @@ import java.util.function.LongFunction;
 public final class AttachedProcess implements ProcessContext, AutoCloseable {
   private final AttachConnection conn;
   private final String pid;
+  /** This process's PID as its frames carry it: set on a worker JVM's shared stream only. */
+  private final String wirePid;
   private final String entry;
   private final List<Object> args;
   private final Mailbox mailbox = new Mailbox();
@@ -63,6 +65,7 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   AttachedProcess(AttachConnection conn, Attached attached) {
     this.conn = conn;
     this.pid = attached.getPid();
+    this.wirePid = conn.wirePid(pid);
     this.entry = attached.getEntry();
     this.args = PayloadCodec.decodeAll(attached.getArgsList());
     this.coroutines = new CoroutineScope(pid, this::coroutineFailed);
@@ -84,6 +87,11 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   }
 
   // ---------------------------------------------------------------- requests
+
+  /** A frame from this process (stamped with its PID when it shares its JVM's stream). */
+  private AttachRequest.Builder frame() {
+    return AttachRequest.newBuilder().setPid(wirePid);
+  }
 
   private Reply call(LongFunction<AttachRequest> build) {
     CompletableFuture<Reply> reply = callAsync(build);
@@ -132,7 +140,7 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   @Override
   public void send(String to, String topic, Object... payloads) {
     var encoded = PayloadCodec.encodeAll(payloads);
-    call(id -> AttachRequest.newBuilder().setSend(Send.newBuilder()
+    call(id -> frame().setSend(Send.newBuilder()
         .setRequestId(id).setTo(to).setTopic(topic).addAllPayloads(encoded)).build());
   }
 
@@ -143,13 +151,13 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   @Override
   public void post(String to, String topic, Object... payloads) {
     var encoded = PayloadCodec.encodeAll(payloads);
-    conn.send(AttachRequest.newBuilder().setSend(Send.newBuilder()
+    conn.send(frame().setSend(Send.newBuilder()
         .setTo(to).setTopic(topic).addAllPayloads(encoded)).build());
   }
 
   private String spawnWith(String entryId, String host, boolean monitor, boolean link, Object[] a) {
     var encoded = PayloadCodec.encodeAll(a);
-    return call(id -> AttachRequest.newBuilder().setSpawn(Spawn.newBuilder()
+    return call(id -> frame().setSpawn(Spawn.newBuilder()
         .setRequestId(id).setEntry(entryId).setHost(host).addAllArgs(encoded)
         .setMonitor(monitor).setLink(link)).build()).getPid();
   }
@@ -162,7 +170,7 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   public CompletableFuture<String> spawnAsync(String entryId, String host, boolean monitor, boolean link,
       Object... a) {
     var encoded = PayloadCodec.encodeAll(a);
-    return callAsync(id -> AttachRequest.newBuilder().setSpawn(Spawn.newBuilder()
+    return callAsync(id -> frame().setSpawn(Spawn.newBuilder()
         .setRequestId(id).setEntry(entryId).setHost(host).addAllArgs(encoded)
         .setMonitor(monitor).setLink(link)).build()).thenApply(Reply::getPid);
   }
@@ -215,31 +223,31 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
 
   @Override
   public void monitor(String target) {
-    call(id -> AttachRequest.newBuilder().setMonitor(Monitor.newBuilder()
+    call(id -> frame().setMonitor(Monitor.newBuilder()
         .setRequestId(id).setTarget(target)).build());
   }
 
   @Override
   public void unmonitor(String target) {
-    call(id -> AttachRequest.newBuilder().setUnmonitor(Unmonitor.newBuilder()
+    call(id -> frame().setUnmonitor(Unmonitor.newBuilder()
         .setRequestId(id).setTarget(target)).build());
   }
 
   @Override
   public void link(String target) {
-    call(id -> AttachRequest.newBuilder().setLink(Link.newBuilder()
+    call(id -> frame().setLink(Link.newBuilder()
         .setRequestId(id).setTarget(target)).build());
   }
 
   @Override
   public void unlink(String target) {
-    call(id -> AttachRequest.newBuilder().setUnlink(Unlink.newBuilder()
+    call(id -> frame().setUnlink(Unlink.newBuilder()
         .setRequestId(id).setTarget(target)).build());
   }
 
   @Override
   public void setTrapLinks(boolean trap) {
-    call(id -> AttachRequest.newBuilder().setSetOptions(SetOptions.newBuilder()
+    call(id -> frame().setSetOptions(SetOptions.newBuilder()
         .setRequestId(id).setTrapLinks(trap)).build());
     this.trapLinks = trap;
   }
@@ -257,14 +265,14 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   private final NameRegistry registry = new NameRegistry() {
     @Override
     public void register(String name) {
-      call(id -> AttachRequest.newBuilder().setRegisterName(RegisterName.newBuilder()
+      call(id -> frame().setRegisterName(RegisterName.newBuilder()
           .setRequestId(id).setName(name)).build());
     }
 
     @Override
     public Optional<String> lookup(String name) {
       try {
-        return Optional.of(call(id -> AttachRequest.newBuilder().setLookupName(LookupName.newBuilder()
+        return Optional.of(call(id -> frame().setLookupName(LookupName.newBuilder()
             .setRequestId(id).setName(name)).build()).getPid());
       } catch (TroupeException e) {
         if (e.code() == ErrorCode.NOT_FOUND) {
@@ -276,20 +284,20 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
 
     @Override
     public boolean unregister(String name) {
-      return call(id -> AttachRequest.newBuilder().setUnregisterName(UnregisterName.newBuilder()
+      return call(id -> frame().setUnregisterName(UnregisterName.newBuilder()
           .setRequestId(id).setName(name)).build()).getRemoved();
     }
   };
 
   @Override
   public void terminate(String target) {
-    call(id -> AttachRequest.newBuilder().setTerminate(Terminate.newBuilder()
+    call(id -> frame().setTerminate(Terminate.newBuilder()
         .setRequestId(id).setTarget(target)).build());
   }
 
   @Override
   public void cancel(String target, String reason) {
-    call(id -> AttachRequest.newBuilder().setCancel(Cancel.newBuilder()
+    call(id -> frame().setCancel(Cancel.newBuilder()
         .setRequestId(id).setTarget(target).setReason(reason)).build());
   }
 
@@ -350,7 +358,7 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
       return;
     }
     try {
-      conn.send(AttachRequest.newBuilder().setExit(Exit.newBuilder().setResult(result)).build());
+      conn.send(frame().setExit(Exit.newBuilder().setResult(result)).build());
     } catch (TroupeException ignored) {
       // The stream is gone: the node has already reported this process as crashed.
     }

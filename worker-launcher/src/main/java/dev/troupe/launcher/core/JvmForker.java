@@ -12,14 +12,22 @@ import java.util.List;
  * @param javaBin the java executable (the launcher's own by default)
  * @param classPath jars only: a directory on the class path silently disables the AOT cache
  * @param heapMb -Xmx of each worker
+ * @param carrierThreads the worker's virtual-thread scheduler parallelism: how many of its processes
+ *     can run code at the same instant. Virtual threads are not preempted, so a process looping on the
+ *     CPU holds its carrier: with more carriers than cores, up to {@code carrierThreads - 1} such
+ *     processes leave the others running (time-sliced by the OS), where the JDK's default (one per
+ *     core) would let two of them stall a 2-core JVM
  * @param aotCache the AOT cache file (JDK 25 JEP 483/514), used when it exists; null for none
  * @param launcherAddress where workers attach
  * @param entries ID=CLASS specs passed to each worker
  */
-public record JvmForker(String javaBin, String classPath, int heapMb, Path aotCache,
+public record JvmForker(String javaBin, String classPath, int heapMb, int carrierThreads, Path aotCache,
     String launcherAddress, List<String> entries) implements WorkerForker {
 
-  public static final int DEFAULT_HEAP_MB = 64;
+  /** Room for {@link PoolSettings#DEFAULT_MAX_PROCESSES_PER_JVM} idle processes and their messages. */
+  public static final int DEFAULT_HEAP_MB = 256;
+  /** Four per core, at least 8: see {@code carrierThreads}. */
+  public static final int DEFAULT_CARRIER_THREADS = Math.max(8, 4 * PoolSettings.CORES);
   public static final String WORKER_MAIN = "dev.troupe.launcher.worker.WorkerMain";
 
   /** The flags every worker JVM (and the AOT training run) starts with. */
@@ -28,6 +36,8 @@ public record JvmForker(String javaBin, String classPath, int heapMb, Path aotCa
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k",
         "-Xms16m", "-Xmx" + heapMb + "m", "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=32m",
         "-Dio.grpc.netty.shaded.io.netty.jfr.enabled=false",
+        "-Djdk.virtualThreadScheduler.parallelism=" + carrierThreads,
+        "-Djdk.virtualThreadScheduler.maxPoolSize=" + Math.max(256, carrierThreads),
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
     if (Runtime.version().feature() >= 23) {
       // Otherwise every worker start prints warnings about protobuf's and Netty's Unsafe use.
@@ -73,7 +83,7 @@ public record JvmForker(String javaBin, String classPath, int heapMb, Path aotCa
     Files.createDirectories(aotCache.toAbsolutePath().getParent());
     List<String> cmd = List.of(javaBin, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m",
         "-cp", classPath, WORKER_MAIN, "--build-aot", aotCache.toString(), "--heap-mb",
-        Integer.toString(heapMb), "--parent-pid", Long.toString(ProcessHandle.current().pid()));
+        Integer.toString(heapMb), "--carrier-threads", Integer.toString(carrierThreads), "--parent-pid", Long.toString(ProcessHandle.current().pid()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     try {

@@ -5,31 +5,50 @@ import java.time.Duration;
 /**
  * How the launcher keeps worker JVMs. Defaults are in the constants and in docs/configuration.md.
  *
- * @param minSpares idle worker JVMs kept ready, so a spawn never waits for a JVM to start
- * @param maxWorkers most live worker JVMs (spare, busy and starting); a spawn beyond it gets
- *     RESOURCE_EXHAUSTED
+ * @param minSpares worker JVMs kept running even when they host nothing, so that a spawn never waits
+ *     for a JVM to start; idle ones above it are reaped
+ * @param maxWorkers most live worker JVMs (running, starting, queued to start and stopping); a spawn
+ *     that finds every one of them full gets RESOURCE_EXHAUSTED
  * @param maxConcurrentStarts most JVMs starting at once (a start costs 0.2-0.4 s of CPU)
- * @param idleReap a spare above minSpares idle this long is stopped
- * @param reuse whether a JVM runs another process after a clean exit
- * @param maxProcessesPerWorker processes one JVM runs before it is retired (when reusing)
- * @param startTimeout a JVM that has not said hello by then is killed
+ * @param idleReap a JVM above minSpares that has hosted nothing this long is stopped
+ * @param reuse whether a JVM given to an {@code isolation: jvm} process serves again after its clean
+ *     exit (never after an error)
+ * @param maxProcessesPerJvm most processes one shared worker JVM hosts at once
+ * @param startTimeout a JVM that has not said hello by then is killed and its start retried; a spawn
+ *     that has waited this long for a JVM ends with an error
  * @param crashReportWait after a worker's stream breaks, how long to wait for the JVM's exit status
  *     so that the EXIT can name the signal
+ * @param startRetryBackoff the first wait before forking again after a worker JVM failed to start;
+ *     doubled on each further failure in a row, up to {@link #MAX_START_RETRY_BACKOFF}
  */
 public record PoolSettings(int minSpares, int maxWorkers, int maxConcurrentStarts, Duration idleReap,
-    boolean reuse, int maxProcessesPerWorker, Duration startTimeout, Duration crashReportWait) {
+    boolean reuse, int maxProcessesPerJvm, Duration startTimeout, Duration crashReportWait,
+    Duration startRetryBackoff) {
 
-  public static final int DEFAULT_MIN_SPARES = 2;
-  public static final int DEFAULT_MAX_WORKERS = 64;
+  /** Cores seen by this JVM: more worker JVMs than cores buy no CPU, only memory. */
+  public static final int CORES = Math.max(1, Runtime.getRuntime().availableProcessors());
+  /** One warm JVM per core: spawns spread over them from the start. */
+  public static final int DEFAULT_MIN_SPARES = CORES;
+  /**
+   * Room for the shared JVMs (about one per core) and for processes that ask for a JVM of their own
+   * ({@code isolation: jvm}), each of which costs ~60-80 MB.
+   */
+  public static final int DEFAULT_MAX_WORKERS = Math.max(8, 4 * CORES);
   public static final int DEFAULT_MAX_CONCURRENT_STARTS = 2;
   public static final Duration DEFAULT_IDLE_REAP = Duration.ofSeconds(60);
-  /** High: a retired JVM costs a fresh start (0.2-0.4 s of CPU) and a cold, uncompiled worker. */
-  public static final int DEFAULT_MAX_PROCESSES_PER_WORKER = 20_000;
+  /**
+   * Sized from the measured cost of a process blocked in receive in a worker JVM (about 2-3 KB of
+   * heap, see docs/architecture.md): 25,000 of them fit the default worker heap with room for
+   * their messages.
+   */
+  public static final int DEFAULT_MAX_PROCESSES_PER_JVM = 25_000;
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_CRASH_REPORT_WAIT = Duration.ofMillis(500);
+  public static final Duration DEFAULT_START_RETRY_BACKOFF = Duration.ofMillis(250);
+  public static final Duration MAX_START_RETRY_BACKOFF = Duration.ofSeconds(10);
 
   public PoolSettings {
-    if (minSpares < 0 || maxWorkers < 1 || maxConcurrentStarts < 1 || maxProcessesPerWorker < 1) {
+    if (minSpares < 0 || maxWorkers < 1 || maxConcurrentStarts < 1 || maxProcessesPerJvm < 1) {
       throw new IllegalArgumentException("pool limits must be positive (min spares may be 0)");
     }
     if (minSpares > maxWorkers) {
@@ -39,7 +58,7 @@ public record PoolSettings(int minSpares, int maxWorkers, int maxConcurrentStart
 
   public static PoolSettings defaults() {
     return new PoolSettings(DEFAULT_MIN_SPARES, DEFAULT_MAX_WORKERS, DEFAULT_MAX_CONCURRENT_STARTS,
-        DEFAULT_IDLE_REAP, true, DEFAULT_MAX_PROCESSES_PER_WORKER, DEFAULT_START_TIMEOUT,
-        DEFAULT_CRASH_REPORT_WAIT);
+        DEFAULT_IDLE_REAP, true, DEFAULT_MAX_PROCESSES_PER_JVM, DEFAULT_START_TIMEOUT,
+        DEFAULT_CRASH_REPORT_WAIT, DEFAULT_START_RETRY_BACKOFF);
   }
 }

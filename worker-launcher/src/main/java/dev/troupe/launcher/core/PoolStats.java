@@ -1,11 +1,27 @@
 package dev.troupe.launcher.core;
 
-/** The pool's figures, for logs and status listings. */
-public record PoolStats(int spares, int busy, int starting, int waiting, long forked, long reaped,
-    long crashed, long reused) {
+import java.util.List;
+
+/**
+ * The pool's figures, for logs and status listings.
+ *
+ * @param spares running JVMs hosting nothing
+ * @param busy running JVMs hosting processes
+ * @param starting JVMs queued to start or starting
+ * @param waiting spawns waiting for a starting JVM
+ * @param processes processes running in worker JVMs
+ * @param jvms each worker JVM
+ */
+public record PoolStats(int spares, int busy, int starting, int waiting, int processes, long forked,
+    long reaped, long crashed, long reused, long failedStarts, List<Jvm> jvms) {
+
+  /** One worker JVM: its id, OS pid (0 before it is forked), state and how many processes it runs. */
+  public record Jvm(String id, long pid, String state, int processes, boolean isolated) {}
+
   @Override
   public String toString() {
     return "spares=" + spares + " busy=" + busy + " starting=" + starting + " waiting=" + waiting
-        + " forked=" + forked + " reaped=" + reaped + " crashed=" + crashed + " reused=" + reused;
+        + " processes=" + processes + " forked=" + forked + " reaped=" + reaped + " crashed=" + crashed
+        + " reused=" + reused + " failed_starts=" + failedStarts;
   }
 }

@@ -6,19 +6,30 @@ import dev.troupe.runtime.api.ErrorCode;
 import dev.troupe.runtime.api.TroupeException;
 import dev.troupe.runtime.node.LocalProcess;
 import dev.troupe.runtime.node.ProcessHost;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** A host whose processes each run in a worker JVM of the pool. */
+/**
+ * A host whose processes run in the pool's worker JVMs: many to a JVM, except the entries declared
+ * {@code isolation: jvm}, which get a JVM of their own.
+ */
 public final class WorkerPoolHost implements ProcessHost {
   private final String name;
   private final Set<String> entries;
+  private final Set<String> isolated;
   private final WorkerPool pool;
 
-  public WorkerPoolHost(String name, Set<String> entries, WorkerPool pool) {
+  /**
+   * @param entries the entries its processes may run
+   * @param isolated those of them that must not share a JVM
+   */
+  public WorkerPoolHost(String name, Set<String> entries, Set<String> isolated, WorkerPool pool) {
     this.name = name;
     this.entries = Set.copyOf(entries);
+    this.isolated = Set.copyOf(isolated);
     this.pool = pool;
   }
 
@@ -38,20 +49,35 @@ public final class WorkerPoolHost implements ProcessHost {
       throw new TroupeException(ErrorCode.NOT_FOUND, "unknown entry '" + entry + "' on host " + name
           + "; known: " + new TreeSet<>(entries));
     }
-    pool.checkCapacity();
+    pool.checkCapacity(isolated.contains(entry));
   }
 
   @Override
   public void start(LocalProcess process, String entry, List<Payload> args) {
-    pool.run(process, entry, args);
+    pool.run(process, entry, args, isolated.contains(entry));
   }
 
+  /** The pool's figures, and one line per worker JVM: its OS pid, state, processes and RSS. */
   @Override
-  public java.util.Map<String, String> stats() {
+  public Map<String, String> stats() {
     PoolStats s = pool.stats();
-    return java.util.Map.of("spares", "" + s.spares(), "busy", "" + s.busy(), "starting", "" + s.starting(),
-        "waiting", "" + s.waiting(), "forked", "" + s.forked(), "reaped", "" + s.reaped(),
-        "crashed", "" + s.crashed(), "reused", "" + s.reused());
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("jvms", "" + s.jvms().size());
+    m.put("processes", "" + s.processes());
+    m.put("spares", "" + s.spares());
+    m.put("busy", "" + s.busy());
+    m.put("starting", "" + s.starting());
+    m.put("waiting", "" + s.waiting());
+    m.put("forked", "" + s.forked());
+    m.put("reaped", "" + s.reaped());
+    m.put("crashed", "" + s.crashed());
+    m.put("reused", "" + s.reused());
+    m.put("failed_starts", "" + s.failedStarts());
+    for (PoolStats.Jvm j : s.jvms()) {
+      m.put("jvm." + j.id(), "pid=" + j.pid() + " state=" + j.state() + " processes=" + j.processes()
+          + (j.isolated() ? " isolated" : "") + " rss_mb=" + ProcStatus.rssMb(j.pid()));
+    }
+    return m;
   }
 
   @Override

@@ -45,11 +45,21 @@ public final class LauncherMain implements Callable<Integer> {
   @Option(names = "--worker-classpath", defaultValue = "", description = "Extra jars for worker JVMs (the entries' code).")
   String workerClasspath;
 
-  @Option(names = "--min-spares", defaultValue = "" + PoolSettings.DEFAULT_MIN_SPARES, description = "Idle worker JVMs kept ready (default: ${DEFAULT-VALUE}).")
-  int minSpares;
+  // Defaults derived from the cores are not constants: applied in call().
+  @Option(names = "--min-spares", description = "Worker JVMs kept running even when idle (default: one per core).")
+  Integer minSpares;
 
-  @Option(names = "--max-workers", defaultValue = "" + PoolSettings.DEFAULT_MAX_WORKERS, description = "Most live worker JVMs (default: ${DEFAULT-VALUE}).")
-  int maxWorkers;
+  @Option(names = "--max-workers", description = "Most live worker JVMs, shared and isolated (default: 4 per core, at least 8).")
+  Integer maxWorkers;
+
+  @Option(names = "--max-processes-per-jvm", defaultValue = "" + PoolSettings.DEFAULT_MAX_PROCESSES_PER_JVM, description = "Most processes one shared worker JVM hosts at once (default: ${DEFAULT-VALUE}).")
+  int maxProcessesPerJvm;
+
+  @Option(names = "--worker-carrier-threads", description = "Virtual-thread carriers of each worker JVM: how many of its processes can hold a CPU at once (default: 4 per core, at least 8).")
+  Integer carrierThreads;
+
+  @Option(names = "--isolate", description = "An entry (ID) whose processes each get a worker JVM of their own, like isolation: jvm in a topology file (repeatable).")
+  List<String> isolate = new ArrayList<>();
 
   @Option(names = "--max-concurrent-starts", defaultValue = "" + PoolSettings.DEFAULT_MAX_CONCURRENT_STARTS, description = "Most JVMs starting at once (default: ${DEFAULT-VALUE}).")
   int maxConcurrentStarts;
@@ -57,11 +67,8 @@ public final class LauncherMain implements Callable<Integer> {
   @Option(names = "--idle-reap-ms", defaultValue = "60000", description = "Stop spares above the minimum idle this long (default: ${DEFAULT-VALUE}).")
   long idleReapMs;
 
-  @Option(names = "--reuse", defaultValue = "true", arity = "1", description = "Run further processes in a JVM after a clean exit (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--reuse", defaultValue = "true", arity = "1", description = "A JVM given to an isolated process serves again after its clean exit (default: ${DEFAULT-VALUE}).")
   boolean reuse;
-
-  @Option(names = "--max-processes-per-worker", defaultValue = "" + PoolSettings.DEFAULT_MAX_PROCESSES_PER_WORKER, description = "Processes per JVM before it is retired (default: ${DEFAULT-VALUE}).")
-  int maxRuns;
 
   @Option(names = "--worker-heap-mb", defaultValue = "" + JvmForker.DEFAULT_HEAP_MB, description = "-Xmx of each worker JVM (default: ${DEFAULT-VALUE}).")
   int heapMb;
@@ -74,8 +81,17 @@ public final class LauncherMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (minSpares == null) {
+      minSpares = PoolSettings.DEFAULT_MIN_SPARES;
+    }
+    if (maxWorkers == null) {
+      maxWorkers = Math.max(PoolSettings.DEFAULT_MAX_WORKERS, minSpares);
+    }
+    if (carrierThreads == null) {
+      carrierThreads = JvmForker.DEFAULT_CARRIER_THREADS;
+    }
     Topology topology = topologyFile == null
-        ? new Topology(List.of(host), java.util.Map.of(), List.of())
+        ? new Topology(List.of(host), java.util.Map.of(), List.of(), java.util.Set.of())
         : TopologyLoader.load(topologyFile);
     List<String> hosts = topology.hosts().isEmpty() ? List.of(host) : topology.hosts();
     entries.addAll(topology.entrySpecs());
@@ -90,18 +106,25 @@ public final class LauncherMain implements Callable<Integer> {
     String javaBin = ProcessHandle.current().info().command().orElse("java");
     String cp = System.getProperty("java.class.path")
         + (workerClasspath.isEmpty() ? "" : File.pathSeparator + workerClasspath);
+    Set<String> isolated = new LinkedHashSet<>(topology.isolated());
+    isolated.addAll(isolate);
+    if (!entryIds.containsAll(isolated)) {
+      isolated.removeAll(entryIds);
+      throw new CommandLine.ParameterException(new CommandLine(this), "--isolate names unknown entries "
+          + isolated + "; known: " + entryIds);
+    }
     PoolSettings settings = new PoolSettings(minSpares, maxWorkers, maxConcurrentStarts,
-        Duration.ofMillis(idleReapMs), reuse, maxRuns, PoolSettings.DEFAULT_START_TIMEOUT,
-        PoolSettings.DEFAULT_CRASH_REPORT_WAIT);
+        Duration.ofMillis(idleReapMs), reuse, maxProcessesPerJvm, PoolSettings.DEFAULT_START_TIMEOUT,
+        PoolSettings.DEFAULT_CRASH_REPORT_WAIT, PoolSettings.DEFAULT_START_RETRY_BACKOFF);
 
     // The forker and the pool need the bound address and the node, known after start: read late.
     AtomicReference<String> address = new AtomicReference<>();
     AtomicReference<NodeServer> started = new AtomicReference<>();
     WorkerPool pool = new WorkerPool(settings,
-        id -> new JvmForker(javaBin, cp, heapMb, aotCache, address.get(), entries).fork(id),
+        id -> new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, address.get(), entries).fork(id),
         () -> started.get() == null ? null : started.get().node());
     NodeServer server = JoinedNode.start(node,
-        n -> hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, pool)).toList(), pool::onHello, pool::close,
+        n -> hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, isolated, pool)).toList(), pool::onHello, pool::close,
         true);
     started.set(server);
     address.set(server.address());
@@ -112,7 +135,7 @@ public final class LauncherMain implements Callable<Integer> {
       Thread.ofVirtual().name("aot-training").start(() -> {
         long t0 = System.nanoTime();
         try {
-          boolean ok = new JvmForker(javaBin, cp, heapMb, aotCache, server.address(), entries).ensureAotCache();
+          boolean ok = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, server.address(), entries).ensureAotCache();
           LOG.info("{}: AOT cache {} {} ({} ms)", server.node().label(), aotCache,
               ok ? "ready" : "unavailable", (System.nanoTime() - t0) / 1_000_000);
         } catch (Exception e) {
@@ -136,8 +159,8 @@ public final class LauncherMain implements Callable<Integer> {
           server.markServing();
           LOG.info("{}: serving with pool {}", server.node().label(), pool.stats());
         });
-    LOG.info("{}: launcher ready at {} serving {} with entries {} and {} services (pool: {})",
-        node.label(), server.address(), hosts, entryIds, services.size(), settings);
+    LOG.info("{}: launcher ready at {} serving {} with entries {} (isolated: {}) and {} services (pool: {})",
+        node.label(), server.address(), hosts, entryIds, isolated, services.size(), settings);
     server.runUntilShutdown();
     return 0;
   }

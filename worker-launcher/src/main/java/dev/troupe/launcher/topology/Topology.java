@@ -12,8 +12,11 @@ import java.util.Map;
  * @param hosts ids of {@code process.host} entries, e.g. app:processes
  * @param entries entry id to class name, from {@code process.java} entries
  * @param services {@code process.service} entries
+ * @param isolated ids of the entries declared {@code isolation: jvm}: each of their processes gets a
+ *     worker JVM of its own instead of sharing one
  */
-public record Topology(List<String> hosts, Map<String, String> entries, List<Service> services) {
+public record Topology(List<String> hosts, Map<String, String> entries, List<Service> services,
+    java.util.Set<String> isolated) {
 
   /**
    * A supervised process.

@@ -27,6 +27,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *   - name: worker
  *     kind: process.java
  *     class: dev.troupe.relay.EchoWorker
+ *     isolation: jvm             # optional: a worker JVM of its own per process (default: shared)
  *   - name: ticker
  *     kind: process.service
  *     process: app:worker        # the entry to run (default: namespace:name)
@@ -63,6 +64,7 @@ public final class TopologyLoader {
     List<String> hosts = new ArrayList<>();
     Map<String, String> entries = new LinkedHashMap<>();
     List<Topology.Service> services = new ArrayList<>();
+    java.util.Set<String> isolated = new java.util.LinkedHashSet<>();
     Object list = root.get("entries");
     if (!(list instanceof List<?> items)) {
       throw new IllegalArgumentException("'entries' must be a list");
@@ -76,7 +78,12 @@ public final class TopologyLoader {
       String kind = string(e, "kind", id);
       switch (kind) {
         case "process.host" -> hosts.add(id);
-        case "process.java" -> entries.put(id, string(e, "class", id));
+        case "process.java" -> {
+          entries.put(id, string(e, "class", id));
+          if (isolatedJvm(e, id)) {
+            isolated.add(id);
+          }
+        }
         case "process.service" -> services.add(service(id, ns, (Map<String, Object>) e));
         default -> throw new IllegalArgumentException(id + ": unknown kind '" + kind
             + "'; use process.host, process.java or process.service");
@@ -88,7 +95,20 @@ public final class TopologyLoader {
             + "' is not a process.java entry of this topology");
       }
     }
-    return new Topology(hosts, entries, services);
+    return new Topology(hosts, entries, services, isolated);
+  }
+
+  /** {@code isolation: jvm} gives each process of the entry a JVM of its own; {@code shared} (the default) does not. */
+  private static boolean isolatedJvm(Map<?, ?> e, String id) {
+    Object v = e.get("isolation");
+    if (v == null || "shared".equals(v)) {
+      return false;
+    }
+    if ("jvm".equals(v)) {
+      return true;
+    }
+    throw new IllegalArgumentException(id + ": isolation '" + v + "' is not known; use 'jvm' (a worker JVM"
+        + " of its own per process) or 'shared' (the default)");
   }
 
   @SuppressWarnings("unchecked")

@@ -23,12 +23,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A worker JVM: attaches to its launcher as a worker and runs the processes the launcher assigns,
- * one at a time. It never outlives its launcher: when the stream closes or the launcher's OS process
+ * many at once over that one stream, each on its own virtual thread with its own mailbox. A process
+ * that throws ends alone; only the JVM's own death (a signal, OOM, {@code System.exit} in user code)
+ * ends them all, and the launcher then reports each of their ends. It never outlives its launcher: when the stream closes or the launcher's OS process
  * ends, it halts at once (a deliberate fast exit: a JVM that used gRPC otherwise lingers for ~0.3-1 s).
  *
  * <p>Arguments: {@code --launcher HOST:PORT --worker-id ID [--parent-pid PID] [--entry ID=CLASS]...};
  * {@code --train} instead runs a short self-contained exchange, for recording the AOT configuration;
- * {@code --build-aot FILE --heap-mb N --parent-pid PID} builds the AOT cache (see JvmForker).
+ * {@code --build-aot FILE --heap-mb N --carrier-threads N --parent-pid PID} builds the AOT cache (see JvmForker).
  */
 public final class WorkerMain {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
@@ -42,6 +44,7 @@ public final class WorkerMain {
     boolean train = false;
     String buildAot = null;
     int heapMb = dev.troupe.launcher.core.JvmForker.DEFAULT_HEAP_MB;
+    int carriers = dev.troupe.launcher.core.JvmForker.DEFAULT_CARRIER_THREADS;
     List<String> entries = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -52,6 +55,7 @@ public final class WorkerMain {
         case "--train" -> train = true;
         case "--build-aot" -> buildAot = args[++i];
         case "--heap-mb" -> heapMb = Integer.parseInt(args[++i]);
+        case "--carrier-threads" -> carriers = Integer.parseInt(args[++i]);
         default -> {
           System.err.println("worker: unknown argument " + args[i]);
           Runtime.getRuntime().halt(2);
@@ -61,7 +65,7 @@ public final class WorkerMain {
     if (buildAot != null) {
       String javaBin = ProcessHandle.current().info().command().orElse("java");
       new dev.troupe.launcher.core.JvmForker(javaBin, System.getProperty("java.class.path"), heapMb,
-          java.nio.file.Path.of(buildAot), "", List.of()).buildAot(parentPid);
+          carriers, java.nio.file.Path.of(buildAot), "", List.of()).buildAot(parentPid);
       Runtime.getRuntime().exit(0);
       return;
     }

@@ -46,4 +46,45 @@ public final class TestEntries {
       throw new ProcessFailure("service crashed");
     }
   }
+
+  /**
+   * Reports its JVM pid to args[0] on topic "jvm", then answers every message with "pong" and the
+   * same payload until it is sent "stop" (returns "stopped").
+   */
+  public static final class Answer implements ProcessEntry {
+    @Override
+    public Object main(ProcessContext p, List<Object> args) throws Exception {
+      p.send(ProcessContext.string(args, 0), "jvm", ProcessHandle.current().pid());
+      while (true) {
+        var r = p.inbox().receive();
+        if (!r.ok() || r.value().topic().equals("stop")) {
+          return "stopped";
+        }
+        p.send(r.value().from(), "pong", r.value().payload());
+      }
+    }
+  }
+
+  /** Reports its JVM pid to args[0], then throws a RuntimeException: a bug in user code. */
+  public static final class Throw implements ProcessEntry {
+    @Override
+    public Object main(ProcessContext p, List<Object> args) throws Exception {
+      p.send(ProcessContext.string(args, 0), "jvm", ProcessHandle.current().pid());
+      throw new IllegalStateException("deliberate bug");
+    }
+  }
+
+  /** Reports its JVM pid to args[0], then spins on the CPU, never blocking, for args[1] ms. */
+  public static final class Spin implements ProcessEntry {
+    @Override
+    public Object main(ProcessContext p, List<Object> args) throws Exception {
+      p.send(ProcessContext.string(args, 0), "jvm", ProcessHandle.current().pid());
+      long end = System.nanoTime() + ((Number) args.get(1)).longValue() * 1_000_000;
+      long x = 0;
+      while (System.nanoTime() < end) {
+        x++;
+      }
+      return x > 0 ? "spun" : "none";
+    }
+  }
 }

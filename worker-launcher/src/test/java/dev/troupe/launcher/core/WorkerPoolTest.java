@@ -52,20 +52,30 @@ class WorkerPoolTest {
   }
 
   private AttachedProcess startLauncher(PoolSettings settings) throws Exception {
+    return startLauncher(settings, 8);
+  }
+
+  private AttachedProcess startLauncher(PoolSettings settings, int carrierThreads) throws Exception {
     List<String> entries = List.of(
         "test:report-sleep=" + TestEntries.ReportAndSleep.class.getName(),
         "test:report-fail=" + TestEntries.ReportAndFail.class.getName(),
         "test:name-return=" + TestEntries.ReportToNameAndReturn.class.getName(),
-        "test:name-fail=" + TestEntries.ReportToNameAndFail.class.getName());
+        "test:name-fail=" + TestEntries.ReportToNameAndFail.class.getName(),
+        "test:answer=" + TestEntries.Answer.class.getName(),
+        "test:throw=" + TestEntries.Throw.class.getName(),
+        "test:spin=" + TestEntries.Spin.class.getName(),
+        "test:isolated-sleep=" + TestEntries.ReportAndSleep.class.getName(),
+        "test:isolated-fail=" + TestEntries.ReportAndFail.class.getName());
     String java = ProcessHandle.current().info().command().orElseThrow();
     String cp = System.getProperty("java.class.path");
     AtomicReference<Node> node = new AtomicReference<>();
     AtomicReference<String> address = new AtomicReference<>();
     pool = new WorkerPool(settings,
-        id -> new JvmForker(java, cp, 64, null, address.get(), entries).fork(id), node::get);
-    Set<String> ids = Set.of("test:report-sleep", "test:report-fail", "test:name-return", "test:name-fail");
+        id -> new JvmForker(java, cp, 128, carrierThreads, null, address.get(), entries).fork(id), node::get);
+    Set<String> ids = new java.util.HashSet<>();
+    entries.forEach(e -> ids.add(e.substring(0, e.indexOf('='))));
     node.set(new Node(NodeConfig.defaults("launcher"), new InMemoryDirectory(),
-        List.of(new WorkerPoolHost(HOST, ids, pool))));
+        List.of(new WorkerPoolHost(HOST, ids, Set.of("test:isolated-sleep", "test:isolated-fail"), pool))));
     server = new NodeServer(node.get(), "127.0.0.1", 0, PeerSettings.defaults())
         .onWorkerHello(pool::onHello).start();
     address.set(server.address());
@@ -76,8 +86,12 @@ class WorkerPoolTest {
   }
 
   private static PoolSettings settings(int minSpares, int maxWorkers, boolean reuse) {
-    return new PoolSettings(minSpares, maxWorkers, 2, Duration.ofSeconds(60), reuse, 100,
-        Duration.ofSeconds(60), Duration.ofMillis(500));
+    return settings(minSpares, maxWorkers, reuse, 1000);
+  }
+
+  private static PoolSettings settings(int minSpares, int maxWorkers, boolean reuse, int perJvm) {
+    return new PoolSettings(minSpares, maxWorkers, 2, Duration.ofSeconds(60), reuse, perJvm,
+        Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofMillis(100));
   }
 
   private static long jvmOf(AttachedProcess client) throws InterruptedException {
@@ -118,30 +132,167 @@ class WorkerPoolTest {
   }
 
   @Test
-  void aJvmIsReusedAfterACleanExitButNeverAfterAnError() throws Exception {
-    // no spares: the JVM given back is the only idle one, so the next spawn must take it
+  void aJvmGivenToAnIsolatedProcessIsReusedAfterACleanExitButNeverAfterAnError() throws Exception {
+    // no spares: the JVM given back is the only idle one, so the next isolated spawn must take it
     AttachedProcess client = startLauncher(settings(0, 8, true));
-    client.spawnMonitored("test:report-sleep", HOST, client.pid(), 0);
+    client.spawnMonitored("test:isolated-sleep", HOST, client.pid(), 0);
     long first = jvmOf(client);
     client.events().receive(Duration.ofSeconds(10)).orElseThrow();
 
-    client.spawnMonitored("test:report-fail", HOST, client.pid());
+    client.spawnMonitored("test:isolated-fail", HOST, client.pid());
     long second = jvmOf(client);
     client.events().receive(Duration.ofSeconds(10)).orElseThrow();
     assertThat(second).as("a clean exit gives the JVM back").isEqualTo(first);
 
     await("until the failed JVM is gone").atMost(Duration.ofSeconds(10))
         .until(() -> ProcessHandle.of(second).map(h -> !h.isAlive()).orElse(true));
-    client.spawnMonitored("test:report-sleep", HOST, client.pid(), 0);
-    assertThat(jvmOf(client)).as("an error exit retires the JVM").isNotEqualTo(second);
+    client.spawnMonitored("test:isolated-sleep", HOST, client.pid(), 0);
+    assertThat(jvmOf(client)).as("an error exit retires an isolated process's JVM").isNotEqualTo(second);
   }
 
   @Test
-  void aBurstOfSpawnsOnReusedJvmsLosesNoProcess() throws Exception {
-    // given JVMs that start one at a time, so that most spawns wait, and are handed a JVM that
-    // another process gives back on its exit
-    AttachedProcess client = startLauncher(new PoolSettings(1, 20, 1, Duration.ofSeconds(60), true, 100,
-        Duration.ofSeconds(60), Duration.ofMillis(500)));
+  void manyProcessesShareOneWorkerJvm() throws Exception {
+    // given a launcher with one warm JVM and room for 1,000 processes in it
+    AttachedProcess client = startLauncher(settings(1, 8, true, 1000));
+    await("until the spare is ready").atMost(Duration.ofSeconds(60)).until(() -> pool.stats().spares() == 1);
+
+    // when 200 processes that stay alive are spawned
+    List<String> children = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      children.add(client.spawn("test:answer", HOST, client.pid()));
+    }
+    Set<Long> jvms = new java.util.HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      jvms.add(jvmOf(client));
+    }
+
+    // then all of them run in that one JVM, and each answers on its own
+    assertThat(jvms).as("OS processes running the 200 processes").hasSize(1);
+    assertThat(pool.jvmPids()).as("worker JVMs of the pool").containsExactlyElementsOf(jvms);
+    assertThat(pool.stats().processes()).isEqualTo(200);
+    for (String c : children) {
+      client.send(c, "ping", c);
+    }
+    Set<Object> answered = new java.util.HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      Message m = client.inbox().receive(Duration.ofSeconds(10)).orElseThrow().value();
+      assertThat(m.topic()).isEqualTo("pong");
+      assertThat(m.payload()).isEqualTo(m.from());
+      answered.add(m.from());
+    }
+    assertThat(answered).containsExactlyInAnyOrderElementsOf(children);
+  }
+
+  @Test
+  void aProcessThatThrowsEndsAloneAndItsJvmServesTheOthers() throws Exception {
+    AttachedProcess client = startLauncher(settings(1, 8, true, 1000));
+    String survivor = client.spawnMonitored("test:answer", HOST, client.pid());
+    long jvm = jvmOf(client);
+
+    // when a process of the same JVM throws
+    String thrower = client.spawnMonitored("test:throw", HOST, client.pid());
+    assertThat(jvmOf(client)).as("the thrower shares the survivor's JVM").isEqualTo(jvm);
+
+    // then it alone ends, with its error
+    Event exit = client.events().receive(Duration.ofSeconds(10)).orElseThrow().value();
+    assertThat(exit.from()).isEqualTo(thrower);
+    assertThat(exit.result().error()).contains("deliberate bug");
+    // and the JVM goes on: the survivor answers, and a new process is placed there
+    client.send(survivor, "ping", "still there?");
+    assertThat(client.inbox().receive(Duration.ofSeconds(10)).orElseThrow().value().from()).isEqualTo(survivor);
+    client.spawn("test:answer", HOST, client.pid());
+    assertThat(jvmOf(client)).isEqualTo(jvm);
+    assertThat(ProcessHandle.of(jvm).map(ProcessHandle::isAlive)).contains(true);
+    assertThat(client.events().receive(Duration.ofMillis(300))).as("no other EXIT").isEmpty();
+  }
+
+  @Test
+  void killingAWorkerJvmGivesEveryMonitorOfEveryProcessItHostedOneExitNamingTheSignal() throws Exception {
+    // given 50 monitored processes in one JVM, each also monitored by a second watcher
+    AttachedProcess client = startLauncher(settings(1, 8, true, 1000));
+    AttachedProcess watcher = GrpcAttach.attach(server.address(), "", "watcher", Duration.ofSeconds(10));
+    cleanup.add(watcher);
+    Set<String> children = new java.util.HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      String c = client.spawnMonitored("test:answer", HOST, client.pid());
+      watcher.monitor(c);
+      children.add(c);
+    }
+    Set<Long> jvms = new java.util.HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      jvms.add(jvmOf(client));
+    }
+    assertThat(jvms).hasSize(1);
+
+    // when that JVM is killed with SIGKILL
+    ProcessHandle.of(jvms.iterator().next()).orElseThrow().destroyForcibly();
+
+    // then each monitor of each process gets exactly one EXIT naming the signal
+    for (AttachedProcess m : List.of(client, watcher)) {
+      Set<String> exited = new java.util.HashSet<>();
+      for (int i = 0; i < 50; i++) {
+        Event e = m.events().receive(Duration.ofSeconds(10)).orElseThrow().value();
+        assertThat(e.result().error()).isEqualTo("worker JVM killed by signal 9 (SIGKILL)");
+        assertThat(exited.add(e.from())).as("one EXIT for %s", e.from()).isTrue();
+      }
+      assertThat(exited).isEqualTo(children);
+    }
+    assertThat(client.events().receive(Duration.ofMillis(500))).as("no second EXIT").isEmpty();
+    assertThat(watcher.events().receive(Duration.ofMillis(100))).as("no second EXIT").isEmpty();
+    // and the pool goes on with a new JVM
+    client.spawn("test:answer", HOST, client.pid());
+    assertThat(jvmOf(client)).isNotIn(jvms);
+  }
+
+  @Test
+  void anIsolatedEntryGetsAJvmOfItsOwn() throws Exception {
+    AttachedProcess client = startLauncher(settings(1, 8, true, 1000));
+    client.spawn("test:answer", HOST, client.pid());
+    long shared = jvmOf(client);
+
+    // when an isolation: jvm entry is spawned, then more shared processes
+    client.spawn("test:isolated-sleep", HOST, client.pid(), 60_000);
+    long own = jvmOf(client);
+    for (int i = 0; i < 5; i++) {
+      client.spawn("test:answer", HOST, client.pid());
+      // then none of them joins it
+      assertThat(jvmOf(client)).isEqualTo(shared);
+    }
+    assertThat(own).as("the isolated process's JVM").isNotEqualTo(shared);
+    assertThat(pool.stats().jvms()).filteredOn(PoolStats.Jvm::isolated)
+        .extracting(PoolStats.Jvm::pid, PoolStats.Jvm::processes)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(own, 1));
+  }
+
+  @Test
+  void aProcessSpinningOnTheCpuDoesNotStallTheOthersOfItsJvm() throws Exception {
+    // given three processes that spin without blocking, in the JVM of a process that answers
+    // (the JDK's default scheduler has one carrier per core: 2 here, which the spinners would hold)
+    AttachedProcess client = startLauncher(settings(1, 8, true, 1000), 8);
+    String answer = client.spawn("test:answer", HOST, client.pid());
+    long jvm = jvmOf(client);
+    long spawned = System.nanoTime();
+    for (int i = 0; i < 3; i++) {
+      client.spawn("test:spin", HOST, client.pid(), 6_000);
+    }
+    for (int i = 0; i < 3; i++) {
+      // each reports before it spins: with too few carriers the third could not even report
+      assertThat(jvmOf(client)).isEqualTo(jvm);
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - spawned)).as("all three spinning at once").isLessThan(Duration.ofSeconds(3));
+
+    // then the answering process still answers while they spin
+    long t0 = System.nanoTime();
+    client.send(answer, "ping", 1);
+    assertThat(client.inbox().receive(Duration.ofSeconds(2))).as("an answer while 3 processes spin").isPresent();
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aBurstOfSpawnsBeyondTheRunningJvmsLosesNoProcess() throws Exception {
+    // given JVMs of 3 processes each that start one at a time, so that most spawns wait for a JVM
+    AttachedProcess client = startLauncher(new PoolSettings(1, 20, 1, Duration.ofSeconds(60), true, 3,
+        Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofMillis(100)));
     java.util.Set<String> children = new java.util.HashSet<>();
 
     // when 20 monitored processes are spawned back to back
@@ -163,7 +314,8 @@ class WorkerPoolTest {
 
   @Test
   void unknownEntriesAndFullPoolsAreRefusedWithClearCodes() throws Exception {
-    AttachedProcess client = startLauncher(settings(0, 1, false));
+    // one JVM of two processes at most
+    AttachedProcess client = startLauncher(settings(0, 1, false, 2));
 
     assertThatThrownBy(() -> client.spawn("test:nope", HOST))
         .isInstanceOfSatisfying(TroupeException.class, e -> {
@@ -171,10 +323,19 @@ class WorkerPoolTest {
           assertThat(e.getMessage()).contains("test:nope");
         });
     client.spawn("test:report-sleep", HOST, client.pid(), 60_000);
+    client.spawn("test:report-sleep", HOST, client.pid(), 60_000);
     jvmOf(client);
+    jvmOf(client);
+    long t0 = System.nanoTime();
     assertThatThrownBy(() -> client.spawn("test:report-sleep", HOST, client.pid(), 0))
+        .isInstanceOfSatisfying(TroupeException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
+          assertThat(e.getMessage()).contains("--max-processes-per-jvm");
+        });
+    assertThatThrownBy(() -> client.spawn("test:isolated-sleep", HOST, client.pid(), 0))
         .isInstanceOfSatisfying(TroupeException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED));
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("refused at once").isLessThan(Duration.ofSeconds(1));
   }
 
   @Test

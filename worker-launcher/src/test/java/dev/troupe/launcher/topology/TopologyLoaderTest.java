@@ -62,4 +62,23 @@ class TopologyLoaderTest {
             lifecycle: {restart: {initial_delay: soon}}
         """)).hasMessageContaining("app:s").hasMessageContaining("100ms");
   }
+
+  @Test
+  void anEntryDeclaredIsolationJvmIsIsolatedAndOthersShare() {
+    Topology t = parse("""
+        namespace: app
+        entries:
+          - {name: processes, kind: process.host}
+          - {name: worker, kind: process.java, class: com.example.Worker}
+          - {name: legacy, kind: process.java, class: com.example.Legacy, isolation: jvm}
+          - {name: plain, kind: process.java, class: com.example.Plain, isolation: shared}
+        """);
+
+    assertThat(t.isolated()).containsExactly("app:legacy");
+    assertThatThrownBy(() -> parse("""
+        namespace: app
+        entries:
+          - {name: x, kind: process.java, class: X, isolation: process}
+        """)).hasMessageContaining("app:x").hasMessageContaining("'jvm'").hasMessageContaining("'shared'");
+  }
 }
