@@ -151,6 +151,7 @@ class ScriptsIT {
       Run up = other.troupe("up");
 
       // then: it says so before starting anything, instead of waiting for a launcher that cannot bind
+      System.out.printf("`up` with a taken port: exit %d after %d ms%n", up.exitCode(), up.elapsed().toMillis());
       assertThat(up.exitCode()).as(up.describe()).isNotZero();
       assertThat(up.stderr()).as(up.describe())
           .contains("troupe: launcher: port " + other.address(Service.LAUNCHER) + " is taken by pid "

@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * scripts/test.sh's tiers and its report, with a Maven and a Python on the PATH that record how they
  * were called and pass or fail as told (the real ones would run the whole suite from inside it).
+ * Its name does not start with "Test": surefire would take it for a unit test of the fast tier.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class TestTiersIT {
+class SuiteTiersIT {
   /** Records its arguments; exits with $FAKE_MVN_EXIT. */
   private static final String FAKE_MVN = """
       #!/bin/sh
