@@ -32,8 +32,11 @@ shift 4
 delay_ms=${TROUPE_RESTART_DELAY_MS:-100}
 max_failed_starts=${TROUPE_KEEPER_MAX_FAILED_STARTS:-5}
 failed_start_window_s=${TROUPE_KEEPER_FAILED_START_WINDOW_S:-120}
-# How often it looks whether the JVM listens yet, while the JVM starts (then it only waits).
+# How often it looks whether the JVM listens yet while the JVM starts (then it only waits): often
+# during a normal start, then less often for a JVM that takes long (each look costs a few processes).
 listen_poll_s=0.2
+listen_poll_slow_s=1
+listen_polls_before_slowing=50
 
 stopping=0
 child=""
@@ -55,12 +58,14 @@ while [ "$stopping" = 0 ]; do
   child=$!
   echo "$child" > "$pid_file"
   listened=0
+  polls=0
   while [ "$stopping" = 0 ] && troupe_alive "$child"; do
     if troupe_pid_listens_on "$child" "$port"; then
       listened=1
       break
     fi
-    sleep "$listen_poll_s"
+    polls=$((polls + 1))
+    if [ "$polls" -le "$listen_polls_before_slowing" ]; then sleep "$listen_poll_s"; else sleep "$listen_poll_slow_s"; fi
   done
   # A stop that came while the JVM was being started (the trap saw the previous one) stops this one.
   [ "$stopping" = 1 ] && kill -TERM "$child" 2>/dev/null
