@@ -14,17 +14,25 @@ export TROUPE_ROOT
 #   TROUPE_REGISTRY       registry address nodes join          (default: $TROUPE_BIND:$TROUPE_REGISTRY_PORT;
 #                         set it to join a registry on another machine)
 #   TROUPE_START_TIMEOUT  seconds to wait for a service to report SERVING (default: 60)
+#   TROUPE_STOP_TIMEOUT   seconds `down`/`stop` wait for a process to end after TERM before they KILL
+#                         it, and for worker JVMs to follow their launcher (default: 10)
+#   TROUPE_RESTART_DELAY_MS, TROUPE_KEEPER_MAX_FAILED_STARTS, TROUPE_KEEPER_FAILED_START_WINDOW_S
+#                         how the keeper restarts a service, and when it gives up: see scripts/lib/keeper.sh
 #   TROUPE_LAUNCHER_ARGS  extra worker-launcher options, e.g. "--min-spares 4 --entry app:x=com.example.X"
 #   TROUPE_RELAY_ARGS     extra relay-service options, e.g. "--worker-delay-ms 0"
 #   TROUPE_WORKER_CLASSPATH  extra jars for worker JVMs (the code of extra entries)
 #   TROUPE_NO_BUILD       set to 1 to never build from the scripts (tests run after the build)
 TROUPE_RUN_DIR="${TROUPE_RUN_DIR:-$TROUPE_ROOT/.run}"
+# One spelling of each run directory (absolute, no trailing slash, symbolic links resolved): the
+# services carry it on their command line, and scripts/troupe finds them by it.
+TROUPE_RUN_DIR="$(realpath -m -- "$TROUPE_RUN_DIR")"
 TROUPE_BIND="${TROUPE_BIND:-127.0.0.1}"
 TROUPE_REGISTRY_PORT="${TROUPE_REGISTRY_PORT:-7400}"
 TROUPE_LAUNCHER_PORT="${TROUPE_LAUNCHER_PORT:-7401}"
 TROUPE_RELAY_PORT="${TROUPE_RELAY_PORT:-7402}"
 TROUPE_REGISTRY="${TROUPE_REGISTRY:-$TROUPE_BIND:$TROUPE_REGISTRY_PORT}"
 TROUPE_START_TIMEOUT="${TROUPE_START_TIMEOUT:-60}"
+TROUPE_STOP_TIMEOUT="${TROUPE_STOP_TIMEOUT:-10}"
 
 troupe_die() {
   echo "troupe: $*" >&2

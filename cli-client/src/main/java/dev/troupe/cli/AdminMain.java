@@ -26,6 +26,12 @@ import picocli.CommandLine.Parameters;
     description = "Inspect a Troupe topology.")
 public final class AdminMain implements Callable<Integer> {
   static final PrintStream OUT = System.out;
+  /**
+   * grpc-java's own java.util.logging warnings (e.g. a name that does not resolve, with its stack
+   * trace) are silenced: every failure is reported in one line by the command itself. Held here so
+   * that the setting is not collected with the logger.
+   */
+  private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
 
   @Override
   public Integer call() {
@@ -95,7 +101,8 @@ public final class AdminMain implements Callable<Integer> {
         }
         return 0;
       } catch (StatusRuntimeException e) {
-        System.err.println("troupe-admin: registry at " + registry + " did not answer: " + e.getStatus());
+        System.err.println("troupe-admin: the registry at " + registry + " did not answer (" + reason(e)
+            + ")" + hint(e));
         return 1;
       } finally {
         ch.shutdownNow();
@@ -155,7 +162,10 @@ public final class AdminMain implements Callable<Integer> {
         }
         return 0;
       } catch (StatusRuntimeException e) {
-        System.err.println("troupe-admin: watch failed: " + e.getStatus());
+        String where = e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE
+            ? "the node at " + node + " did not answer (" + reason(e) + ")" + hint(e)
+            : reason(e);
+        System.err.println("troupe-admin: cannot watch " + pid + ": " + where);
         return 1;
       } finally {
         ch.shutdownNow();
@@ -163,7 +173,37 @@ public final class AdminMain implements Callable<Integer> {
     }
   }
 
+  /**
+   * Why a call failed, in one line: the status code and what it says, or for a connection that
+   * could not be made, the reason from the socket (e.g. "UNAVAILABLE: Connection refused"), never the
+   * cause's stack trace that {@code Status.toString()} carries.
+   */
+  static String reason(StatusRuntimeException e) {
+    io.grpc.Status s = e.getStatus();
+    Throwable root = s.getCause();
+    while (root != null && root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String why;
+    if (root != null) {
+      String m = root.getMessage();
+      // netty's "finishConnect(..) failed with error(-111): Connection refused": the part after the colon
+      why = m == null || m.isBlank() ? root.getClass().getSimpleName() : m.substring(m.lastIndexOf(": ") + 1).trim();
+    } else {
+      why = s.getDescription() == null ? "" : s.getDescription();
+    }
+    why = why.lines().findFirst().orElse("");
+    return s.getCode() + (why.isEmpty() ? "" : ": " + why);
+  }
+
+  /** What to do when nothing answers at an address. */
+  private static String hint(StatusRuntimeException e) {
+    return e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE
+        ? "; is the topology up? (scripts/troupe up starts it)" : "";
+  }
+
   public static void main(String[] args) {
+    GRPC_LOG.setLevel(java.util.logging.Level.OFF);
     int code = new CommandLine(new AdminMain()).execute(args);
     System.out.flush();
     Runtime.getRuntime().halt(code);
