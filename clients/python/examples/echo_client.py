@@ -3,8 +3,10 @@
 
 Waits for ``relay`` to be registered, then sends each line read from stdin to it (topic ``echo``,
 payload ``{"sender": <own pid>, "data": <line>, "id": <n>}``) and prints the worker's upper-cased
-answer and PID, or ``timeout``. Replies are matched by id, so a late answer to an earlier line is
-never shown as the answer to a later one. An empty line or end of input ends the session.
+answer and PID; or the relay's ``echo_error`` (``{"id": <n>, "reason": ...}``: it could not start a
+worker) at once; or ``timeout``. Replies are matched by id, so a late answer to an earlier line is
+never shown as the answer to a later one. An empty line, end of input (Ctrl+D) or Ctrl+C ends the
+session; the exit code is 1 when lines were typed and none was answered, as with scripts/cli-client.
 
     printf 'hello world\\n' | /usr/bin/python3 clients/python/examples/echo_client.py --connect 127.0.0.1:7400
 """
@@ -16,7 +18,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, Optional, TextIO
+from typing import Iterator, Optional, TextIO, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # troupe_client, without installing it
 
@@ -57,8 +59,9 @@ def read_lines(source: TextIO) -> Iterator[str]:
         yield line
 
 
-def await_reply(process: Process, request_id: int, timeout_s: float) -> Optional[dict]:
-    """The ``echo_response`` with this id, or ``None`` after ``timeout_s`` seconds."""
+def await_reply(process: Process, request_id: int, timeout_s: float) -> Optional[Tuple[str, dict]]:
+    """``(topic, payload)`` of the ``echo_response`` or ``echo_error`` with this id, or ``None`` after
+    ``timeout_s`` seconds."""
     deadline = time.monotonic() + timeout_s
     while True:
         remaining = deadline - time.monotonic()
@@ -68,24 +71,30 @@ def await_reply(process: Process, request_id: int, timeout_s: float) -> Optional
         if msg is None:
             return None
         reply = msg.payload
-        if msg.topic == "echo_response" and isinstance(reply, dict) and reply.get("id") == request_id:
-            return reply
+        if (msg.topic in ("echo_response", "echo_error") and isinstance(reply, dict)
+                and reply.get("id") == request_id):
+            return msg.topic, reply
         # anything else, e.g. a late reply to an earlier line, is dropped
 
 
-def echo(process: Process, line: str, request_id: int, timeout_s: float) -> None:
-    """Sends one line to the relay and prints what comes back."""
+def echo(process: Process, line: str, request_id: int, timeout_s: float) -> bool:
+    """Sends one line to the relay and prints what comes back. Returns whether a worker answered."""
     try:
         process.send("relay", "echo", {"sender": process.pid, "data": line, "id": request_id})
-    except TroupeError:
-        print("  error: relay not available", flush=True)
-        return
-    reply = await_reply(process, request_id, timeout_s)
-    if reply is None:
+    except TroupeError as e:
+        print(f"  error: not sent: {e.code.name}: {e.message}", flush=True)
+        return False
+    answer = await_reply(process, request_id, timeout_s)
+    if answer is None:
         print("  timeout", flush=True)
-        return
+        return False
+    topic, reply = answer
+    if topic == "echo_error":
+        print(f"  error: no worker available: {reply.get('reason')}", flush=True)
+        return False
     print(f"  {reply.get('data')}")
     print(f"  from worker: {reply.get('worker')}", flush=True)
+    return True
 
 
 def run(process: Process, args: argparse.Namespace) -> int:
@@ -95,11 +104,13 @@ def run(process: Process, args: argparse.Namespace) -> int:
               "is the topology up (scripts/troupe status)?", flush=True)
         return 1
     print("Echo Client")
-    print("Type messages to echo. Ctrl+C to exit.\n", flush=True)
+    print("Type messages to echo. An empty line, Ctrl+D or Ctrl+C exits.\n", flush=True)
+    lines = answered = 0
     for request_id, line in enumerate(read_lines(sys.stdin), start=1):
-        echo(process, line, request_id, args.timeout)
+        lines += 1
+        answered += echo(process, line, request_id, args.timeout)
     print("\nGoodbye!", flush=True)
-    return 0
+    return 1 if lines and not answered else 0
 
 
 def main() -> int:

@@ -1,8 +1,6 @@
 package dev.troupe.cli;
 
 import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.grpc.GrpcAttach;
-import dev.troupe.runtime.process.AttachedProcess;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -10,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.logging.Level;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -22,8 +22,18 @@ import picocli.CommandLine.Option;
 
 /** The cli-client binary: the tutorial's Echo client, attached to any Troupe node. */
 @Command(name = "cli-client", mixinStandardHelpOptions = true,
-    description = "Send lines to the Echo relay and print the workers' replies.")
+    description = "Send lines to the Echo relay and print the workers' replies.",
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {
+        "0:some line was answered (or none was typed)",
+        "1:no Troupe node at --connect, no relay, no line answered, or the node lost for good",
+        "2:bad command line"})
 public final class CliMain implements Callable<Integer> {
+  /**
+   * gRPC logs a failed connection (an unknown host, say) as a warning with a stack trace on stderr;
+   * the CLI says what failed in one line of its own instead. Held: JUL keeps loggers weakly.
+   */
+  private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
 
   @Option(names = "--connect", defaultValue = "127.0.0.1:7400",
       description = "Node to attach to, host:port (default: the local registry, ${DEFAULT-VALUE}).")
@@ -35,48 +45,79 @@ public final class CliMain implements Callable<Integer> {
   @Option(names = "--reply-timeout-ms", defaultValue = "2000", description = "How long to wait for each reply (default: ${DEFAULT-VALUE}).")
   long replyTimeoutMs;
 
+  @Option(names = "--attach-timeout-ms", defaultValue = "5000",
+      description = "How long one attach to the node may take, at start and when re-attaching (default: ${DEFAULT-VALUE}).")
+  long attachTimeoutMs;
+
+  @Option(names = "--reattach-backoff-ms", defaultValue = "100",
+      description = "After the node restarts: wait after the first failed re-attach, doubling (default: ${DEFAULT-VALUE}).")
+  long reattachBackoffMs;
+
+  @Option(names = "--reattach-max-backoff-ms", defaultValue = "1000",
+      description = "Longest wait between re-attach attempts (default: ${DEFAULT-VALUE}).")
+  long reattachMaxBackoffMs;
+
+  @Option(names = "--reattach-give-up-ms", defaultValue = "30000",
+      description = "How long to keep re-attaching before exiting with 1 (default: ${DEFAULT-VALUE}).")
+  long reattachGiveUpMs;
+
   @Option(names = "--history", description = "History file (default: ~/.troupe_cli_history).")
   Path history;
+
+  @Option(names = "--cache-dir",
+      description = "Troupe's cache (JLine's native library): default $TROUPE_CACHE_DIR, else $XDG_CACHE_HOME/troupe, else ~/.cache/troupe.")
+  Path cacheDir;
 
   @Override
   public Integer call() throws Exception {
     PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
         StandardCharsets.UTF_8);
-    AttachedProcess process;
-    try {
-      process = GrpcAttach.attach(connect, "", "cli-client", Duration.ofSeconds(5));
-    } catch (TroupeException e) {
-      System.err.println("error: cannot attach to a Troupe node at " + connect + ": " + e.getMessage());
-      return 1;
-    }
+    JLineNativeCache.install(cacheDir != null ? cacheDir
+        : JLineNativeCache.defaultCacheDir(System.getenv(), System.getProperty("user.home")));
     EchoSession.Settings settings = new EchoSession.Settings(Duration.ofMillis(relayWaitMs),
-        Duration.ofMillis(replyTimeoutMs), Duration.ofMillis(50));
-    int code;
-    try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build();
-         LineSource lines = lineSource(terminal)) {
+        Duration.ofMillis(replyTimeoutMs), EchoSession.Settings.DEFAULT_POLL_INTERVAL);
+    ReattachPolicy reattach = new ReattachPolicy(Duration.ofMillis(reattachBackoffMs),
+        Duration.ofMillis(reattachMaxBackoffMs), Duration.ofMillis(reattachGiveUpMs));
+    try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
       boolean interactive = !Terminal.TYPE_DUMB.equals(terminal.getType())
           && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
-      code = new EchoSession(process, settings, Style.detect(interactive), out).run(lines);
-    } finally {
-      process.close();
+      Style style = Style.detect(interactive);
+      LineReader reader = interactive ? lineReader(terminal) : null;
+      Consumer<String> notices = reader != null ? reader::printAbove : line -> {
+        out.println(line);
+        out.flush();
+      };
+      NodeConnection connection;
+      try {
+        connection = NodeConnection.open(ProcessEchoLink.over(connect, Duration.ofMillis(attachTimeoutMs)),
+            reattach, new ConnectionNotices(connect, style, notices));
+      } catch (TroupeException e) {
+        System.err.println("error: " + e.getMessage()); // one line: what failed, at which address
+        return SessionTally.FAILED;
+      }
+      try (connection; LineSource lines = reader != null ? terminalLines(reader) : pipedLines()) {
+        return new EchoSession(connection, settings, style, out).run(lines);
+      }
     }
-    return code;
   }
 
-  private LineSource lineSource(Terminal terminal) {
-    if (Terminal.TYPE_DUMB.equals(terminal.getType()) || Terminal.TYPE_DUMB_COLOR.equals(terminal.getType())) {
-      return LineSource.of(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
-    }
+  private LineReader lineReader(Terminal terminal) {
     Path file = history != null ? history : Path.of(System.getProperty("user.home"), ".troupe_cli_history");
-    LineReader reader = LineReaderBuilder.builder().terminal(terminal)
-        .variable(LineReader.HISTORY_FILE, file).build();
+    return LineReaderBuilder.builder().terminal(terminal).variable(LineReader.HISTORY_FILE, file).build();
+  }
+
+  private static LineSource pipedLines() {
+    return LineSource.of(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+  }
+
+  private static LineSource terminalLines(LineReader reader) {
     return new LineSource() {
       @Override
       public String readLine(String prompt) {
         try {
           return reader.readLine(prompt);
         } catch (EndOfFileException | UserInterruptException e) {
-          return null;
+          return null; // Ctrl+D, Ctrl+C: leave like an empty line
         }
       }
 
@@ -92,6 +133,7 @@ public final class CliMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    GRPC_LOG.setLevel(Level.OFF);
     int code = new CommandLine(new CliMain()).execute(args);
     System.out.flush();
     // A JVM that used gRPC lingers at exit for its event loop threads; leave deliberately.

@@ -63,7 +63,7 @@ class EchoPipeIT {
     List<String> lines = cli.lines();
     assertThat(lines).as(cli.describe()).hasSize(7);
     assertThat(lines.subList(0, 4)).as(cli.describe())
-        .containsExactly("Echo Client", "Type messages to echo. Ctrl+C to exit.", "", "  HELLO WORLD");
+        .containsExactly("Echo Client", "Type messages to echo. An empty line, Ctrl+D or Ctrl+C exits.", "", "  HELLO WORLD");
     assertThat(lines.get(4)).as(cli.describe()).matches(WORKER_LINE);
     assertThat(lines.subList(5, 7)).as(cli.describe()).containsExactly("", "Goodbye!");
     assertThat(cli.stdout()).as("no colour or other escape codes when stdout is not a terminal")

@@ -61,7 +61,7 @@ class FaultInjectionIT {
   private static final String REPLY_TIMEOUT_MS = "5000";
   /** A reply to a line: the worker's 3 s, the spawn, and this loaded 2-core machine. */
   private static final Duration ANSWER = Duration.ofSeconds(8);
-  private static final String BANNER = "Type messages to echo. Ctrl+C to exit.";
+  private static final String BANNER = "Type messages to echo. An empty line, Ctrl+D or Ctrl+C exits.";
   private static final Pattern WORKER_LINE = Pattern.compile("  from worker: \\{app:processes\\|0x[0-9a-f]{5,}\\}");
   private static final int MIN_SPARES = 2;
   private static final AtomicLong NAMES = new AtomicLong();
@@ -337,7 +337,8 @@ class FaultInjectionIT {
         + "then with '%s' %d ms after; the new relay JVM served %d ms after the kill (%s); registered again as %s "
         + "(was %s) %d ms after the kill, %d ms after serving%n", releasedMs, during.text(), duringMs, startMs,
         Topology.cpuLoad(), newRelay, oldRelay, backMs, ms(serving));
-    assertThat(during.text()).as(cli.describe()).isEqualTo("  error: relay not available");
+    assertThat(during.text()).as(cli.describe()).isEqualTo("  error: relay not registered: no process holds the"
+        + " name 'relay'; is relay-service running? (scripts/troupe status)");
     assertThat(topology.running(Service.RELAY).pid()).as("the relay's JVM").isNotEqualTo(relayJvm.pid());
     assertThat(topology.keeper(Service.RELAY)).as("its keeper, unchanged").contains(keeper);
     // and the same CLI, never restarted, is answered again

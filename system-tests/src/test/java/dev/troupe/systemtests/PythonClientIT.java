@@ -79,7 +79,7 @@ class PythonClientIT {
     List<String> lines = py.lines();
     assertThat(lines).as(py.describe()).hasSize(7);
     assertThat(lines.subList(0, 4)).as(py.describe())
-        .containsExactly("Echo Client", "Type messages to echo. Ctrl+C to exit.", "", "  HELLO WORLD");
+        .containsExactly("Echo Client", "Type messages to echo. An empty line, Ctrl+D or Ctrl+C exits.", "", "  HELLO WORLD");
     assertThat(lines.get(4)).as(py.describe()).matches(WORKER_LINE);
     assertThat(lines.subList(5, 7)).as(py.describe()).containsExactly("", "Goodbye!");
   }

@@ -51,7 +51,12 @@ public final class GrpcAttach implements AttachTransport, ClientResponseObserver
     AttachConnection conn = open(channel, new AttachConnection(AttachConnection.DEFAULT_REQUEST_TIMEOUT));
     conn.onClosed(t -> channel.shutdownNow());
     try {
-      conn.hello(host, clientName, "");
+      try {
+        conn.hello(host, clientName, "");
+      } catch (TroupeException streamAlreadyClosed) {
+        // The call failed before hello was written (a host that does not resolve, a refused
+        // connection): attached() has failed with that cause, which says more than "closed".
+      }
       AttachedProcess p = conn.attached().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       p.ended().whenComplete((r, t) -> channel.shutdown());
       return p;
@@ -59,7 +64,7 @@ public final class GrpcAttach implements AttachTransport, ClientResponseObserver
       channel.shutdownNow();
       Status s = Status.fromThrowable(e.getCause());
       throw new TroupeException(ErrorCode.forValue(s.getCode().value()),
-          "could not attach to " + address + ": " + s.getCode() + " " + s.getDescription());
+          "could not attach to " + address + ": " + s.getCode() + " " + describe(s));
     } catch (TimeoutException e) {
       channel.shutdownNow();
       throw new TroupeException(ErrorCode.UNAVAILABLE, "no Troupe node answered at " + address
@@ -69,6 +74,19 @@ public final class GrpcAttach implements AttachTransport, ClientResponseObserver
       Thread.currentThread().interrupt();
       throw new TroupeException(ErrorCode.CANCELLED, "interrupted while attaching");
     }
+  }
+
+  /** The status's description, with the cause's message when gRPC's own is generic ("io exception"). */
+  private static String describe(Status s) {
+    String d = s.getDescription();
+    Throwable c = s.getCause();
+    while (c != null && c.getCause() != null) {
+      c = c.getCause();
+    }
+    if (c == null || c.getMessage() == null || (d != null && d.contains(c.getMessage()))) {
+      return String.valueOf(d);
+    }
+    return d == null ? c.getMessage() : d + " (" + c.getMessage() + ")";
   }
 
   @Override

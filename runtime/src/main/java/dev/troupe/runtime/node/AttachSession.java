@@ -230,6 +230,7 @@ public final class AttachSession {
         .setPid(process.pidText())
         .setNode(node.config().name())
         .setNodeIncarnation(node.incarnation())
+        .setMaxPayloadBytes(node.config().maxPayloadBytes())
         .setEntry(entry)
         .addAllArgs(args)).build());
   }

@@ -65,6 +65,8 @@ public final class Node implements DirectoryListener {
   private final PeerInbox peerInbox = new PeerInbox(this);
   private final java.util.List<ProcessObserver> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile NodeRecord self;
+  /** Set by {@link #shutdown()}: the peers this node then loses go because it leaves them. */
+  private volatile boolean stopping;
   private final String label;
 
   public Node(NodeConfig config, Directory directory, Collection<? extends ProcessHost> hosts) {
@@ -710,7 +712,12 @@ public final class Node implements DirectoryListener {
     if (node.name().equals(config.name()) || !lostIncarnations.add(node.label())) {
       return;
     }
-    LOG.warn("{}: peer {} lost ({}); firing monitors and links across it", label(), node.label(), reason);
+    if (stopping) {
+      // Its own shutdown cut the streams: no peer failed, so a clean stop is not a warning.
+      LOG.debug("{}: left peer {} while stopping ({})", label(), node.label(), reason);
+    } else {
+      LOG.warn("{}: peer {} lost ({}); firing monitors and links across it", label(), node.label(), reason);
+    }
     pending.failAll(node.name(), reason);
     peers.drop(node);
     Set<String> lostHosts = new HashSet<>(node.hosts());
@@ -779,6 +786,7 @@ public final class Node implements DirectoryListener {
 
   /** Ends every local process (node shutdown) and leaves the directory. */
   public void shutdown() {
+    stopping = true;
     for (LocalProcess p : processes.values()) {
       kill(p, Frames.error(ErrorKind.ERROR_KIND_CRASHED, "node shutting down"));
     }

@@ -32,6 +32,7 @@ import dev.troupe.runtime.api.channel.CoroutineScope;
 import dev.troupe.runtime.api.channel.ThrowingRunnable;
 import dev.troupe.runtime.api.channel.Time;
 import dev.troupe.runtime.node.Frames;
+import dev.troupe.runtime.node.NodeConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -52,6 +53,8 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   private final String pid;
   /** This process's PID as its frames carry it: set on a worker JVM's shared stream only. */
   private final String wirePid;
+  private final String node;
+  private final int maxPayloadBytes;
   private final String entry;
   private final List<Object> args;
   private final Mailbox mailbox = new Mailbox();
@@ -66,6 +69,10 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
     this.conn = conn;
     this.pid = attached.getPid();
     this.wirePid = conn.wirePid(pid);
+    this.node = attached.getNode();
+    // A node older than the field sends 0: it then has the documented default limit.
+    this.maxPayloadBytes = attached.getMaxPayloadBytes() > 0 ? attached.getMaxPayloadBytes()
+        : NodeConfig.DEFAULT_MAX_PAYLOAD_BYTES;
     this.entry = attached.getEntry();
     this.args = PayloadCodec.decodeAll(attached.getArgsList());
     this.coroutines = new CoroutineScope(pid, this::coroutineFailed);
@@ -79,6 +86,19 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   @Override
   public String entry() {
     return entry;
+  }
+
+  /** The name of the node that serves this process (e.g. "registry"). */
+  public String node() {
+    return node;
+  }
+
+  /**
+   * The most bytes the payloads of one send or spawn may take on this process's node: more is refused
+   * with RESOURCE_EXHAUSTED. {@link PayloadCodec#encodedSize} measures a message the same way.
+   */
+  public int maxPayloadBytes() {
+    return maxPayloadBytes;
   }
 
   /** The spawn arguments. */

@@ -36,6 +36,18 @@ public final class PayloadCodec {
     return out;
   }
 
+  /**
+   * The size a node checks against its payload limit ({@code NodeConfig.maxPayloadBytes}): the
+   * serialized bytes of each payload of a message, added up.
+   */
+  public static long encodedSize(Object... values) {
+    long size = 0;
+    for (Payload p : encodeAll(values)) {
+      size += p.getSerializedSize();
+    }
+    return size;
+  }
+
   public static Payload encode(Object v) {
     if (v instanceof byte[] bytes) {
       return Payload.newBuilder().setRaw(ByteString.copyFrom(bytes)).build();

@@ -19,6 +19,7 @@ import dev.troupe.runtime.api.Event;
 import dev.troupe.runtime.api.Message;
 import dev.troupe.runtime.node.NodeConfig;
 import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.runtime.process.PayloadCodec;
 import dev.troupe.runtime.testing.Driver;
 import dev.troupe.runtime.testing.Entries;
 import dev.troupe.runtime.testing.TestCluster;
@@ -274,6 +275,28 @@ class AttachProtocolTest {
     assertThat(big.getStatus().getMessage()).contains("limit of " + MAX_PAYLOAD);
     assertThat(code(s.send(me, "t", text("small")))).isNull();
     assertThat(s.delivery().getDelivery().getPayloads(0)).isEqualTo(text("small"));
+  }
+
+  @Test
+  void shouldTellAClientItsNodesPayloadLimitInAttachedAndMeasureAMessageAsTheNodeDoes() throws Exception {
+    // given
+    RawStream s = new RawStream();
+    s.write(hello(1));
+
+    // when
+    AttachResponse attached = s.next();
+
+    // then: the limit, and a Java client reads it and sizes a message the node's way
+    assertThat(attached.getAttached().getMaxPayloadBytes()).isEqualTo(MAX_PAYLOAD);
+    AttachedProcess client = cluster.attachRemote("n1");
+    assertThat(client.maxPayloadBytes()).isEqualTo(MAX_PAYLOAD);
+    int n = MAX_PAYLOAD;
+    while (PayloadCodec.encodedSize("y".repeat(n)) > MAX_PAYLOAD) {
+      n--;
+    }
+    String fits = "y".repeat(n); // the longest text the node takes, by the client's measure
+    client.send(client.pid(), "t", fits);
+    ClusterSemantics.failsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> client.send(client.pid(), "t", fits + "y"));
   }
 
   @Test

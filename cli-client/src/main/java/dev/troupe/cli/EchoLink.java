@@ -1,0 +1,55 @@
+package dev.troupe.cli;
+
+import dev.troupe.runtime.api.Message;
+import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.runtime.api.channel.Channel;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The CLI's process on its node, as the Echo session uses it: the life of one attach stream. A node
+ * restart ends it; {@link NodeConnection} then makes a new one, with a new PID.
+ */
+public interface EchoLink {
+  /** This process's PID, e.g. {@code {app:clients|0x00001}}. */
+  String pid();
+
+  /** The node that serves it, e.g. {@code registry}. */
+  String node();
+
+  /** The most bytes the payloads of one message may take on this node (attach's max_payload_bytes). */
+  int maxPayloadBytes();
+
+  /**
+   * Whether a process holds the name {@code relay} now.
+   *
+   * @throws TroupeException when the node cannot answer (the link may have ended)
+   */
+  boolean relayRegistered();
+
+  /**
+   * Sends {@code payload} to {@code relay} on topic {@code echo}; returns once the node accepted it.
+   *
+   * @throws TroupeException the node's refusal: its code and typed detail (see {@link SendErrors})
+   */
+  void sendEcho(Map<String, Object> payload);
+
+  /** The messages for this process; closed when the link ends. */
+  Channel<Message> inbox();
+
+  /** Whether the link has ended (its stream closed, or its node ended the process). */
+  boolean hasEnded();
+
+  /** Completes with the reason when the link ends, whoever ended it. */
+  CompletableFuture<String> ended();
+
+  /** Ends the process normally and closes the stream. */
+  void close();
+
+  /** Makes a link: attaches a new process to the node. */
+  @FunctionalInterface
+  interface Attacher {
+    /** @throws TroupeException when the node cannot be reached or refuses the attach */
+    EchoLink attach();
+  }
+}
