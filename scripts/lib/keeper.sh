@@ -40,7 +40,14 @@ listen_polls_before_slowing=50
 
 stopping=0
 child=""
-trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
+# A function, not a command string: a string trap is parsed when the signal comes, and bash has
+# failed to parse it ("unexpected EOF while looking for matching `)'") when the signal came while it
+# was inside a command substitution of proc.sh, leaving the keeper running after TERM.
+on_stop() {
+  stopping=1
+  [ -n "$child" ] && kill -TERM "$child" 2>/dev/null
+}
+trap on_stop TERM INT
 failed_starts=() # when each failed start within the window ended, in seconds since the epoch
 
 # Remembers a failed start now, and forgets those that have left the window.

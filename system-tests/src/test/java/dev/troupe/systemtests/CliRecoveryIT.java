@@ -36,8 +36,8 @@ import org.junit.jupiter.api.Timeout;
  * directory and a clean relay stop logs no warning. Measured figures are printed ({@code CLI ...}
  * lines in {@code target/failsafe-reports/dev.troupe.systemtests.CliRecoveryIT-output.txt}).
  *
- * <p>The launcher may run at most two worker JVMs ({@code --max-workers 2}), so that a test can make
- * every spawn fail by holding both.
+ * <p>The launcher may run at most two worker JVMs of one process each ({@code --max-workers 2
+ * --max-processes-per-jvm 1}), so that a test can make every spawn fail by holding both.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -56,7 +56,8 @@ class CliRecoveryIT {
   @BeforeAll
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   static void startTopology() {
-    topology = Topology.named("cli-recovery").launcherArgs("--max-workers " + MAX_WORKERS + " --min-spares 1")
+    topology = Topology.named("cli-recovery").launcherArgs("--max-workers " + MAX_WORKERS + " --min-spares 1"
+            + " --max-processes-per-jvm 1")
         .withTestEntries().build();
     topology.up();
   }
@@ -127,7 +128,7 @@ class CliRecoveryIT {
   @Test
   @Order(2)
   void whenNoWorkerCanBeStartedTheRelaysEchoErrorIsPrintedAtOnce() throws Exception {
-    // given: both worker JVMs the launcher may run are busy holding test:hold
+    // given: both worker JVMs the launcher may run are full (one process each here), holding test:hold
     AttachedProcess holder = topology.attach();
     List<String> holds = List.of(holder.spawnMonitored(HoldEntry.ID, "app:processes", holder.pid()),
         holder.spawnMonitored(HoldEntry.ID, "app:processes", holder.pid()));
@@ -145,8 +146,8 @@ class CliRecoveryIT {
       // then: the relay's answer, well before the CLI's own 30 s timeout
       LiveCli.Line answer = cli.nextAnswer(Duration.ofSeconds(15));
       System.out.printf("CLI failed spawn: '%s' %d ms after the line%n", answer.text(), (answer.atNanos() - t0) / 1_000_000);
-      assertThat(answer.text()).as(cli.describe()).isEqualTo("  error: no worker available: RESOURCE_EXHAUSTED: all "
-          + MAX_WORKERS + " worker JVMs are busy (max workers); retry later or raise --max-workers");
+      assertThat(answer.text()).as(cli.describe()).startsWith("  error: no worker available: RESOURCE_EXHAUSTED: all "
+          + MAX_WORKERS + " worker JVMs are full").contains("raise --max-processes-per-jvm or --max-workers");
     } finally {
       for (String hold : holds) {
         holder.send(hold, "stop");
