@@ -95,7 +95,7 @@ class WorkerPoolTest {
         new dev.troupe.launcher.server.GrpcLoadProbe(), node::get);
     Set<String> ids = new java.util.HashSet<>();
     entries.forEach(e -> ids.add(e.substring(0, e.indexOf('='))));
-    node.set(new Node(NodeConfig.defaults("launcher"), directory,
+    node.set(new Node(NodeConfig.defaults("launcher").withDefaultClientHost("launcher:clients"), directory,
         List.of(new WorkerPoolHost(HOST, ids, isolated, pool))));
     node.get().onPeerUp(pool::onMemberUp);
     server = new NodeServer(node.get(), "127.0.0.1", 0, PeerSettings.defaults()).start();
