@@ -35,6 +35,7 @@ final class WorkerJvm {
   private int reported;
   private long startedTotal;
   private int placedSinceReport;
+  private boolean usedUp;
   private final List<CompletableFuture<NodeRecord>> waiters = new ArrayList<>();
 
   /**
@@ -69,7 +70,15 @@ final class WorkerJvm {
 
   /** Can take one more shared process. */
   boolean hasRoomFor(int maxProcesses) {
-    return isLive() && !dedicated && load() < maxProcesses;
+    return isLive() && !dedicated && !usedUp && load() < maxProcesses;
+  }
+
+  /**
+   * It has started nearly every process its range of ids allows: it takes no more, is replaced, and is
+   * stopped once its processes ended.
+   */
+  boolean usedUp() {
+    return usedUp;
   }
 
   /** Running, shared, hosting nothing: may be reaped. */
@@ -143,16 +152,23 @@ final class WorkerJvm {
   /**
    * It said how many processes it runs and has started.
    *
-   * @return whether a dedicated JVM is done: its one process started and ended
+   * @param idsLeftBelow it is used up when fewer ids than this are left in its range
+   * @return whether it is done: a dedicated JVM whose one process started and ended, or a used-up JVM
+   *     that runs nothing
    */
-  boolean report(int processes, long started) {
+  boolean report(int processes, long started, long idsLeftBelow) {
     reported = processes;
     startedTotal = started;
     placedSinceReport = 0;
     if (load() > 0) {
       idleSinceNanos = System.nanoTime();
     }
-    return dedicated && taken && startedTotal > 0 && processes == 0;
+    if (member != null && member.shard() != null
+        && member.shard().endId() - member.shard().firstId() - started < idsLeftBelow) {
+      usedUp = true;
+    }
+    boolean isolatedDone = dedicated && taken && startedTotal > 0 && processes == 0;
+    return isolatedDone || (usedUp && processes == 0);
   }
 
   long idleSinceNanos() {

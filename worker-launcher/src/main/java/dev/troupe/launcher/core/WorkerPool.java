@@ -226,7 +226,7 @@ public final class WorkerPool implements AutoCloseable {
       int shared = 0;
       int starting = 0;
       for (WorkerJvm j : jvms.values()) {
-        shared += j.isLive() && !j.dedicated() ? 1 : 0;
+        shared += j.isLive() && !j.dedicated() && !j.usedUp() ? 1 : 0;
         starting += j.state() == WorkerJvm.State.STARTING ? 1 : 0;
       }
       while (shared < settings.minSpares() && jvms.size() < settings.maxWorkers()) {
@@ -365,14 +365,17 @@ public final class WorkerPool implements AutoCloseable {
         }
         boolean done;
         synchronized (this) {
-          done = j.state() == WorkerJvm.State.RUNNING && j.report(load.processes(), load.startedTotal());
+          // A JVM that may soon run out of ids is replaced while it can still take a full load.
+          done = j.state() == WorkerJvm.State.RUNNING
+              && j.report(load.processes(), load.startedTotal(), 2L * settings.maxProcessesPerJvm());
           if (done) {
             j.stopping();
           }
         }
         if (done) {
           retired.incrementAndGet();
-          LOG.debug("{}: worker JVM {} ran its isolated process; stopping it", label(), j.id);
+          LOG.info("{}: worker JVM {} {}; stopping it", label(), j.id,
+              j.dedicated() ? "ran its isolated process" : "used up its range of ids and runs nothing");
           stopJvm(j);
         }
       });

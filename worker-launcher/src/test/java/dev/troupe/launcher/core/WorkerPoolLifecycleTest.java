@@ -302,4 +302,20 @@ class WorkerPoolLifecycleTest {
     await("stopped after its process ended").until(() -> forked.get(name).exit.isDone());
     assertThat(pool.stats().retired()).isEqualTo(1);
   }
+
+  @Test
+  void aJvmThatHasUsedUpItsIdsTakesNoMoreSpawnsIsReplacedAndStopsWhenItRunsNothing() {
+    start(settings(1, 4, 100));
+    NodeRecord w1 = join("launcher.w1");
+    // it has started all but 150 of its ids and runs 3 processes
+    loads.put(w1.name(), new LoadProbe.Load(3, Shard.SPAN - 1 - 150));
+
+    await("a replacement is forked").until(() -> forked.containsKey("launcher.w2"));
+    NodeRecord w2 = join("launcher.w2");
+    assertThat(pool.place(false).join()).as("spawns go to the replacement").isEqualTo(w2);
+    assertThat(forked.get(w1.name()).exit).as("it still runs its processes").isNotDone();
+
+    loads.put(w1.name(), new LoadProbe.Load(0, Shard.SPAN - 1 - 150));
+    await("stopped once it runs nothing").until(() -> forked.get(w1.name()).exit.isDone());
+  }
 }
