@@ -194,6 +194,12 @@ public final class InMemoryDirectory implements Directory {
       return gone;
     });
     publishLocked(l -> l.nodeLost(node, reason), null);
+    // Worker JVMs never outlive their launcher: they go with it (they halt when it ends).
+    for (NodeRecord m : List.copyOf(nodes.values())) {
+      if (m.shard() != null && m.shard().owner().equals(node.name())) {
+        removeNodeLocked(m, "node lost: " + node.name() + " (" + reason + ")");
+      }
+    }
   }
 
   private void publishName(String name, Pid owner) {

@@ -245,9 +245,9 @@ public final class Node implements DirectoryListener {
       checkPayloadSize(args);
       ProcessHost local = hosts.get(host);
       if (local != null) {
-        CompletableFuture<NodeRecord> elsewhere = local.placeElsewhere(entry, "");
+        CompletableFuture<NodeRecord> elsewhere = local.placeElsewhere(entry, "", List.of());
         if (elsewhere != null) {
-          return elsewhere.thenCompose(n -> spawnOn(n, parent, entry, host, args, monitor, link));
+          return elsewhere.thenCompose(n -> spawnOn(n, parent, entry, host, args, monitor, link, List.of()));
         }
         try {
           Prepared p = prepareSpawn(parent.pid(), entry, local, args, monitor, link);
@@ -275,25 +275,26 @@ public final class Node implements DirectoryListener {
       List<Payload> args, boolean monitor, boolean link) {
     NodeRecord member = spawnTargets.member(host, config.name());
     if (member == null) {
-      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link);
+      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link, List.of());
     }
-    return spawnOn(member, parent, entry, host, args, monitor, link).exceptionallyCompose(t -> {
+    return spawnOn(member, parent, entry, host, args, monitor, link, List.of()).exceptionallyCompose(t -> {
       Throwable cause = Frames.unwrap(t);
       if (!(cause instanceof TroupeException e) || e.code() != ErrorCode.RESOURCE_EXHAUSTED
           || directory.nodeServing(host).isEmpty()) {
         return CompletableFuture.failedFuture(cause);
       }
       spawnTargets.refused(member);
-      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link);
+      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link, List.of(member.name()));
     });
   }
 
   private CompletableFuture<Pid> spawnOn(NodeRecord remote, LocalProcess parent, String entry, String host,
-      List<Payload> args, boolean monitor, boolean link) {
+      List<Payload> args, boolean monitor, boolean link, List<String> fullNodes) {
     try {
       return request(remote, id -> Envelope.newBuilder()
           .setSpawn(PeerSpawn.newBuilder().setRequestId(id).setParent(parent.pidText())
-              .setEntry(entry).setHost(host).addAllArgs(args).setMonitor(monitor).setLink(link))
+              .setEntry(entry).setHost(host).addAllArgs(args).setMonitor(monitor).setLink(link)
+              .addAllFullNodes(fullNodes))
           .build(), r -> {
             Pid child = Pid.parse(r.getPid());
             if (monitor) {
@@ -738,7 +739,7 @@ public final class Node implements DirectoryListener {
         throw TroupeException.notFound("host not found: " + s.getHost() + " is not served by node "
             + config.name());
       }
-      CompletableFuture<NodeRecord> elsewhere = host.placeElsewhere(s.getEntry(), fromNode);
+      CompletableFuture<NodeRecord> elsewhere = host.placeElsewhere(s.getEntry(), fromNode, s.getFullNodesList());
       if (elsewhere != null) {
         elsewhere.whenComplete((target, t) -> {
           if (t != null) {
@@ -751,6 +752,18 @@ public final class Node implements DirectoryListener {
       }
       prepared = prepareSpawn(Pid.parse(s.getParent()), s.getEntry(), host, s.getArgsList(),
           s.getMonitor(), s.getLink());
+    } catch (TroupeException ex) {
+      NodeRecord me = self;
+      if (ex.code() == ErrorCode.RESOURCE_EXHAUSTED && me.shard() != null && me.shard().owner().equals(fromNode)) {
+        // Our launcher placed it here from a stale view of our load: back to it, counted full.
+        directory.node(fromNode).ifPresentOrElse(
+            owner -> peers.send(owner, Envelope.newBuilder().setSpawn(s.toBuilder().setReplyNode(replyTo)
+                .addFullNodes(config.name())).build(), true),
+            () -> reply(replyTo, s.getRequestId(), Frames.status(ex), ""));
+        return;
+      }
+      reply(replyTo, s.getRequestId(), Frames.status(ex), "");
+      return;
     } catch (RuntimeException ex) {
       reply(replyTo, s.getRequestId(), Frames.status(ex), "");
       return;
@@ -816,6 +829,14 @@ public final class Node implements DirectoryListener {
   /** Fires every monitor (EXIT) and link (LINK_DOWN) across the lost node, with a reason that says so. */
   @Override
   public void nodeLost(NodeRecord node, String reason) {
+    // A launcher's worker JVM is not a node its users know of: its processes crashed with it, for the
+    // reason its launcher saw (the signal), as they did when they shared the launcher's node.
+    lose(node, reason, node.shard() != null
+        ? Frames.error(ErrorKind.ERROR_KIND_CRASHED, reason)
+        : Frames.error(ErrorKind.ERROR_KIND_NODE_LOST, "node lost: " + node.name() + " (" + reason + ")"));
+  }
+
+  private void lose(NodeRecord node, String reason, ExitResult lost) {
     if (node.name().equals(config.name()) || !lostIncarnations.add(node.label())) {
       return;
     }
@@ -827,8 +848,6 @@ public final class Node implements DirectoryListener {
     }
     pending.failAll(node.name(), reason);
     peers.drop(node);
-    ExitResult lost = Frames.error(ErrorKind.ERROR_KIND_NODE_LOST,
-        "node lost: " + node.name() + " (" + reason + ")");
     for (LocalProcess lp : processes.values()) {
       LocalProcess.Departure d = lp.detachFrom(node::serves);
       for (Pid t : d.monitoring()) {
@@ -836,6 +855,12 @@ public final class Node implements DirectoryListener {
       }
       for (Pid l : d.links()) {
         linkDown(lp, Frames.event(EventKind.EVENT_KIND_LINK_DOWN, l.toString(), lost));
+      }
+    }
+    // Worker JVMs never outlive their launcher: its loss is theirs, for the same reason.
+    for (NodeRecord m : directory.nodes()) {
+      if (m.shard() != null && m.shard().owner().equals(node.name())) {
+        lose(m, reason, lost);
       }
     }
   }

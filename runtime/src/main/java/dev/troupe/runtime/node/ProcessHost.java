@@ -36,10 +36,11 @@ public interface ProcessHost {
    * the spawner's.
    *
    * @param fromNode the node that sent the spawn; empty for a spawn by a process of this node
+   * @param fullNodes members of the host that refused this spawn for want of room
    * @return null to run it here; else the node to forward it to, once known (may fail with the reason)
    */
   default java.util.concurrent.CompletableFuture<dev.troupe.runtime.directory.NodeRecord> placeElsewhere(
-      String entry, String fromNode) {
+      String entry, String fromNode, java.util.List<String> fullNodes) {
     return null;
   }
 

@@ -110,8 +110,8 @@ class SharedHostSemanticsTest {
     // then exactly the monitor of m1's process fires, naming the cause
     Event e = driver.nextEvent();
     assertThat(e.from()).isEqualTo(onM1);
-    assertThat(e.result().errorKind()).isEqualTo("NODE_LOST");
-    assertThat(e.result().error()).contains("killed by signal 9 (SIGKILL)");
+    assertThat(e.result().errorKind()).isEqualTo("CRASHED");
+    assertThat(e.result().error()).isEqualTo("worker JVM killed by signal 9 (SIGKILL)");
     client.send(onM2, "still-alive"); // the other member's process lives on
     cluster.kill("m1");
   }

@@ -91,6 +91,11 @@ final class WorkerJvm {
     return state == State.RUNNING && dedicated && !taken;
   }
 
+  /** It refused a spawn for want of room: it counts full until its next report. */
+  void refused(int maxProcesses) {
+    placedSinceReport = Math.max(placedSinceReport, maxProcesses - reported);
+  }
+
   /** Its one process was placed on it (dedicated). */
   void take() {
     taken = true;

@@ -130,6 +130,16 @@ public final class WorkerPool implements AutoCloseable {
             + " --max-processes-per-jvm or --max-workers";
   }
 
+  /** These JVMs (node names) refused a spawn for want of room: they count full until they report again. */
+  public synchronized void full(java.util.Collection<String> nodeNames) {
+    for (String n : nodeNames) {
+      WorkerJvm j = byNodeName(n);
+      if (j != null) {
+        j.refused(settings.maxProcessesPerJvm());
+      }
+    }
+  }
+
   /**
    * The worker JVM a spawn goes to: a running one with room at once; else one that is starting, or a
    * new one, as soon as it has joined (failing after the start timeout). Never waits when every JVM

@@ -60,12 +60,12 @@ public final class WorkerPoolHost implements ProcessHost {
   }
 
   @Override
-  public CompletableFuture<NodeRecord> placeElsewhere(String entry, String fromNode) {
-    try {
-      checkSpawn(entry);
-    } catch (TroupeException e) {
-      return CompletableFuture.failedFuture(e);
+  public CompletableFuture<NodeRecord> placeElsewhere(String entry, String fromNode, List<String> fullNodes) {
+    if (!entries.contains(entry)) {
+      return CompletableFuture.failedFuture(new TroupeException(ErrorCode.NOT_FOUND, "unknown entry '" + entry
+          + "' on host " + name + "; known: " + new TreeSet<>(entries)));
     }
+    pool.full(fullNodes);
     return pool.place(isolated.contains(entry));
   }
 

@@ -51,7 +51,7 @@ public final class MemberHost implements ProcessHost {
   }
 
   @Override
-  public CompletableFuture<NodeRecord> placeElsewhere(String entry, String fromNode) {
+  public CompletableFuture<NodeRecord> placeElsewhere(String entry, String fromNode, List<String> fullNodes) {
     boolean runsHere = dedicated ? owner.equals(fromNode) : !isolated.contains(entry);
     if (runsHere) {
       return null;

@@ -224,7 +224,7 @@ class WorkerPoolLifecycleTest {
     assertThatThrownBy(() -> pool.checkCapacity(true))
         .isInstanceOfSatisfying(TroupeException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED));
     WorkerPoolHost front = new WorkerPoolHost(HOST, Set.of("t:shared"), Set.of(), pool);
-    assertThat(front.placeElsewhere("t:unknown", "relay")).failsWithin(Duration.ofMillis(100))
+    assertThat(front.placeElsewhere("t:unknown", "relay", List.of())).failsWithin(Duration.ofMillis(100))
         .withThrowableThat().havingCause().isInstanceOfSatisfying(TroupeException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
   }
@@ -317,5 +317,21 @@ class WorkerPoolLifecycleTest {
 
     loads.put(w1.name(), new LoadProbe.Load(0, Shard.SPAN - 1 - 150));
     await("stopped once it runs nothing").until(() -> forked.get(w1.name()).exit.isDone());
+  }
+
+  @Test
+  void aJvmThatRefusedASpawnForWantOfRoomIsCountedFullUntilItReportsAgain() {
+    start(settings(2, 4, 100));
+    NodeRecord w1 = join("launcher.w1");
+    NodeRecord w2 = join("launcher.w2");
+    loads.put(w1.name(), new LoadProbe.Load(0, 0));
+    loads.put(w2.name(), new LoadProbe.Load(10, 10));
+    await().until(() -> pool.stats().processes() == 10);
+
+    // when w1 (idle as far as the pool knows) refused the spawn, as a spawner or w1 itself says
+    pool.full(List.of(w1.name()));
+
+    // then the spawn goes to w2, although w2 reported more processes
+    assertThat(pool.place(false).join()).isEqualTo(w2);
   }
 }

@@ -248,7 +248,7 @@ class WorkerPoolTest {
       Set<String> exited = new java.util.HashSet<>();
       for (int i = 0; i < 50; i++) {
         Event e = m.events().receive(Duration.ofSeconds(10)).orElseThrow().value();
-        assertThat(e.result().error()).contains("worker JVM killed by signal 9 (SIGKILL)");
+        assertThat(e.result().error()).isEqualTo("worker JVM killed by signal 9 (SIGKILL)");
         assertThat(exited.add(e.from())).as("one EXIT for %s", e.from()).isTrue();
       }
       assertThat(exited).isEqualTo(children);
