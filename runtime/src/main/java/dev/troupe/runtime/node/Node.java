@@ -162,9 +162,14 @@ public final class Node implements DirectoryListener {
     observers.remove(observer);
   }
 
-  /** Tells {@code listener} of every peer that joins (a launcher learns that its worker JVM is up). */
-  public void onPeerUp(java.util.function.Consumer<NodeRecord> listener) {
+  /**
+   * Tells {@code listener} of every peer that joins (a launcher learns that its worker JVM is up).
+   *
+   * @return what stops telling it
+   */
+  public Runnable onPeerUp(java.util.function.Consumer<NodeRecord> listener) {
     peerUpListeners.add(listener);
+    return () -> peerUpListeners.remove(listener);
   }
 
   public Collection<ProcessHost> hosts() {
