@@ -13,6 +13,8 @@ export TROUPE_ROOT
 #   TROUPE_RELAY_PORT     relay-service port                   (default: 7402)
 #   TROUPE_REGISTRY       registry address nodes join          (default: $TROUPE_BIND:$TROUPE_REGISTRY_PORT;
 #                         set it to join a registry on another machine)
+#   TROUPE_RELAY          the relay's node, where scripts/cli-client attaches (default:
+#                         $TROUPE_BIND:$TROUPE_RELAY_PORT; set it to use a relay on another machine)
 #   TROUPE_START_TIMEOUT  seconds to wait for a service to report SERVING (default: 60)
 #   TROUPE_STOP_TIMEOUT   seconds `down`/`stop` wait for a process to end after TERM before they KILL
 #                         it, and for worker JVMs to follow their launcher (default: 10)
@@ -31,6 +33,7 @@ TROUPE_REGISTRY_PORT="${TROUPE_REGISTRY_PORT:-7400}"
 TROUPE_LAUNCHER_PORT="${TROUPE_LAUNCHER_PORT:-7401}"
 TROUPE_RELAY_PORT="${TROUPE_RELAY_PORT:-7402}"
 TROUPE_REGISTRY="${TROUPE_REGISTRY:-$TROUPE_BIND:$TROUPE_REGISTRY_PORT}"
+TROUPE_RELAY="${TROUPE_RELAY:-$TROUPE_BIND:$TROUPE_RELAY_PORT}"
 TROUPE_START_TIMEOUT="${TROUPE_START_TIMEOUT:-60}"
 TROUPE_STOP_TIMEOUT="${TROUPE_STOP_TIMEOUT:-10}"
 

@@ -20,9 +20,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The cli-client binary: the tutorial's Echo client, attached to any Troupe node. */
+/**
+ * The cli-client binary: the tutorial's Echo client. It attaches to the relay's node by default, where
+ * {@code relay} is a local process: a line and its answer never cross the registry's node, and a
+ * registry restart does not touch the CLI. Any other node works too ({@code --connect}).
+ */
 @Command(name = "cli-client", mixinStandardHelpOptions = true,
-    description = "Send lines to the Echo relay and print the workers' replies.",
+    description = {"Send lines to the Echo relay and print the workers' replies.",
+        "Attaches to the relay's node (relay-service, port 7402) unless --connect names another node."},
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {
         "0:some line was answered (or none was typed)",
@@ -35,8 +40,9 @@ public final class CliMain implements Callable<Integer> {
    */
   private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
 
-  @Option(names = "--connect", defaultValue = "127.0.0.1:7400",
-      description = "Node to attach to, host:port (default: the local registry, ${DEFAULT-VALUE}).")
+  @Option(names = "--connect", defaultValue = "127.0.0.1:7402",
+      description = "Node to attach to, host:port (default: the local relay's node, ${DEFAULT-VALUE}; any other"
+          + " node of the topology works too, e.g. the registry's at 7400, one hop further from the relay).")
   String connect;
 
   @Option(names = "--relay-wait-ms", defaultValue = "5000", description = "How long to wait for the relay (default: ${DEFAULT-VALUE}).")

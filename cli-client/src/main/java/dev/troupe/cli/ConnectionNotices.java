@@ -6,14 +6,19 @@ import java.util.function.Consumer;
 
 /**
  * Tells the user what happens to the CLI's connection, one line each: lost (once per outage),
- * restored (with the new PID), or given up. Not indented, so that they never read as a line's answer.
+ * restored (with the new PID), or given up. Each names the node and address the CLI is attached to
+ * (by default the relay's node), so that the user knows which process went away. Not indented, so
+ * that they never read as a line's answer.
  */
 final class ConnectionNotices implements NodeConnection.Listener {
   private final String address;
   private final Style style;
   private final Consumer<String> printer;
 
-  /** @param printer prints one line, above the prompt when a terminal is reading one */
+  /**
+   * @param address where the CLI attaches ({@code --connect}): named when no node answers there
+   * @param printer prints one line, above the prompt when a terminal is reading one
+   */
   ConnectionNotices(String address, Style style, Consumer<String> printer) {
     this.address = address;
     this.style = style;
@@ -22,12 +27,12 @@ final class ConnectionNotices implements NodeConnection.Listener {
 
   @Override
   public void lost(EchoLink old, String reason) {
-    printer.accept(style.dim("connection to the relay lost (" + reason + "); re-attaching to " + address));
+    printer.accept(style.dim("connection to " + old.where() + " lost (" + reason + "); re-attaching"));
   }
 
   @Override
   public void restored(EchoLink old, EchoLink now, Duration outage) {
-    printer.accept(style.dim("re-attached to " + now.node() + " at " + address + " after " + seconds(outage)
+    printer.accept(style.dim("re-attached to " + now.where() + " after " + seconds(outage)
         + ": new PID " + now.pid() + " (was " + old.pid() + ")"));
   }
 

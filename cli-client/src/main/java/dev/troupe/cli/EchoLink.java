@@ -11,11 +11,19 @@ import java.util.concurrent.CompletableFuture;
  * restart ends it; {@link NodeConnection} then makes a new one, with a new PID.
  */
 public interface EchoLink {
-  /** This process's PID, e.g. {@code {app:clients|0x00001}}. */
+  /** This process's PID, e.g. {@code {relay:clients|0x00001}}. */
   String pid();
 
-  /** The node that serves it, e.g. {@code registry}. */
+  /** The node that serves it, e.g. {@code relay}. */
   String node();
+
+  /** The address the CLI attached to it at ({@code --connect}), e.g. {@code 127.0.0.1:7402}. */
+  String address();
+
+  /** What the CLI is attached to, for the user: {@code node relay at 127.0.0.1:7402}. */
+  default String where() {
+    return "node " + node() + " at " + address();
+  }
 
   /** The most bytes the payloads of one message may take on this node (attach's max_payload_bytes). */
   int maxPayloadBytes();

@@ -42,8 +42,16 @@ public final class EchoSession {
     }
   }
 
-  /** The banner's second line: every way to leave works, so it names them all. */
+  /** The banner's last line: every way to leave works, so it names them all. */
   static final String HOW_TO_LEAVE = "Type messages to echo. An empty line, Ctrl+D or Ctrl+C exits.";
+
+  /**
+   * The banner's second line: where the CLI is attached and as which PID, e.g. {@code Attached to node
+   * relay at 127.0.0.1:7402 as {relay:clients|0x00003}.}: the node whose restart the CLI will notice.
+   */
+  static String attachedTo(EchoLink link) {
+    return "Attached to " + link.where() + " as " + link.pid() + ".";
+  }
 
   private enum Delivery { ANSWERED, FAILED, LINK_ENDED }
 
@@ -78,6 +86,7 @@ public final class EchoSession {
       }
     }
     print(style.cyan("Echo Client"));
+    print(style.dim(attachedTo(relayCheckedOn)));
     print(style.dim(HOW_TO_LEAVE + "\n"));
     try (LinePump pump = new LinePump(source)) {
       while (true) {
@@ -108,7 +117,7 @@ public final class EchoSession {
     while (true) {
       EchoLink link = connection.awaitLink();
       if (link == null) {
-        print(style.dim("  error: not sent: the connection to the relay was lost and could not be restored"));
+        print(style.dim("  error: not sent: the connection to the node was lost and could not be restored"));
         return;
       }
       switch (deliver(link, line, id)) {
@@ -128,7 +137,7 @@ public final class EchoSession {
 
   private Delivery deliver(EchoLink link, String line, long id) throws InterruptedException {
     if (link != relayCheckedOn) {
-      awaitRelay(link); // after a re-attach the registry may still be taking the relay's name back
+      awaitRelay(link); // a restarted relay's node serves before its supervisor has registered 'relay' again
       relayCheckedOn = link;
     }
     Map<String, Object> request = EchoMessages.request(link.pid(), line, id);

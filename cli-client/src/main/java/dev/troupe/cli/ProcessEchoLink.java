@@ -14,14 +14,16 @@ public final class ProcessEchoLink implements EchoLink {
   public static final String CLIENT_NAME = "cli-client";
 
   private final AttachedProcess process;
+  private final String address;
 
-  public ProcessEchoLink(AttachedProcess process) {
+  public ProcessEchoLink(AttachedProcess process, String address) {
     this.process = process;
+    this.address = address;
   }
 
   /** Attaches to the node at {@code address} over gRPC, waiting at most {@code timeout}. */
   public static EchoLink.Attacher over(String address, Duration timeout) {
-    return () -> new ProcessEchoLink(GrpcAttach.attach(address, "", CLIENT_NAME, timeout));
+    return () -> new ProcessEchoLink(GrpcAttach.attach(address, "", CLIENT_NAME, timeout), address);
   }
 
   @Override
@@ -32,6 +34,11 @@ public final class ProcessEchoLink implements EchoLink {
   @Override
   public String node() {
     return process.node();
+  }
+
+  @Override
+  public String address() {
+    return address;
   }
 
   @Override

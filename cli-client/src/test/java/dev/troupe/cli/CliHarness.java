@@ -30,7 +30,7 @@ final class CliHarness implements AutoCloseable {
 
   /** Starts the session with these settings; the node is up and its relay answers as a worker. */
   CliHarness start(EchoSession.Settings settings, ReattachPolicy policy) {
-    connection = NodeConnection.open(node, policy, new ConnectionNotices("fake:1", new Style(false), line -> {
+    connection = NodeConnection.open(node, policy, new ConnectionNotices(FakeNode.ADDRESS, new Style(false), line -> {
       screen.println(line);
       screen.flush();
     }));

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Timeout;
 /** The Echo session against a node in memory: what the user sees for each line, and the exit code. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class EchoSessionTest {
+  /** The start of the notice that the CLI's node went away: it names the node and its address. */
+  private static final String LOST = "connection to node relay at fake:1 lost";
 
   private static boolean isAnswer(String line) {
     return line.startsWith("  ");
@@ -36,6 +38,15 @@ class EchoSessionTest {
   void theBannerNamesEveryWayToLeave() {
     try (CliHarness cli = new CliHarness().start()) {
       assertThat(cli.screen()).contains("Type messages to echo. An empty line, Ctrl+D or Ctrl+C exits.");
+    }
+  }
+
+  @Test
+  void theBannerSaysWhichNodeAtWhichAddressTheCliIsAttachedToAndAsWhichPid() {
+    try (CliHarness cli = new CliHarness().start()) {
+      assertThat(cli.screen()).containsSubsequence("Echo Client",
+          "Attached to node relay at fake:1 as {relay:clients|0x00001}.",
+          "Type messages to echo. An empty line, Ctrl+D or Ctrl+C exits.");
     }
   }
 
@@ -187,21 +198,25 @@ class EchoSessionTest {
 
       // when: the node dies, stays down a while, and comes back
       cli.node.crash();
-      cli.awaitLine(l -> l.startsWith("connection to the relay lost"), "the lost notice");
+      cli.awaitLine(l -> l.startsWith(LOST), "the lost notice");
       await("re-attach attempts while the node is down").atMost(CliHarness.WAIT)
           .until(() -> cli.node.attachAttempts() >= 4);
       cli.node.start();
 
-      // then: it re-attaches as a new process, and says which
+      // then: it said which node went away, at which address, and why
+      assertThat(cli.screen()).contains(LOST + " (attach stream closed: UNAVAILABLE: Network closed for unknown"
+          + " reason); re-attaching");
+      // and it re-attaches as a new process, and says to which node and as which
       String restored = cli.awaitLine(l -> l.startsWith("re-attached"), "the restored notice");
       String newPid = cli.node.current().pid();
       assertThat(newPid).isNotEqualTo(firstPid);
-      assertThat(restored).contains("new PID " + newPid).contains("(was " + firstPid + ")");
+      assertThat(restored).startsWith("re-attached to node relay at fake:1 after ")
+          .endsWith(": new PID " + newPid + " (was " + firstPid + ")");
       // and answers the next line from the new process
       cli.type("after");
       cli.awaitLine(l -> l.equals("  AFTER"), "the answer after the restart");
       assertThat(cli.node.sent().getLast()).containsEntry("sender", newPid);
-      assertThat(cli.count(l -> l.startsWith("connection to the relay lost"))).as(String.join("\n", cli.screen()))
+      assertThat(cli.count(l -> l.startsWith(LOST))).as(String.join("\n", cli.screen()))
           .isEqualTo(1);
       assertThat(cli.screen()).noneMatch(l -> l.contains("relay not available"));
       cli.endInput();
@@ -214,7 +229,7 @@ class EchoSessionTest {
     try (CliHarness cli = new CliHarness().start()) {
       // given: the node is down
       cli.node.crash();
-      cli.awaitLine(l -> l.startsWith("connection to the relay lost"), "the lost notice");
+      cli.awaitLine(l -> l.startsWith(LOST), "the lost notice");
 
       // when: a line is typed meanwhile, then the node comes back
       cli.type("queued");
@@ -265,7 +280,7 @@ class EchoSessionTest {
 
       // then: one lost notice, one give-up notice, and exit code 1 without any further input
       assertThat(cli.exitCode()).isEqualTo(1);
-      assertThat(cli.count(l -> l.startsWith("connection to the relay lost"))).isEqualTo(1);
+      assertThat(cli.count(l -> l.startsWith(LOST))).isEqualTo(1);
       assertThat(cli.count(l -> l.startsWith("gave up re-attaching: no Troupe node answered at fake:1"))).isEqualTo(1);
       assertThat(cli.screen()).noneMatch(l -> l.contains("relay not available"));
     }
@@ -278,7 +293,7 @@ class EchoSessionTest {
       cli.type("one");
       cli.awaitLine(l -> l.equals("  ONE"), "the first answer");
       cli.node.crash();
-      cli.awaitLine(l -> l.startsWith("connection to the relay lost"), "the lost notice");
+      cli.awaitLine(l -> l.startsWith(LOST), "the lost notice");
 
       // when
       cli.type("held");
@@ -286,7 +301,7 @@ class EchoSessionTest {
       // then
       assertThat(cli.exitCode()).isEqualTo(1);
       assertThat(cli.awaitLine(l -> l.startsWith("  error"), "the held line's error"))
-          .isEqualTo("  error: not sent: the connection to the relay was lost and could not be restored");
+          .isEqualTo("  error: not sent: the connection to the node was lost and could not be restored");
     }
   }
 }

@@ -21,6 +21,10 @@ import java.util.function.BiConsumer;
  */
 final class FakeNode implements EchoLink.Attacher {
   static final String WORKER = "{app:processes|0x00042}";
+  /** The address the CLI attaches at, as --connect gives it. */
+  static final String ADDRESS = "fake:1";
+  /** The node's name: the relay's, as the CLI's default --connect finds it. */
+  static final String NODE = "relay";
 
   private final AtomicInteger pids = new AtomicInteger();
   private final List<Map<String, Object>> sent = new CopyOnWriteArrayList<>();
@@ -37,9 +41,9 @@ final class FakeNode implements EchoLink.Attacher {
     attachAttempts.incrementAndGet();
     attemptNanos.add(System.nanoTime());
     if (!up) {
-      throw new TroupeException(ErrorCode.UNAVAILABLE, "could not attach to fake:1: UNAVAILABLE connection refused");
+      throw new TroupeException(ErrorCode.UNAVAILABLE, "could not attach to " + ADDRESS + ": UNAVAILABLE connection refused");
     }
-    FakeLink link = new FakeLink(String.format("{app:clients|0x%05x}", pids.incrementAndGet()));
+    FakeLink link = new FakeLink(String.format("{relay:clients|0x%05x}", pids.incrementAndGet()));
     current = link;
     return link;
   }
@@ -113,7 +117,12 @@ final class FakeNode implements EchoLink.Attacher {
 
     @Override
     public String node() {
-      return "fake";
+      return NODE;
+    }
+
+    @Override
+    public String address() {
+      return ADDRESS;
     }
 
     @Override

@@ -21,6 +21,11 @@ class DemoIT {
   /** Each reply may take this long: the first echo after a fresh start waits for a worker JVM. */
   private static final String REPLY_TIMEOUT = "--reply-timeout-ms 20000";
 
+  /** The start of the CLI's banner line when the demo's CLI is attached to the relay's node. */
+  private static String attachedToTheRelaysNode(Topology topology) {
+    return "Attached to node relay at " + topology.address(Service.RELAY) + " as {relay:clients|";
+  }
+
   @Test
   void onItsOwnTheDemoStartsTheTopologyEchoesAndStopsEverythingItStarted() {
     try (Topology topology = Topology.named("demo-own").build()) {
@@ -34,6 +39,7 @@ class DemoIT {
       assertThat(demo.exitCode()).as(demo.describe()).isZero();
       assertThat(demo.lines()).as(demo.describe()).contains("  HELLO WORLD", "Goodbye!")
           .anyMatch(l -> l.startsWith("troupe: topology up;"))
+          .anyMatch(l -> l.startsWith(attachedToTheRelaysNode(topology)))
           .anyMatch(l -> l.startsWith("troupe: relay stopped (jvm pid "))
           .anyMatch(l -> l.startsWith("troupe: launcher stopped (jvm pid "))
           .anyMatch(l -> l.startsWith("troupe: registry stopped (jvm pid "));
@@ -62,6 +68,7 @@ class DemoIT {
       // then: it echoed through that topology, and left every one of its processes running
       assertThat(demo.exitCode()).as(demo.describe()).isZero();
       assertThat(demo.lines()).as(demo.describe()).contains("  HELLO", "Goodbye!")
+          .anyMatch(l -> l.startsWith(attachedToTheRelaysNode(topology)))
           .noneMatch(l -> l.contains("stopped"));
       for (Service s : Service.values()) {
         assertThat(demo.stdout()).as(demo.describe()).contains("troupe: " + s.scriptName() + " already running");

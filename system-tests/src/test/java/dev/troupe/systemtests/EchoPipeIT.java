@@ -61,11 +61,15 @@ class EchoPipeIT {
     // then
     assertThat(cli.exitCode()).as(cli.describe()).isZero();
     List<String> lines = cli.lines();
-    assertThat(lines).as(cli.describe()).hasSize(7);
-    assertThat(lines.subList(0, 4)).as(cli.describe())
-        .containsExactly("Echo Client", "Type messages to echo. An empty line, Ctrl+D or Ctrl+C exits.", "", "  HELLO WORLD");
-    assertThat(lines.get(4)).as(cli.describe()).matches(WORKER_LINE);
-    assertThat(lines.subList(5, 7)).as(cli.describe()).containsExactly("", "Goodbye!");
+    assertThat(lines).as(cli.describe()).hasSize(8);
+    assertThat(lines.get(0)).as(cli.describe()).isEqualTo("Echo Client");
+    // attached by default to the relay's node, at the relay's port: a process of relay:clients
+    assertThat(lines.get(1)).as(cli.describe()).matches("Attached to node relay at 127\\.0\\.0\\.1:"
+        + topology.port(Service.RELAY) + " as \\{relay:clients\\|0x[0-9a-f]{5,}\\}\\.");
+    assertThat(lines.subList(2, 5)).as(cli.describe())
+        .containsExactly("Type messages to echo. An empty line, Ctrl+D or Ctrl+C exits.", "", "  HELLO WORLD");
+    assertThat(lines.get(5)).as(cli.describe()).matches(WORKER_LINE);
+    assertThat(lines.subList(6, 8)).as(cli.describe()).containsExactly("", "Goodbye!");
     assertThat(cli.stdout()).as("no colour or other escape codes when stdout is not a terminal")
         .doesNotContain(ANY_ESCAPE);
     assertThat(cli.stderr()).as(cli.describe()).isEmpty();
@@ -90,14 +94,33 @@ class EchoPipeIT {
   }
 
   @Test
-  void withoutARelayTheCliSaysRelayNotReadyAndExitsWithOneAfterItsFiveSecondWait() {
-    // given: the relay-service is stopped, so nothing holds the name 'relay'
+  void withoutARelayServiceTheCliSaysOnOneLineThatNothingAnswersAtTheRelaysAddressAndExitsWithOne() {
+    // given: the relay-service, the CLI's node by default, is stopped
     Run stop = topology.stop(Service.RELAY);
     assertThat(stop.exitCode()).as(stop.describe()).isZero();
     assertThat(topology.process(Service.RELAY)).isEmpty();
 
     // when
     Run cli = topology.cliThroughPipe("hello world\n", Map.of(), Duration.ofSeconds(30));
+
+    // then: it names the address it could not attach to, the relay's, on one line of stderr
+    System.out.printf("CLI without relay-service: exit %d after %d ms%n", cli.exitCode(), cli.elapsed().toMillis());
+    assertThat(cli.exitCode()).as(cli.describe()).isEqualTo(1);
+    assertThat(cli.stdout()).as(cli.describe()).isEmpty();
+    assertThat(cli.stderr().lines().toList()).as(cli.describe()).hasSize(1).first().asString()
+        .startsWith("error: could not attach to " + topology.address(Service.RELAY) + ": UNAVAILABLE ");
+  }
+
+  @Test
+  void withoutARelayACliAttachedToTheRegistrysNodeSaysRelayNotReadyAndExitsWithOneAfterItsFiveSecondWait() {
+    // given: the relay-service is stopped, so nothing holds the name 'relay'
+    Run stop = topology.stop(Service.RELAY);
+    assertThat(stop.exitCode()).as(stop.describe()).isZero();
+    assertThat(topology.process(Service.RELAY)).isEmpty();
+
+    // when: a CLI attached to another node than the relay's, the registry's
+    Run cli = topology.cliThroughPipe("hello world\n", Map.of(), Duration.ofSeconds(30),
+        "--connect", topology.address(Service.REGISTRY));
 
     // then: it waits 5 s for the relay (--relay-wait-ms default), then gives up: about 6 s in all
     // with the JVM's start, which is CPU-bound (8.5 s measured with the CPU starved), so the upper

@@ -99,8 +99,16 @@ class FaultInjectionIT {
     topology.closeClients();
   }
 
+  /** A CLI attached to the relay's node (its default), its banner printed. */
   private static LiveCli cliReady() throws InterruptedException {
     LiveCli cli = topology.cli("--reply-timeout-ms", REPLY_TIMEOUT_MS);
+    cli.awaitLine(BANNER, Duration.ofSeconds(20));
+    return cli;
+  }
+
+  /** A CLI attached to the node of {@code service}, its banner printed. */
+  private static LiveCli cliReadyOn(Service service) throws InterruptedException {
+    LiveCli cli = topology.cli("--reply-timeout-ms", REPLY_TIMEOUT_MS, "--connect", topology.address(service));
     cli.awaitLine(BANNER, Duration.ofSeconds(20));
     return cli;
   }
@@ -302,14 +310,15 @@ class FaultInjectionIT {
 
   @Test
   @Order(4)
-  void aKilledRelayIsRegisteredAgainWithinTwoSecondsOfItsNewJvmServingAndARunningCliSaysRelayNotAvailableMeanwhileThenRecovers()
+  void aKilledRelayIsRegisteredAgainWithinTwoSecondsOfItsNewJvmServingAndACliOnAnotherNodeSaysRelayNotRegisteredMeanwhileThenRecovers()
       throws InterruptedException {
-    // given: a CLI that has been answered, and the relay's PID
+    // given: a CLI attached to another node than the relay's, the registry's (a CLI on the relay's
+    // node goes down with it and re-attaches: CliRecoveryIT), answered once; and the relay's PID
     AttachedProcess probe = topology.attach(Service.REGISTRY); // the registry's node: authoritative lookups
     String oldRelay = probe.registry().lookup("relay").orElseThrow();
     ProcessHandle relayJvm = topology.running(Service.RELAY);
     ProcessHandle keeper = topology.keeper(Service.RELAY).orElseThrow();
-    LiveCli cli = cliReady();
+    LiveCli cli = cliReadyOn(Service.REGISTRY);
     echoes(cli, "before");
 
     // when: SIGKILL of the relay's JVM

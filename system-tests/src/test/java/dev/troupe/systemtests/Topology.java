@@ -103,7 +103,7 @@ public final class Topology implements AutoCloseable {
 
   /** The script settings a topology sets itself; never inherited from the developer's shell. */
   private static final List<String> PLACEMENT_SETTINGS = List.of("TROUPE_RUN_DIR", "TROUPE_BIND",
-      "TROUPE_REGISTRY_PORT", "TROUPE_LAUNCHER_PORT", "TROUPE_RELAY_PORT", "TROUPE_REGISTRY",
+      "TROUPE_REGISTRY_PORT", "TROUPE_LAUNCHER_PORT", "TROUPE_RELAY_PORT", "TROUPE_REGISTRY", "TROUPE_RELAY",
       "TROUPE_START_TIMEOUT", "TROUPE_LAUNCHER_ARGS", "TROUPE_RELAY_ARGS", "TROUPE_WORKER_CLASSPATH",
       "TROUPE_NO_BUILD", "NO_COLOR");
   private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(120);
@@ -140,6 +140,7 @@ public final class Topology implements AutoCloseable {
     e.put("TROUPE_LAUNCHER_PORT", Integer.toString(ports.get(Service.LAUNCHER)));
     e.put("TROUPE_RELAY_PORT", Integer.toString(ports.get(Service.RELAY)));
     e.put("TROUPE_REGISTRY", address(Service.REGISTRY));
+    // TROUPE_RELAY is left to its default ($TROUPE_BIND:$TROUPE_RELAY_PORT): the CLI tests check it.
     e.put("TROUPE_START_TIMEOUT", "60");
     e.put("TROUPE_LAUNCHER_ARGS", launcherArgs);
     e.put("TROUPE_RELAY_ARGS", relayArgs);
@@ -237,8 +238,8 @@ public final class Topology implements AutoCloseable {
   }
 
   /**
-   * {@code printf INPUT | scripts/cli-client ARGS} through bash, against this topology's registry
-   * (TROUPE_REGISTRY), as a user pipes lines into it.
+   * {@code printf INPUT | scripts/cli-client ARGS} through bash, attached to this topology's relay's
+   * node (TROUPE_RELAY) unless ARGS say {@code --connect}, as a user pipes lines into it.
    */
   public Run cliThroughPipe(String input, Map<String, String> extraEnv, Duration timeout, String... args) {
     Map<String, String> e = new LinkedHashMap<>(extraEnv);
@@ -262,7 +263,8 @@ public final class Topology implements AutoCloseable {
 
   /**
    * {@code scripts/cli-client ARGS} with its stdin a pipe the test writes to while it runs (see
-   * {@link LiveCli}), against this topology's registry. Stopped by {@link #close()} if still running.
+   * {@link LiveCli}), attached to this topology's relay's node (TROUPE_RELAY) unless ARGS say
+   * {@code --connect}. Stopped by {@link #close()} if still running.
    */
   public LiveCli cli(String... args) {
     int n = RUNS.incrementAndGet();

@@ -182,8 +182,17 @@ public final class Node implements DirectoryListener {
 
   // ---------------------------------------------------------------- creating processes
 
-  /** Gives an attached client a PID on {@code host} (empty: the default client host). */
+  /**
+   * Gives an attached client a PID on {@code host} (empty: the default client host). Refused with
+   * UNAVAILABLE once the node is shutting down: its server still takes calls for a moment after its
+   * processes were ended, and a client that re-attaches at once (the Echo CLI) must not get a PID
+   * that the closing server would end again a moment later.
+   */
   public LocalProcess attachClient(String host, String label, FrameSink sink) {
+    if (stopping) {
+      throw new TroupeException(ErrorCode.UNAVAILABLE, "node " + config.name()
+          + " is shutting down; attach again once it has restarted");
+    }
     String h = host == null || host.isEmpty() ? config.defaultClientHost() : host;
     ProcessHost ph = hosts.get(h);
     if (ph == null || !ph.acceptsAttach()) {

@@ -354,9 +354,14 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
     this.mainThread = t;
   }
 
-  /** Whether the process has ended (by itself or by its node). */
+  /**
+   * Whether the process has ended (by itself or by its node), or cannot go on because its stream has
+   * closed. The latter comes first: a request that fails because the stream closed fails before the
+   * stream's end reaches its processes, and whoever sees that failure must find the process ended,
+   * not take it for a refusal by a live node (the Echo CLI then sends the line again once re-attached).
+   */
   public boolean hasEnded() {
-    return ended.get();
+    return ended.get() || conn.isClosed();
   }
 
   /** Completes with the reason when the process ends. */

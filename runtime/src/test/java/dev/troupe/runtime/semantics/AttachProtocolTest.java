@@ -210,6 +210,25 @@ class AttachProtocolTest {
   }
 
   @Test
+  void shouldEndTheStreamWithUnavailableForAHelloOnceItsNodeIsShuttingDown() throws Exception {
+    // given: the node has begun to shut down (its processes ended), its server not closed yet
+    RawStream before = new RawStream();
+    before.hello();
+    cluster.server("n1").node().shutdown();
+    assertThat(before.next().getFrameCase()).as("the attached client's end")
+        .isEqualTo(AttachResponse.FrameCase.TERMINATED);
+
+    // when: a client attaches then, as one that re-attaches at once would
+    RawStream s = new RawStream();
+    s.write(hello(1));
+
+    // then: refused, saying why, rather than given a PID the closing server would end again
+    Status end = s.ended();
+    assertThat(end.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(end.getDescription()).contains("node n1 is shutting down");
+  }
+
+  @Test
   void shouldEndTheStreamWithInvalidArgumentForAnEmptyFrame() throws Exception {
     RawStream s = new RawStream();
     s.hello();
