@@ -262,7 +262,7 @@ if has_phase spawn; then
     --launcher-pid "$LAUNCHER_PID"
 fi
 if has_phase echo; then
-  run_client echo "$TIMEOUT_SHORT" echo $QFLAG --node "$TROUPE_REGISTRY" --registry-pid "$(topology_pid registry)" \
+  run_client echo "$TIMEOUT_SHORT" echo $QFLAG --node "127.0.0.1:$RELAY_PORT" --registry-pid "$(topology_pid registry)" \
     --relay-pid "$(topology_pid relay)" --launcher-pid "$LAUNCHER_PID"
 fi
 
@@ -271,7 +271,7 @@ if has_phase tutorial; then
   log "restarting the relay with the tutorial's worker delay (100 ms)..."
   "$TROUPE_ROOT/scripts/troupe" stop relay >&2
   TROUPE_RELAY_ARGS="--worker-delay-ms 100" "$TROUPE_ROOT/scripts/troupe" start relay >&2
-  run_client tutorial "$TIMEOUT_SHORT" tutorial $QFLAG --node "$TROUPE_REGISTRY" \
+  run_client tutorial "$TIMEOUT_SHORT" tutorial $QFLAG --node "127.0.0.1:$RELAY_PORT" \
     --registry-pid "$(topology_pid registry)" --relay-pid "$(topology_pid relay)" --launcher-pid "$LAUNCHER_PID"
 fi
 if has_phase idle; then
