@@ -162,8 +162,11 @@ public final class InMemoryDirectory implements Directory {
     NodeRecord current;
     synchronized (lock) {
       current = nodes.get(member);
-      if (current == null || current.shard() == null || !current.shard().owner().equals(by.name())
-          || (incarnation != 0 && current.incarnation() != incarnation)) {
+      if (current == null || (incarnation != 0 && current.incarnation() != incarnation)) {
+        return; // already gone
+      }
+      if (current.shard() == null || !current.shard().owner().equals(by.name())) {
+        LOG.warn("registry: node {} reported {} lost, but it does not own it; ignored", by.label(), current.label());
         return;
       }
     }

@@ -293,12 +293,15 @@ public final class Node implements DirectoryListener {
     }
     return spawnOn(member, parent, entry, host, args, monitor, link, List.of()).exceptionallyCompose(t -> {
       Throwable cause = Frames.unwrap(t);
-      if (!(cause instanceof TroupeException e) || e.code() != ErrorCode.RESOURCE_EXHAUSTED
-          || directory.nodeServing(host).isEmpty()) {
+      boolean full = cause instanceof TroupeException e && e.code() == ErrorCode.RESOURCE_EXHAUSTED;
+      // UNAVAILABLE: it died before answering (its child, if any, died with it): the spawn is retried.
+      boolean gone = cause instanceof TroupeException e && e.code() == ErrorCode.UNAVAILABLE;
+      if (!(full || gone) || directory.nodeServing(host).isEmpty()) {
         return CompletableFuture.failedFuture(cause);
       }
       spawnTargets.refused(member);
-      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link, List.of(member.name()));
+      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link,
+          full ? List.of(member.name()) : List.of());
     });
   }
 

@@ -408,13 +408,13 @@ public final class WorkerPool implements AutoCloseable {
     }
     NodeRecord member = j.member();
     if (member != null) {
-      probe.forget(member);
       Node n = node.get();
       if (n != null) {
-        // Every node hears of it from the directory with this cause; each monitor of each process it
-        // hosted gets one EXIT that names it.
+        // First, and at once: every node hears of it from the directory with this cause, and each
+        // monitor of each process it hosted gets one EXIT that names it.
         n.directory().declareLost(n.self(), member.name(), member.incarnation(), cause);
       }
+      probe.forget(member);
     }
     if (startFailed) {
       startFailed(j, cause);

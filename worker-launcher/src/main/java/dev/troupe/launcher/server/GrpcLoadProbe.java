@@ -34,7 +34,7 @@ public final class GrpcLoadProbe implements LoadProbe, AutoCloseable {
   public void forget(NodeRecord member) {
     ManagedChannel ch = channels.remove(member.label());
     if (ch != null) {
-      Channels.close(ch);
+      ch.shutdownNow(); // never waits: the pool's callers must not stall on a dead JVM
     }
   }
 
