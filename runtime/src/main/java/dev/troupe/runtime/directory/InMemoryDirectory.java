@@ -30,6 +30,13 @@ import org.slf4j.LoggerFactory;
 public final class InMemoryDirectory implements Directory {
   private static final Logger LOG = LoggerFactory.getLogger(InMemoryDirectory.class);
 
+  /**
+   * How far above an earlier life's last reported id a restarted node starts: more ids than any node
+   * hands out between two heartbeats (500 ms), so that none given out after its last heartbeat is
+   * handed out again.
+   */
+  public static final long RESTART_ID_GAP = 1L << 20;
+
   private final Object lock = new Object();
   private final Map<String, NodeRecord> nodes = new LinkedHashMap<>();
   private final Map<String, Pid> names = new HashMap<>();
@@ -101,6 +108,11 @@ public final class InMemoryDirectory implements Directory {
         first = 1;
         for (String host : self.hosts()) {
           first = Math.max(first, nextIdByHost.getOrDefault(host, 1L));
+        }
+        if (first > 1) {
+          // An earlier life used these hosts. Its last heartbeat may predate ids it gave out since
+          // (a client that attached just before the crash): skip far enough that none comes back.
+          first += RESTART_ID_GAP;
         }
       }
     }

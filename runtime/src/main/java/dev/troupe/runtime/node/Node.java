@@ -293,15 +293,14 @@ public final class Node implements DirectoryListener {
     }
     return spawnOn(member, parent, entry, host, args, monitor, link, List.of()).exceptionallyCompose(t -> {
       Throwable cause = Frames.unwrap(t);
-      boolean full = cause instanceof TroupeException e && e.code() == ErrorCode.RESOURCE_EXHAUSTED;
-      // UNAVAILABLE: it died before answering (its child, if any, died with it): the spawn is retried.
-      boolean gone = cause instanceof TroupeException e && e.code() == ErrorCode.UNAVAILABLE;
-      if (!(full || gone) || directory.nodeServing(host).isEmpty()) {
+      // Only a refusal is retried: a member lost before its answer reached us may have run the child
+      // (its answer and the child's first messages travel on different streams), so it is not.
+      if (!(cause instanceof TroupeException e) || e.code() != ErrorCode.RESOURCE_EXHAUSTED
+          || directory.nodeServing(host).isEmpty()) {
         return CompletableFuture.failedFuture(cause);
       }
       spawnTargets.refused(member);
-      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link,
-          full ? List.of(member.name()) : List.of());
+      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link, List.of(member.name()));
     });
   }
 
@@ -894,6 +893,7 @@ public final class Node implements DirectoryListener {
    */
   public void peerFailed(NodeRecord node, String reason) {
     if (node.shard() != null && !stopping) {
+      spawnTargets.refused(node); // no new spawn goes there while its loss is confirmed
       CompletableFuture.delayedExecutor(config.memberLossWait().toMillis(), TimeUnit.MILLISECONDS)
           .execute(() -> nodeLost(node, reason));
       return;
