@@ -18,7 +18,7 @@
 #   - for the tutorial phase, the relay restarted with the tutorial's 100 ms worker delay: N requests
 #     in flight (1,000; --quick: 300) for 20 s (--quick: 6 s) after a warm-up;
 #   - the idle phase: 100,000 (--quick: 20,000, scaled) processes blocked in receive on app:processes;
-#   - a second launcher with --min-spares 0 --reuse false and its entry isolated (isolation: jvm), so
+#   - a second launcher with --min-spares 0 and its entry isolated (isolation: jvm), so
 #     that every spawn forks a worker JVM, for cold spawns;
 #   - JMH (CodecBenchmark) after the topology is down.
 #
@@ -262,7 +262,7 @@ if has_phase spawn; then
     --launcher-pid "$LAUNCHER_PID"
 fi
 if has_phase echo; then
-  run_client echo "$TIMEOUT_SHORT" echo $QFLAG --node "$TROUPE_REGISTRY" --registry-pid "$(topology_pid registry)" \
+  run_client echo "$TIMEOUT_SHORT" echo $QFLAG --node "127.0.0.1:$RELAY_PORT" --registry-pid "$(topology_pid registry)" \
     --relay-pid "$(topology_pid relay)" --launcher-pid "$LAUNCHER_PID"
 fi
 
@@ -271,7 +271,7 @@ if has_phase tutorial; then
   log "restarting the relay with the tutorial's worker delay (100 ms)..."
   "$TROUPE_ROOT/scripts/troupe" stop relay >&2
   TROUPE_RELAY_ARGS="--worker-delay-ms 100" "$TROUPE_ROOT/scripts/troupe" start relay >&2
-  run_client tutorial "$TIMEOUT_SHORT" tutorial $QFLAG --node "$TROUPE_REGISTRY" \
+  run_client tutorial "$TIMEOUT_SHORT" tutorial $QFLAG --node "127.0.0.1:$RELAY_PORT" \
     --registry-pid "$(topology_pid registry)" --relay-pid "$(topology_pid relay)" --launcher-pid "$LAUNCHER_PID"
 fi
 if has_phase idle; then
@@ -280,13 +280,13 @@ fi
 
 # ------------------------------------------------------------------------------------------ cold spawn
 if has_phase cold; then
-  log "starting a launcher with no spares and no reuse for cold spawns..."
+  log "starting a launcher with no spares for cold spawns (each isolated spawn forks a JVM)..."
   # The class path of scripts/troupe's launcher and the same worker class path: its AOT cache fits.
   # shellcheck disable=SC2046,SC2086
   setsid "$JAVA" "${TROUPE_SERVICE_JVM_FLAGS[@]}" $(jfr_flags cold-launcher) -cp "$(troupe_classpath worker-launcher)" \
     dev.troupe.launcher.server.LauncherMain --bind 127.0.0.1 --port "$COLD_PORT" --registry "$TROUPE_REGISTRY" \
     --node-name bench-cold --host bench:cold $ENTRY_ARGS --worker-classpath "$(troupe_jar relay-service):$BENCH_JAR" \
-    --min-spares 0 --reuse false --isolate bench:hello --aot-cache "$TROUPE_RUN_DIR/worker.aot" \
+    --min-spares 0 --isolate bench:hello --aot-cache "$TROUPE_RUN_DIR/worker.aot" \
     > "$RUN/logs/cold-launcher.log" 2>&1 < /dev/null &
   COLD_PID=$!
   OWN_PIDS+=("$COLD_PID")

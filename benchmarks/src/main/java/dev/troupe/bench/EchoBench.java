@@ -14,7 +14,7 @@ import java.util.Optional;
 
 /**
  * The Echo pattern against the real topology (scripts/troupe, relay with {@code --worker-delay-ms 0}):
- * a client attached to the registry's node, as the CLI is, sends {@code {sender, data, id}} to
+ * a client attached to the relay's node, as the CLI is, sends {@code {sender, data, id}} to
  * {@code relay}; the relay spawns a monitored {@code app:worker} in a worker JVM per message; the
  * worker answers the client. One request in flight (latency), then 8 (throughput).
  */

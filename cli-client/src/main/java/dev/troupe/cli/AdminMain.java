@@ -89,8 +89,12 @@ public final class AdminMain implements Callable<Integer> {
             .getStatus(GetStatusRequest.getDefaultInstance());
         OUT.println("nodes:");
         for (NodeRecord n : s.getNodesList()) {
-          OUT.printf("  %-10s %-21s incarnation %016x  hosts %s%n", n.getNode(), n.getAddress(),
-              n.getIncarnation(), String.join(", ", n.getHostsList()));
+          String shard = !n.hasShard() ? "" : (n.getHostsCount() > 0 ? ", " : "") + n.getShard().getHost()
+              + " ids " + dev.troupe.runtime.api.Pid.formatId(n.getShard().getFirstId()) + ".."
+              + dev.troupe.runtime.api.Pid.formatId(n.getShard().getEndId() - 1)
+              + " (worker JVM of " + n.getShard().getOwner() + (n.getShard().getDedicated() ? ", isolated" : "") + ")";
+          OUT.printf("  %-11s %-21s incarnation %016x  hosts %s%s%n", n.getNode(), n.getAddress(),
+              n.getIncarnation(), String.join(", ", n.getHostsList()), shard);
         }
         OUT.println("names:");
         for (NameRecord n : s.getNamesList()) {

@@ -46,7 +46,7 @@ public final class RelayMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     EntryCatalog catalog = new EntryCatalog().register("app:relay", RelayProcess::new);
-    NodeServer server = JoinedNode.start(node, n -> List.of(new InJvmHost(host, catalog, n)), null, () -> {});
+    NodeServer server = JoinedNode.start(node, n -> List.of(new InJvmHost(host, catalog, n)), () -> {});
     RelaySettings settings = new RelaySettings(workerEntry, workerHost, workerDelayMs, statsIntervalMs);
     ServiceSupervisor relay = new ServiceSupervisor(server.node(), "relay-service", "app:relay", host,
         settings.toArgs(), new ServiceSupervisor.RestartPolicy(Duration.ofMillis(restartDelayMs),

@@ -118,6 +118,8 @@ class LoadIT {
     int replied;
     int timedOut;
     int refused;
+    int failedSpawns;
+    int lateErrors;
     int duplicates;
     int late;
     int foreign;
@@ -135,7 +137,7 @@ class LoadIT {
     }
 
     int outcomes() {
-      return replied + timedOut + refused;
+      return replied + timedOut + refused + failedSpawns;
     }
 
     void problem(String p) {
@@ -224,6 +226,22 @@ class LoadIT {
 
   private static void check(Message m, Tally t, Map<Long, Pending> inFlight, Set<Long> answered, Set<Long> expired,
       AtomicLong progress) {
+    if ("echo_error".equals(m.topic()) && m.payload() instanceof Map<?, ?> err && err.get("id") instanceof Number e) {
+      if (inFlight.remove(e.longValue()) != null) {
+        // The relay could not start this request's worker (its JVM was killed as the spawn reached
+        // it): the request's one outcome is this error, told instead of a timeout.
+        answered.add(e.longValue());
+        t.failedSpawns++;
+        progress.incrementAndGet();
+        return;
+      }
+      if (expired.contains(e.longValue())) {
+        // The spawn's failure came after the client's own timeout (a clear, id-matched error the CLI
+        // drops): counted and reported, a known gap (see docs/guarantees.md), not a second reply.
+        t.lateErrors++;
+        return;
+      }
+    }
     if (!"echo_response".equals(m.topic()) || !(m.payload() instanceof Map<?, ?> resp)
         || !(resp.get("id") instanceof Number n)) {
       t.foreign++;
@@ -307,7 +325,7 @@ class LoadIT {
         int k = kills.get();
         if (k < KILLS && done < 0.95 && done >= k / (double) KILLS) {
           List<ProcessHandle> workers = topology.workerJvms().stream() // worker JVMs, not an AOT build
-              .filter(w -> w.info().commandLine().orElse("").contains("--worker-id")).toList();
+              .filter(w -> w.info().commandLine().orElse("").contains("--node-name")).toList();
           if (!workers.isEmpty()) {
             ProcessHandle victim = workers.get(ThreadLocalRandom.current().nextInt(workers.size()));
             if (victim.destroyForcibly()) { // SIGKILL, by PID
@@ -348,6 +366,8 @@ class LoadIT {
     int replied = tallies.stream().mapToInt(t -> t.replied).sum();
     int timedOut = tallies.stream().mapToInt(t -> t.timedOut).sum();
     int refused = tallies.stream().mapToInt(t -> t.refused).sum();
+    int failedSpawns = tallies.stream().mapToInt(t -> t.failedSpawns).sum();
+    int lateErrors = tallies.stream().mapToInt(t -> t.lateErrors).sum();
     int duplicates = tallies.stream().mapToInt(t -> t.duplicates).sum();
     int late = tallies.stream().mapToInt(t -> t.late).sum();
     int foreign = tallies.stream().mapToInt(t -> t.foreign).sum();
@@ -358,10 +378,10 @@ class LoadIT {
     tallies.forEach(t -> t.refusedBy.forEach((k, v) -> refusedBy.merge(k, v, Integer::sum)));
     String report = String.format(Locale.ROOT,
         "LOAD size %d clients x %d echoes (window %d) = %d in %d ms (%.0f echoes/s); kills %d (max %d, every %d ms): "
-            + "replied %d, timed out %d, refused %d %s, duplicates %d, late %d, foreign %d, wrong data %d, "
+            + "replied %d, timed out %d, spawn failed (echo_error) %d (after the timeout %d), refused %d %s, duplicates %d, late %d, foreign %d, wrong data %d, "
             + "wrong sender %d; latency p50 %d us p99 %d us max %d us; RSS kB %s",
         CLIENTS, ECHOES, WINDOW, total, took.toMillis(), replied * 1000.0 / Math.max(1, took.toMillis()), kills.get(),
-        KILLS, KILL_EVERY.toMillis(), replied, timedOut, refused, refusedBy, duplicates, late, foreign, wrongData,
+        KILLS, KILL_EVERY.toMillis(), replied, timedOut, failedSpawns, lateErrors, refused, refusedBy, duplicates, late, foreign, wrongData,
         wrongSender, pct(lat, 50), pct(lat, 99), lat.length == 0 ? 0 : lat[lat.length - 1], rss);
     System.out.println(report);
     String problems = tallies.stream().flatMap(t -> t.problems.stream().map(p -> "client " + t.client + ": " + p))
@@ -371,16 +391,17 @@ class LoadIT {
     // then: every request has exactly one outcome, all within the bound
     assertThat(tallies).as(why).noneMatch(t -> t.cutByDeadline);
     assertThat(sent).as(why).isEqualTo(total);
-    assertThat(replied + timedOut + refused).as(why).isEqualTo(total);
+    assertThat(replied + timedOut + failedSpawns + refused).as(why).isEqualTo(total);
     assertThat(duplicates).as("duplicated replies\n" + why).isZero();
     assertThat(late).as("replies after their request timed out\n" + why).isZero();
     assertThat(foreign).as("replies for ids the client did not send\n" + why).isZero();
     assertThat(wrongData).as("replies carrying another request's data\n" + why).isZero();
     assertThat(wrongSender).as("replies whose stamped sender is not the worker\n" + why).isZero();
     assertThat(refused).as("sends refused by the node\n" + why).isZero();
-    // and only a killed worker loses a request: at most one per kill
+    // and only a killed worker JVM loses a request: at most the requests in flight, per kill
     assertThat(kills.get()).as("worker JVMs killed\n" + why).isGreaterThan(0);
-    assertThat(timedOut).as("timeouts vs %d kills x %d in flight\n%s", kills.get(), CLIENTS * WINDOW, why)
+    assertThat(timedOut + failedSpawns).as("timeouts and failed spawns vs %d kills x %d in flight\n%s", kills.get(),
+        CLIENTS * WINDOW, why)
         .isLessThanOrEqualTo(kills.get() * CLIENTS * WINDOW);
     // and the services' memory stays flat
     assertThat(rss).as(why).containsKeys(25, 50, 75, 100);
@@ -512,7 +533,7 @@ class LoadIT {
   @Test
   @Order(2)
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  void aSendRightAfterASpawnReachesAProcessThatIsStillWaitingForAWorkerJvm() throws Exception {
+  void aSendRightAfterASpawnThatWaitedForANewWorkerJvmReachesItsProcess() throws Exception {
     // given: both spares of the pool taken by processes that hold them (each in a JVM of its own)
     AttachedProcess client = topology.attach(Service.REGISTRY);
     topology.awaitPoolSettled(2, Duration.ofSeconds(30));
@@ -549,8 +570,10 @@ class LoadIT {
     assertThat(stopped).containsExactlyInAnyOrderElementsOf(pids);
     System.out.printf("LOAD spawn burst: pool right after %d spawns each followed by a send: %s; all %d stopped "
         + "normally%n", burst, new java.util.TreeMap<>(stats), burst);
-    assertThat(Integer.parseInt(stats.get("waiting"))).as("processes waiting for a JVM right after the burst: %s", stats)
-        .isPositive();
+    // (a spawn that needs a new JVM is answered once its process is placed there, so each of these
+    // spawns waited for a JVM to be forked, and the send that followed went to a process that exists)
+    assertThat(Integer.parseInt(stats.get("forked"))).as("JVMs forked: the spares, the holders' and the burst's: %s",
+        stats).isGreaterThanOrEqualTo(2 + holders.size() + burst);
     for (String h : holders) {
       client.send(h, "stop");
       assertThat(Mail.exitOf(client, h, Duration.ofSeconds(10)).result().value()).isEqualTo("stopped");

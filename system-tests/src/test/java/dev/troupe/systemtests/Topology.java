@@ -489,9 +489,9 @@ public final class Topology implements AutoCloseable {
 
   /**
    * Waits until the launcher's pool has settled: its AOT training run is over, at least
-   * {@code minJvms} worker JVMs exist, and every worker JVM has attached (holds an established TCP
-   * connection to the launcher's port). A JVM that is still starting cannot yet notice anything, so
-   * tests that time what workers do start from here.
+   * {@code minJvms} worker JVMs exist, and every worker JVM has joined the registry as a node (holds
+   * an established TCP connection to the registry's port). A JVM that is still starting cannot yet
+   * notice anything, so tests that time what workers do start from here.
    */
   public Set<ProcessHandle> awaitPoolSettled(int minJvms, Duration within) {
     try {
@@ -510,7 +510,7 @@ public final class Topology implements AutoCloseable {
     if (workers.stream().anyMatch(h -> h.info().commandLine().orElse("--train").contains("--train"))) {
       return Set.of();
     }
-    Set<String> sockets = establishedSocketsTo(port(Service.LAUNCHER));
+    Set<String> sockets = establishedSocketsTo(port(Service.REGISTRY));
     for (ProcessHandle w : workers) {
       if (!holdsAnyOf(w, sockets)) {
         return Set.of();

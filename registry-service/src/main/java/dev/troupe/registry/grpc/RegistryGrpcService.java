@@ -1,5 +1,8 @@
 package dev.troupe.registry.grpc;
 
+import dev.troupe.runtime.directory.Shard;
+import dev.troupe.runtime.node.NodeConfig;
+import java.util.concurrent.TimeUnit;
 import dev.troupe.proto.registry.v1.GetStatusRequest;
 import dev.troupe.proto.registry.v1.GetStatusResponse;
 import dev.troupe.proto.registry.v1.JoinAccepted;
@@ -45,6 +48,8 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   private final InMemoryDirectory directory;
   private final Liveness liveness;
   private final String label;
+  /** How long the death of a worker JVM waits for its launcher's report of the cause (see NodeConfig). */
+  private final java.time.Duration memberLossWait = NodeConfig.DEFAULT_MEMBER_LOSS_WAIT;
 
   public RegistryGrpcService(InMemoryDirectory directory, Liveness liveness, String label) {
     this.directory = directory;
@@ -86,13 +91,27 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         liveness.heard(node);
         if (frame.hasHeartbeat()) {
           directory.noteNextProcessId(node.name(), frame.getHeartbeat().getNextProcessId());
+        } else if (frame.hasMemberLost()) {
+          var m = frame.getMemberLost();
+          directory.declareLost(node, m.getNode(), m.getIncarnation(), m.getReason());
         }
       }
 
       private void join(JoinClusterRequest frame) {
-        NodeRecord n = ProtoRecords.fromProto(frame.getAnnounce().getNode());
-        if (n.name().isEmpty() || n.address().isEmpty() || n.hosts().isEmpty()) {
+        NodeRecord n;
+        try {
+          n = ProtoRecords.fromProto(frame.getAnnounce().getNode());
+        } catch (IllegalArgumentException e) {
+          fail(Status.INVALID_ARGUMENT, "malformed node record: " + e.getMessage());
+          return;
+        }
+        if (n.name().isEmpty() || n.address().isEmpty() || (n.hosts().isEmpty() && n.shard() == null)) {
           fail(Status.INVALID_ARGUMENT, "announce needs a node name, an address and at least one host");
+          return;
+        }
+        if (n.shard() != null && n.shard().assigned() && n.shard().endId() != Shard.endOf(n.shard().firstId())) {
+          fail(Status.INVALID_ARGUMENT, "a shard's range ends at the next multiple of " + Shard.SPAN
+              + " after its first id; got [" + n.shard().firstId() + ", " + n.shard().endId() + ")");
           return;
         }
         Map<String, Pid> claims = new HashMap<>();
@@ -149,7 +168,15 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         }
         if (node != null) {
           liveness.forget(node);
-          directory.lose(node, reason);
+          NodeRecord gone = node;
+          if (gone.shard() != null && directory.node(gone.shard().owner()).isPresent()) {
+            // A worker JVM: its launcher sees its exit status and reports the cause (the signal) in
+            // a moment; the broken stream counts only if that report does not come.
+            CompletableFuture.delayedExecutor(memberLossWait.toMillis(), TimeUnit.MILLISECONDS)
+                .execute(() -> directory.lose(gone, reason));
+          } else {
+            directory.lose(gone, reason);
+          }
         }
       }
     };

@@ -28,7 +28,43 @@ public interface Directory {
   /** Withdraws the node: its names are released and the others see it lost with "node left". */
   void leave(NodeRecord self);
 
+  /** The node that alone serves {@code host} (not the members of a shared host). */
   Optional<NodeRecord> nodeServing(String host);
+
+  /**
+   * The node a PID lives on: the member of its shared host whose range holds its id, else the node
+   * that alone serves its host.
+   */
+  default Optional<NodeRecord> nodeServing(Pid pid) {
+    NodeRecord exclusive = null;
+    for (NodeRecord n : nodes()) {
+      if (n.shard() != null && n.shard().contains(pid)) {
+        return Optional.of(n);
+      }
+      if (exclusive == null && n.hosts().contains(pid.host())) {
+        exclusive = n;
+      }
+    }
+    return Optional.ofNullable(exclusive);
+  }
+
+  /** The live members a spawner may place a process of {@code host} on (shared, not dedicated). */
+  default List<NodeRecord> members(String host) {
+    List<NodeRecord> out = new java.util.ArrayList<>();
+    for (NodeRecord n : nodes()) {
+      if (n.sharesHost(host)) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Declares {@code member} (one {@code by} forked) lost with {@code reason}, e.g. the signal that
+   * killed its JVM; incarnation 0 means whichever incarnation of that name is live. Ignored unless
+   * {@code by} owns the member.
+   */
+  default void declareLost(NodeRecord by, String member, long incarnation, String reason) {}
 
   Optional<NodeRecord> node(String name);
 

@@ -30,6 +30,13 @@ import org.slf4j.LoggerFactory;
 public final class InMemoryDirectory implements Directory {
   private static final Logger LOG = LoggerFactory.getLogger(InMemoryDirectory.class);
 
+  /**
+   * How far above an earlier life's last reported id a restarted node starts: more ids than any node
+   * hands out between two heartbeats (500 ms), so that none given out after its last heartbeat is
+   * handed out again.
+   */
+  public static final long RESTART_ID_GAP = 1L << 20;
+
   private final Object lock = new Object();
   private final Map<String, NodeRecord> nodes = new LinkedHashMap<>();
   private final Map<String, Pid> names = new HashMap<>();
@@ -58,19 +65,21 @@ public final class InMemoryDirectory implements Directory {
    * already shows may come too; they are idempotent).
    */
   @Override
-  public long join(NodeRecord self, Map<String, Pid> claimed, DirectoryListener listener) {
+  public long join(NodeRecord announced, Map<String, Pid> claimed, DirectoryListener listener) {
     long first;
     int restored = 0;
+    NodeRecord self;
     synchronized (lock) {
-      for (String host : self.hosts()) {
+      for (String host : announced.hosts()) {
         for (NodeRecord other : nodes.values()) {
-          if (!other.name().equals(self.name()) && other.hosts().contains(host)) {
+          if (!other.name().equals(announced.name()) && other.hosts().contains(host)) {
             throw new TroupeException(ErrorCode.ALREADY_EXISTS,
                 "host " + host + " is already served by live node " + other.label()
                     + " at " + other.address() + "; stop it or choose another host name");
           }
         }
       }
+      self = withShardLocked(announced);
       NodeRecord previous = nodes.get(self.name());
       if (previous != null && previous.incarnation() != self.incarnation()) {
         // A restarted node: its previous life is over. Tell everyone before the new one appears.
@@ -80,7 +89,8 @@ public final class InMemoryDirectory implements Directory {
         listeners.add(listener);
       }
       nodes.put(self.name(), self);
-      publishLocked(l -> l.nodeUp(self), listener);
+      NodeRecord up = self;
+      publishLocked(l -> l.nodeUp(up), listener);
       for (Map.Entry<String, Pid> e : claimed.entrySet()) {
         Pid holder = names.get(e.getKey());
         if (holder == null) {
@@ -92,15 +102,47 @@ public final class InMemoryDirectory implements Directory {
               self.label(), e.getKey(), e.getValue(), holder, holder);
         }
       }
-      first = 1;
-      for (String host : self.hosts()) {
-        first = Math.max(first, nextIdByHost.getOrDefault(host, 1L));
+      if (self.shard() != null) {
+        first = self.shard().firstId();
+      } else {
+        first = 1;
+        for (String host : self.hosts()) {
+          first = Math.max(first, nextIdByHost.getOrDefault(host, 1L));
+        }
+        if (first > 1) {
+          // An earlier life used these hosts. Its last heartbeat may predate ids it gave out since
+          // (a client that attached just before the crash): skip far enough that none comes back.
+          first += RESTART_ID_GAP;
+        }
       }
     }
     dispatch();
-    LOG.info("registry: node {} joined at {} serving {} (first process id {}, {} names restored)",
-        self.label(), self.address(), self.hosts(), first, restored);
+    LOG.info("registry: node {} joined at {} serving {}{} (first process id {}, {} names restored)",
+        self.label(), self.address(), self.hosts(), self.shard() == null ? ""
+            : " and ids [" + Pid.formatId(self.shard().firstId()) + ", " + Pid.formatId(self.shard().endId())
+                + ") of " + self.shard().host(), Pid.formatId(first), restored);
     return first;
+  }
+
+  /**
+   * A member's record with its range: a new member gets the next whole span above every id its host
+   * has used; a member that rejoins (after a registry restart) keeps the range it has, unless a live
+   * member holds an overlapping one. Either way the host's ids stay above the range. Caller holds the lock.
+   */
+  private NodeRecord withShardLocked(NodeRecord n) {
+    Shard shard = n.shard();
+    if (shard == null) {
+      return n;
+    }
+    NodeRecord assigned = n.withShardFrom(Shard.firstAbove(nextIdByHost.getOrDefault(shard.host(), 1L)));
+    for (NodeRecord other : nodes.values()) {
+      if (!other.name().equals(n.name()) && other.shard() != null && other.shard().overlaps(assigned.shard())) {
+        throw new TroupeException(ErrorCode.ALREADY_EXISTS, "ids [" + assigned.shard().firstId() + ", "
+            + assigned.shard().endId() + ") of " + shard.host() + " are served by live node " + other.label());
+      }
+    }
+    nextIdByHost.merge(shard.host(), assigned.shard().endId(), Math::max);
+    return assigned;
   }
 
   /** Records that {@code node} has allocated ids below {@code nextId}, so a later life starts above. */
@@ -110,6 +152,9 @@ public final class InMemoryDirectory implements Directory {
       if (n != null) {
         for (String host : n.hosts()) {
           nextIdByHost.merge(host, nextId, Math::max);
+        }
+        if (n.shard() != null) {
+          nextIdByHost.merge(n.shard().host(), nextId, Math::max);
         }
       }
     }
@@ -124,6 +169,22 @@ public final class InMemoryDirectory implements Directory {
    * Declares {@code node} lost (its stream broke or it fell silent). Idempotent: a later call for the
    * same incarnation, or one for an incarnation that is no longer current, does nothing.
    */
+  @Override
+  public void declareLost(NodeRecord by, String member, long incarnation, String reason) {
+    NodeRecord current;
+    synchronized (lock) {
+      current = nodes.get(member);
+      if (current == null || (incarnation != 0 && current.incarnation() != incarnation)) {
+        return; // already gone
+      }
+      if (current.shard() == null || !current.shard().owner().equals(by.name())) {
+        LOG.warn("registry: node {} reported {} lost, but it does not own it; ignored", by.label(), current.label());
+        return;
+      }
+    }
+    lose(current, reason);
+  }
+
   public void lose(NodeRecord node, String reason) {
     synchronized (lock) {
       NodeRecord current = nodes.get(node.name());
@@ -141,13 +202,19 @@ public final class InMemoryDirectory implements Directory {
   private void removeNodeLocked(NodeRecord node, String reason) {
     nodes.remove(node.name());
     names.entrySet().removeIf(e -> {
-      boolean gone = node.hosts().contains(e.getValue().host());
+      boolean gone = node.serves(e.getValue());
       if (gone) {
         publishName(e.getKey(), null);
       }
       return gone;
     });
     publishLocked(l -> l.nodeLost(node, reason), null);
+    // Worker JVMs never outlive their launcher: they go with it (they halt when it ends).
+    for (NodeRecord m : List.copyOf(nodes.values())) {
+      if (m.shard() != null && m.shard().owner().equals(node.name())) {
+        removeNodeLocked(m, "node lost: " + node.name() + " (" + reason + ")");
+      }
+    }
   }
 
   private void publishName(String name, Pid owner) {
@@ -243,7 +310,7 @@ public final class InMemoryDirectory implements Directory {
       throw new TroupeException(ErrorCode.PERMISSION_DENIED,
           "node " + by.label() + " has not joined the registry (or was declared lost); rejoin first");
     }
-    if (!current.hosts().contains(owner.host())) {
+    if (!current.serves(owner)) {
       throw new TroupeException(ErrorCode.PERMISSION_DENIED,
           "node " + by.label() + " does not serve host " + owner.host() + " of " + owner);
     }

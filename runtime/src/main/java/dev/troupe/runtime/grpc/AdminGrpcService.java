@@ -1,6 +1,8 @@
 package dev.troupe.runtime.grpc;
 
 import dev.troupe.proto.node.v1.HostInfo;
+import dev.troupe.proto.node.v1.GetLoadRequest;
+import dev.troupe.proto.node.v1.GetLoadResponse;
 import dev.troupe.proto.node.v1.ListProcessesRequest;
 import dev.troupe.proto.node.v1.ListProcessesResponse;
 import dev.troupe.proto.node.v1.NodeAdminServiceGrpc;
@@ -31,6 +33,13 @@ public final class AdminGrpcService extends NodeAdminServiceGrpc.NodeAdminServic
       b.addHosts(HostInfo.newBuilder().setHost(h.name()).putAllStats(h.stats()));
     }
     out.onNext(b.build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void getLoad(GetLoadRequest request, StreamObserver<GetLoadResponse> out) {
+    out.onNext(GetLoadResponse.newBuilder().setNode(node.config().name()).setIncarnation(node.incarnation())
+        .setProcesses(node.processCount()).setStartedTotal(node.startedTotal()).build());
     out.onCompleted();
   }
 }

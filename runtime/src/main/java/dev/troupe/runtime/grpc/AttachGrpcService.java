@@ -9,7 +9,6 @@ import dev.troupe.runtime.node.Node;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,11 +16,9 @@ import org.slf4j.LoggerFactory;
 public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(AttachGrpcService.class);
   private final Node node;
-  private final Consumer<AttachSession> onWorkerHello;
 
-  public AttachGrpcService(Node node, Consumer<AttachSession> onWorkerHello) {
+  public AttachGrpcService(Node node) {
     this.node = node;
-    this.onWorkerHello = onWorkerHello;
   }
 
   @Override
@@ -33,8 +30,7 @@ public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImpl
     FrameSink sink = new FrameSink() {
       @Override
       public void push(AttachResponse frame) {
-        // Only replies may overtake: deliveries, events, terminations and a worker's next process
-        // keep their order, so an EXIT never passes the messages its process sent before it.
+        // Only replies may overtake: deliveries, events and terminations keep their order, so an EXIT never passes the messages its process sent before it.
         writer.enqueue(frame, frame.getFrameCase() == AttachResponse.FrameCase.REPLY);
       }
 
@@ -43,7 +39,7 @@ public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImpl
         return writer.backlog();
       }
     };
-    AttachSession session = new AttachSession(node, sink, onWorkerHello);
+    AttachSession session = new AttachSession(node, sink);
     call.setOnCancelHandler(() -> {
       writer.close();
       session.onClosed("attach stream cancelled by the client");

@@ -6,10 +6,10 @@ import com.google.common.util.concurrent.MoreExecutors;
 import java.util.concurrent.CompletableFuture;
 
 /** Bridges grpc-java's ListenableFuture to CompletableFuture. */
-final class Futures {
+public final class Futures {
   private Futures() {}
 
-  static <T> CompletableFuture<T> of(ListenableFuture<T> f) {
+  public static <T> CompletableFuture<T> of(ListenableFuture<T> f) {
     CompletableFuture<T> out = new CompletableFuture<>();
     com.google.common.util.concurrent.Futures.addCallback(f, new FutureCallback<>() {
       @Override

@@ -52,7 +52,7 @@ public final class GrpcAttach implements AttachTransport, ClientResponseObserver
     conn.onClosed(t -> channel.shutdownNow());
     try {
       try {
-        conn.hello(host, clientName, "");
+        conn.hello(host, clientName);
       } catch (TroupeException streamAlreadyClosed) {
         // The call failed before hello was written (a host that does not resolve, a refused
         // connection): attached() has failed with that cause, which says more than "closed".

@@ -1,6 +1,5 @@
 package dev.troupe.runtime.grpc;
 
-import dev.troupe.runtime.node.AttachSession;
 import dev.troupe.runtime.node.Node;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +32,8 @@ public final class NodeServer implements AutoCloseable {
   private final PeerSettings peerSettings;
   private final List<BindableService> extra = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
-  private Consumer<AttachSession> onWorkerHello;
   private boolean deferServing;
+  private dev.troupe.runtime.directory.Shard shard;
   private Server server;
   private PeerConnections peers;
   private boolean closed;
@@ -52,9 +50,9 @@ public final class NodeServer implements AutoCloseable {
     return this;
   }
 
-  /** For a launcher: what to do when a worker JVM says hello. */
-  public NodeServer onWorkerHello(Consumer<AttachSession> handler) {
-    this.onWorkerHello = handler;
+  /** Joins as a member of a shared host (a launcher's worker JVM), with a range of its ids. */
+  public NodeServer asMember(dev.troupe.runtime.directory.Shard shard) {
+    this.shard = shard;
     return this;
   }
 
@@ -78,7 +76,7 @@ public final class NodeServer implements AutoCloseable {
         .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(true)
         .maxInboundMessageSize(16 << 20)
-        .addService(new AttachGrpcService(node, onWorkerHello))
+        .addService(new AttachGrpcService(node))
         .addService(new PeerGrpcService(node))
         .addService(new WatchGrpcService(node))
         .addService(new AdminGrpcService(node))
@@ -101,7 +99,7 @@ public final class NodeServer implements AutoCloseable {
     }
     server = b.build().start();
     peers = new PeerConnections(node, peerSettings);
-    node.start(address(), peers);
+    node.start(address(), peers, shard);
     health.setStatus("", deferServing ? ServingStatus.NOT_SERVING : ServingStatus.SERVING);
     LOG.info("{}: serving on {}", node.label(), address());
     return this;

@@ -4,6 +4,7 @@ import dev.troupe.proto.registry.v1.JoinAccepted;
 import dev.troupe.proto.registry.v1.JoinClusterRequest;
 import dev.troupe.proto.registry.v1.JoinClusterResponse;
 import dev.troupe.proto.registry.v1.LookupNameRequest;
+import dev.troupe.proto.registry.v1.MemberLost;
 import dev.troupe.proto.registry.v1.NameRecord;
 import dev.troupe.proto.registry.v1.NodeAnnouncement;
 import dev.troupe.proto.registry.v1.NodeHeartbeat;
@@ -192,6 +193,8 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     public void onNext(JoinClusterResponse r) {
       switch (r.getFrameCase()) {
         case ACCEPTED -> {
+          // A member's announce asked for a range: from now on (rejoins too) it announces the one it got.
+          self = self.withShardFrom(r.getAccepted().getFirstProcessId());
           adoptView(r.getAccepted());
           accepted.complete(r.getAccepted());
         }
@@ -277,11 +280,11 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
         timer.schedule(() -> rejoinGraceOver(cached), settings.rejoinGrace().toMillis(), TimeUnit.MILLISECONDS);
       }
     }
-    names.entrySet().removeIf(e -> !viewNames.containsKey(e.getKey()) && !awaitedHost(e.getValue().host()));
+    names.entrySet().removeIf(e -> !viewNames.containsKey(e.getKey()) && !awaited(e.getValue()));
   }
 
-  private boolean awaitedHost(String host) {
-    return awaitingRejoin.values().stream().anyMatch(n -> n.hosts().contains(host));
+  private boolean awaited(Pid pid) {
+    return awaitingRejoin.values().stream().anyMatch(n -> n.serves(pid));
   }
 
   /** A peer is (again) in the registry; a new incarnation replaces the old one, which is lost. */
@@ -289,7 +292,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     awaitingRejoin.remove(n.name());
     NodeRecord old = nodes.put(n.name(), n);
     if (old != null && old.incarnation() != n.incarnation()) {
-      names.values().removeIf(p -> old.hosts().contains(p.host()));
+      names.values().removeIf(old::serves);
       listener.nodeLost(old, "node restarted as " + n.label());
     }
     if (old == null || old.incarnation() != n.incarnation()) {
@@ -307,7 +310,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   private void forget(NodeRecord n, String reason) {
     if (nodes.remove(n.name(), n)) {
       awaitingRejoin.remove(n.name(), n);
-      names.values().removeIf(p -> n.hosts().contains(p.host()));
+      names.values().removeIf(n::serves);
       listener.nodeLost(n, reason);
     }
   }
@@ -335,6 +338,40 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
       }
     }
     return Optional.empty();
+  }
+
+  @Override
+  public Optional<NodeRecord> nodeServing(Pid pid) {
+    NodeRecord exclusive = null;
+    for (NodeRecord n : nodes.values()) { // no copy: this runs for every message to another node
+      if (n.shard() != null && n.shard().contains(pid)) {
+        return Optional.of(n);
+      }
+      if (exclusive == null && n.hosts().contains(pid.host())) {
+        exclusive = n;
+      }
+    }
+    return Optional.ofNullable(exclusive);
+  }
+
+  @Override
+  public List<NodeRecord> members(String host) {
+    List<NodeRecord> out = new ArrayList<>();
+    for (NodeRecord n : nodes.values()) {
+      if (n.sharesHost(host)) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void declareLost(NodeRecord by, String member, long incarnation, String reason) {
+    Session s = session;
+    if (s != null) {
+      s.send(JoinClusterRequest.newBuilder().setMemberLost(MemberLost.newBuilder()
+          .setNode(member).setIncarnation(incarnation).setReason(reason)).build());
+    }
   }
 
   @Override

@@ -114,6 +114,10 @@ public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBas
     ReadyGatedWriter<WatchHostResponse, WatchHostResponse> writer =
         new ReadyGatedWriter<>(call, batch -> batch.get(0), 1);
     call.setOnReadyHandler(writer::drain);
+    if (node.host(request.getHost()).get().isFront()) {
+      watchMembers(request, call, writer);
+      return;
+    }
     ProcessObserver observer = new ProcessObserver() {
       @Override
       public void started(LocalProcess p) {
@@ -136,6 +140,48 @@ public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBas
       node.removeObserver(observer);
       writer.close();
     });
+  }
+
+  /**
+   * A host this node only fronts (a launcher's): its processes run on the host's members (the worker
+   * JVMs), so the watch is theirs, merged, including members that join while it lasts.
+   */
+  private void watchMembers(WatchHostRequest request, ServerCallStreamObserver<WatchHostResponse> call,
+      ReadyGatedWriter<WatchHostResponse, WatchHostResponse> writer) {
+    java.util.Map<String, io.grpc.ManagedChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.function.Consumer<dev.troupe.runtime.directory.NodeRecord> follow = member -> {
+      if (member.shard() == null || !member.shard().host().equals(request.getHost()) || call.isCancelled()) {
+        return;
+      }
+      io.grpc.ManagedChannel ch = Channels.open(member.address(), PeerSettings.defaults());
+      if (channels.putIfAbsent(member.label(), ch) != null) {
+        Channels.close(ch);
+        return;
+      }
+      io.grpc.Context.ROOT.run(() -> WatchServiceGrpc.newStub(ch).watchHost(request, new StreamObserver<>() {
+        @Override
+        public void onNext(WatchHostResponse r) {
+          writer.enqueue(r, false);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          Channels.close(ch); // the member is gone: its processes' ends reach their monitors as EXITs
+        }
+
+        @Override
+        public void onCompleted() {
+          Channels.close(ch);
+        }
+      }));
+    };
+    Runnable unfollow = node.onPeerUp(follow);
+    call.setOnCancelHandler(() -> {
+      unfollow.run();
+      channels.values().forEach(Channels::close);
+      writer.close();
+    });
+    node.directory().nodes().forEach(follow);
   }
 
   private static synchronized <T> void send(ServerCallStreamObserver<T> call, T msg) {

@@ -13,7 +13,6 @@ import dev.troupe.runtime.api.ErrorCode;
 import dev.troupe.runtime.api.TroupeException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,9 +21,6 @@ import org.slf4j.LoggerFactory;
  * answers with a reply correlated by request id. One bad request gets an error reply; the stream and
  * its other work go on. Sends from one session are applied in order, even when an earlier one waits
  * on a name lookup, so that per-sender FIFO holds.
- *
- * <p>A launcher's worker JVM (hello.worker_id) runs many processes over its one stream: each frame
- * names its process in {@code pid}, and the session keeps the processes it was given.
  */
 public final class AttachSession {
   private static final Logger LOG = LoggerFactory.getLogger(AttachSession.class);
@@ -46,27 +42,13 @@ public final class AttachSession {
 
   private final Node node;
   private final FrameSink out;
-  private final Consumer<AttachSession> onWorkerHello;
   private volatile LocalProcess current;
-  /** A worker stream's live processes by PID text; unused on other streams, where {@link #current} is the one. */
-  private final java.util.Map<String, LocalProcess> hosted = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean helloSeen;
-  private volatile String workerId = "";
   private CompletableFuture<Void> sendTail = CompletableFuture.completedFuture(null);
-  private volatile java.util.function.BiConsumer<LocalProcess, String> onCrash;
 
-  /**
-   * @param onWorkerHello told when the stream says it is a launcher's worker (null: this node has no
-   *     worker pool, and such a hello is refused)
-   */
-  public AttachSession(Node node, FrameSink out, Consumer<AttachSession> onWorkerHello) {
+  public AttachSession(Node node, FrameSink out) {
     this.node = node;
     this.out = out;
-    this.onWorkerHello = onWorkerHello;
-  }
-
-  public String workerId() {
-    return workerId;
   }
 
   public FrameSink sink() {
@@ -75,37 +57,6 @@ public final class AttachSession {
 
   public LocalProcess current() {
     return current;
-  }
-
-  private boolean isWorker() {
-    return !workerId.isEmpty();
-  }
-
-  /** How many processes this (worker) stream runs now. */
-  public int hostedCount() {
-    return isWorker() ? hosted.size() : (current == null ? 0 : 1);
-  }
-
-  /**
-   * Where the node writes the frames of {@code process}, once {@link #assign}ed here: on a worker
-   * stream every frame is stamped with the process's PID, so that the worker JVM can route it.
-   */
-  public FrameSink sinkFor(LocalProcess process) {
-    if (!isWorker()) {
-      return out;
-    }
-    String pid = process.pidText();
-    return new FrameSink() {
-      @Override
-      public void push(AttachResponse frame) {
-        out.push(frame.toBuilder().setPid(pid).build());
-      }
-
-      @Override
-      public int backlog() {
-        return out.backlog(); // the JVM's stream as a whole: what its processes have not yet been sent
-      }
-    };
   }
 
   /**
@@ -122,7 +73,7 @@ public final class AttachSession {
       throw new StreamFault(ErrorCode.FAILED_PRECONDITION,
           "the first frame on an attach stream must be hello, got " + frame.getFrameCase());
     }
-    LocalProcess p = isWorker() ? hosted.get(frame.getPid()) : current;
+    LocalProcess p = current;
     if (p == null || !p.alive()) {
       rejectWithoutProcess(frame);
       return;
@@ -171,13 +122,7 @@ public final class AttachSession {
           node.cancel(p, frame.getCancel().getTarget(), frame.getCancel().getReason())
               .thenApply(v -> ""));
       case EXIT -> {
-        // Cleared first: the exit may hand this (worker) stream its next process at once, and
-        // that assignment must not be undone here.
-        if (isWorker()) {
-          hosted.remove(p.pidText(), p);
-        } else {
-          current = null;
-        }
+        current = null;
         ExitResult result = frame.getExit().getResult();
         if (!result.hasError() && !result.hasValue()) {
           result = result.toBuilder().setValue(Payload.getDefaultInstance()).build();
@@ -197,17 +142,11 @@ public final class AttachSession {
       throw new StreamFault(ErrorCode.INVALID_ARGUMENT, "unsupported protocol_version "
           + hello.getProtocolVersion() + "; this node speaks " + PROTOCOL_VERSION);
     }
-    helloSeen = true;
     if (!hello.getWorkerId().isEmpty()) {
-      if (onWorkerHello == null) {
-        throw new StreamFault(ErrorCode.INVALID_ARGUMENT,
-            "hello.worker_id is for worker JVMs of a launcher; node " + node.config().name()
-                + " has no worker pool");
-      }
-      workerId = hello.getWorkerId();
-      onWorkerHello.accept(this);
-      return;
+      throw new StreamFault(ErrorCode.INVALID_ARGUMENT, "hello.worker_id is no longer accepted: worker"
+          + " JVMs join the registry as nodes of their own; leave it empty");
     }
+    helloSeen = true;
     try {
       assign(node.attachClient(hello.getHost(), hello.getClientName(), out), "", List.of());
     } catch (TroupeException e) {
@@ -215,17 +154,10 @@ public final class AttachSession {
     }
   }
 
-  /** Gives this stream a process to run (a client's own, or a spawned one for a worker). */
+  /** Gives this stream its process (a client's own, or a spawned one in the node's JVM). */
   public void assign(LocalProcess process, String entry, List<Payload> args) {
     helloSeen = true; // an in-JVM process is assigned without a hello
-    if (isWorker()) {
-      hosted.put(process.pidText(), process);
-      if (!process.alive()) {
-        hosted.remove(process.pidText(), process); // ended before it was handed here: see release
-      }
-    } else {
-      current = process;
-    }
+    current = process;
     out.push(AttachResponse.newBuilder().setAttached(Attached.newBuilder()
         .setPid(process.pidText())
         .setNode(node.config().name())
@@ -262,8 +194,7 @@ public final class AttachSession {
     if (id != 0) {
       out.push(AttachResponse.newBuilder().setReply(Reply.newBuilder().setRequestId(id)
           .setStatus(Frames.status(new TroupeException(ErrorCode.FAILED_PRECONDITION,
-              "this stream has no live process " + (isWorker() ? "with pid '" + frame.getPid() + "'" : "")
-              + " (it exited, or a worker waits for a spawn)"))))
+              "this stream has no live process (it exited)"))))
           .build());
     }
   }
@@ -301,40 +232,12 @@ public final class AttachSession {
     });
   }
 
-  /**
-   * Forgets a process of this worker stream that the node ended without an {@code exit} from the
-   * worker (terminated, or killed by a link): the worker is told by a {@code terminated} frame and
-   * sends nothing more for it.
-   */
-  public void release(LocalProcess process) {
-    hosted.remove(process.pidText(), process);
-  }
-
-  /**
-   * Replaces what happens when the stream ends under a live process (called once for each process a
-   * worker stream ran): a launcher waits for the worker JVM's exit status so that the EXIT can name
-   * the signal that killed it.
-   */
-  public void onCrash(java.util.function.BiConsumer<LocalProcess, String> handler) {
-    this.onCrash = handler;
-  }
-
   /** The stream ended. A process that did not say exit ends with an error, so monitors hear of it. */
   public void onClosed(String why) {
-    List<LocalProcess> left = new java.util.ArrayList<>(hosted.values());
-    hosted.clear();
     LocalProcess p = current;
     current = null;
-    if (p != null) {
-      left.add(p);
-    }
-    var handler = onCrash;
-    for (LocalProcess each : left) {
-      if (handler != null) {
-        handler.accept(each, why);
-      } else if (each.alive()) {
-        node.exit(each, Frames.error(ErrorKind.ERROR_KIND_CRASHED, why));
-      }
+    if (p != null && p.alive()) {
+      node.exit(p, Frames.error(ErrorKind.ERROR_KIND_CRASHED, why));
     }
   }
 }

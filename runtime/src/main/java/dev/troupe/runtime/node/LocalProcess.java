@@ -140,17 +140,17 @@ public final class LocalProcess {
   }
 
   /** Relations that point at processes of {@code hosts} (a lost node), removed and returned. */
-  synchronized Departure detachFrom(Set<String> hosts, String nodeName) {
-    List<Pid> w = extract(watchers, hosts, nodeName);
-    List<Pid> m = extract(monitoring, hosts, nodeName);
-    List<Pid> l = extract(links, hosts, nodeName);
+  synchronized Departure detachFrom(java.util.function.Predicate<Pid> onLostNode) {
+    List<Pid> w = extract(watchers, onLostNode);
+    List<Pid> m = extract(monitoring, onLostNode);
+    List<Pid> l = extract(links, onLostNode);
     return new Departure(w, m, l);
   }
 
-  private static List<Pid> extract(Set<Pid> set, Set<String> hosts, String nodeName) {
+  private static List<Pid> extract(Set<Pid> set, java.util.function.Predicate<Pid> onLostNode) {
     List<Pid> out = new java.util.ArrayList<>();
     set.removeIf(p -> {
-      boolean match = hosts.contains(p.host()) && (p.node().isEmpty() || p.node().equals(nodeName));
+      boolean match = onLostNode.test(p);
       if (match) {
         out.add(p);
       }

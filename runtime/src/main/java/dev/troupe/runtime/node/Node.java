@@ -26,6 +26,7 @@ import dev.troupe.runtime.directory.Directory;
 import dev.troupe.runtime.directory.DirectoryListener;
 import dev.troupe.runtime.directory.Names;
 import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.directory.Shard;
 import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.HashSet;
@@ -36,6 +37,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
@@ -59,11 +61,15 @@ public final class Node implements DirectoryListener {
   private final Map<Long, LocalProcess> processes = new ConcurrentHashMap<>();
   private final Set<String> lostIncarnations = ConcurrentHashMap.newKeySet();
   private final AtomicLong nextId = new AtomicLong(1);
+  private final AtomicLong started = new AtomicLong();
   private final long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
   private final PendingRequests pending;
+  private final SpawnTargets spawnTargets;
   private volatile PeerTransport peers = PeerTransport.NONE;
   private final PeerInbox peerInbox = new PeerInbox(this);
   private final java.util.List<ProcessObserver> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<java.util.function.Consumer<NodeRecord>> peerUpListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile NodeRecord self;
   /** Set by {@link #shutdown()}: the peers this node then loses go because it leaves them. */
   private volatile boolean stopping;
@@ -79,15 +85,29 @@ public final class Node implements DirectoryListener {
       this.hosts.put(config.defaultClientHost(), new ClientHost(config.defaultClientHost()));
     }
     this.pending = new PendingRequests(config.requestTimeout());
+    this.spawnTargets = new SpawnTargets(directory, config.memberRefusalBackoff());
     this.label = config.name() + "[" + ProcessHandle.current().pid() + "]";
   }
 
   /** Joins the directory as reachable at {@code address}, forwarding to peers through {@code peers}. */
   public void start(String address, PeerTransport transport) {
+    start(address, transport, null);
+  }
+
+  /**
+   * Joins as above; with a {@code shard}, as a member of that shared host (a launcher's worker JVM):
+   * the host's PIDs in the range the directory assigns are this node's.
+   */
+  public void start(String address, PeerTransport transport, Shard shard) {
     this.peers = transport;
-    NodeRecord record = new NodeRecord(config.name(), incarnation, address, List.copyOf(hosts.keySet()));
+    List<String> exclusive = new java.util.ArrayList<>(hosts.keySet());
+    if (shard != null) {
+      exclusive.remove(shard.host());
+    }
+    NodeRecord record = new NodeRecord(config.name(), incarnation, address, exclusive, shard);
     this.self = record;
     long first = directory.join(record, Map.of(), this);
+    this.self = record.withShardFrom(first);
     nextId.accumulateAndGet(first, Math::max);
     LOG.info("{}: node started at {} serving {}, incarnation {}, first process id {}", label(), address,
         hosts.keySet(), Long.toHexString(incarnation), Pid.formatId(nextId.get()));
@@ -123,6 +143,16 @@ public final class Node implements DirectoryListener {
     return processes.values();
   }
 
+  /** How many processes live on this node now (cheap: no listing). */
+  public int processCount() {
+    return processes.size();
+  }
+
+  /** How many processes this node has started (spawned or attached) in its life. */
+  public long startedTotal() {
+    return started.get();
+  }
+
   /** Tells {@code observer} of every spawn and exit on this node (watch subscriptions, status). */
   public void addObserver(ProcessObserver observer) {
     observers.add(observer);
@@ -130,6 +160,16 @@ public final class Node implements DirectoryListener {
 
   public void removeObserver(ProcessObserver observer) {
     observers.remove(observer);
+  }
+
+  /**
+   * Tells {@code listener} of every peer that joins (a launcher learns that its worker JVM is up).
+   *
+   * @return what stops telling it
+   */
+  public Runnable onPeerUp(java.util.function.Consumer<NodeRecord> listener) {
+    peerUpListeners.add(listener);
+    return () -> peerUpListeners.remove(listener);
   }
 
   public Collection<ProcessHost> hosts() {
@@ -165,7 +205,14 @@ public final class Node implements DirectoryListener {
   }
 
   private LocalProcess newProcess(String host, String entry, String label, FrameSink sink) {
-    Pid pid = Pid.of(host, nextId.getAndIncrement());
+    long id = nextId.getAndIncrement();
+    NodeRecord me = self;
+    if (me != null && me.shard() != null && id >= me.shard().endId()) {
+      throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "node " + config.name()
+          + " has used every id of its range of " + me.shard().host() + "; spawn on another of its members");
+    }
+    started.incrementAndGet();
+    Pid pid = Pid.of(host, id);
     LocalProcess p = new LocalProcess(pid, entry, label, sink);
     processes.put(pid.id(), p);
     return p;
@@ -212,14 +259,58 @@ public final class Node implements DirectoryListener {
       checkPayloadSize(args);
       ProcessHost local = hosts.get(host);
       if (local != null) {
-        Prepared p = prepareSpawn(parent.pid(), entry, local, args, monitor, link);
-        startOrFail(p);
-        return CompletableFuture.completedFuture(p.child().pid());
+        CompletableFuture<NodeRecord> elsewhere = local.placeElsewhere(entry, "", List.of());
+        if (elsewhere != null) {
+          return elsewhere.thenCompose(n -> spawnOn(n, parent, entry, host, args, monitor, link, List.of()));
+        }
+        try {
+          Prepared p = prepareSpawn(parent.pid(), entry, local, args, monitor, link);
+          startOrFail(p);
+          return CompletableFuture.completedFuture(p.child().pid());
+        } catch (TroupeException e) {
+          if (e.code() != ErrorCode.RESOURCE_EXHAUSTED || self.shard() == null || !self.shard().host().equals(host)) {
+            throw e;
+          }
+          // This member is full: another member, or its launcher, may have room.
+        }
       }
-      NodeRecord remote = nodeServing(host);
+      return spawnAnywhere(parent, entry, host, args, monitor, link);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Spawns on another node: a member of a shared host that has room (round robin), else the node that
+   * serves the host (a launcher places it on a worker JVM). A member that refuses for want of room is
+   * skipped for a while and the spawn goes to the host's node instead.
+   */
+  private CompletableFuture<Pid> spawnAnywhere(LocalProcess parent, String entry, String host,
+      List<Payload> args, boolean monitor, boolean link) {
+    NodeRecord member = spawnTargets.member(host, config.name());
+    if (member == null) {
+      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link, List.of());
+    }
+    return spawnOn(member, parent, entry, host, args, monitor, link, List.of()).exceptionallyCompose(t -> {
+      Throwable cause = Frames.unwrap(t);
+      // Only a refusal is retried: a member lost before its answer reached us may have run the child
+      // (its answer and the child's first messages travel on different streams), so it is not.
+      if (!(cause instanceof TroupeException e) || e.code() != ErrorCode.RESOURCE_EXHAUSTED
+          || directory.nodeServing(host).isEmpty()) {
+        return CompletableFuture.failedFuture(cause);
+      }
+      spawnTargets.refused(member);
+      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link, List.of(member.name()));
+    });
+  }
+
+  private CompletableFuture<Pid> spawnOn(NodeRecord remote, LocalProcess parent, String entry, String host,
+      List<Payload> args, boolean monitor, boolean link, List<String> fullNodes) {
+    try {
       return request(remote, id -> Envelope.newBuilder()
           .setSpawn(PeerSpawn.newBuilder().setRequestId(id).setParent(parent.pidText())
-              .setEntry(entry).setHost(host).addAllArgs(args).setMonitor(monitor).setLink(link))
+              .setEntry(entry).setHost(host).addAllArgs(args).setMonitor(monitor).setLink(link)
+              .addAllFullNodes(fullNodes))
           .build(), r -> {
             Pid child = Pid.parse(r.getPid());
             if (monitor) {
@@ -650,8 +741,13 @@ public final class Node implements DirectoryListener {
     pushEvent(tp, Frames.cancel(from, reason));
   }
 
-  /** Spawns for a peer's parent: answered before the child runs (see {@link PeerInbox}). */
+  /**
+   * Spawns for a peer's parent: answered before the child runs (see {@link PeerInbox}). A host that
+   * runs the entry elsewhere (a launcher's front, a worker JVM for an isolated entry) has the spawn
+   * forwarded there, and that node answers the node that waits for the reply.
+   */
   void spawnForPeer(String fromNode, PeerSpawn s) {
+    String replyTo = s.getReplyNode().isEmpty() ? fromNode : s.getReplyNode();
     Prepared prepared;
     try {
       ProcessHost host = hosts.get(s.getHost());
@@ -659,15 +755,38 @@ public final class Node implements DirectoryListener {
         throw TroupeException.notFound("host not found: " + s.getHost() + " is not served by node "
             + config.name());
       }
+      CompletableFuture<NodeRecord> elsewhere = host.placeElsewhere(s.getEntry(), fromNode, s.getFullNodesList());
+      if (elsewhere != null) {
+        elsewhere.whenComplete((target, t) -> {
+          if (t != null) {
+            reply(replyTo, s.getRequestId(), Frames.status(Frames.unwrap(t)), "");
+          } else {
+            peers.send(target, Envelope.newBuilder().setSpawn(s.toBuilder().setReplyNode(replyTo)).build(), true);
+          }
+        });
+        return;
+      }
       prepared = prepareSpawn(Pid.parse(s.getParent()), s.getEntry(), host, s.getArgsList(),
           s.getMonitor(), s.getLink());
+    } catch (TroupeException ex) {
+      NodeRecord me = self;
+      if (ex.code() == ErrorCode.RESOURCE_EXHAUSTED && me.shard() != null && me.shard().owner().equals(fromNode)) {
+        // Our launcher placed it here from a stale view of our load: back to it, counted full.
+        directory.node(fromNode).ifPresentOrElse(
+            owner -> peers.send(owner, Envelope.newBuilder().setSpawn(s.toBuilder().setReplyNode(replyTo)
+                .addFullNodes(config.name())).build(), true),
+            () -> reply(replyTo, s.getRequestId(), Frames.status(ex), ""));
+        return;
+      }
+      reply(replyTo, s.getRequestId(), Frames.status(ex), "");
+      return;
     } catch (RuntimeException ex) {
-      reply(fromNode, s.getRequestId(), Frames.status(ex), "");
+      reply(replyTo, s.getRequestId(), Frames.status(ex), "");
       return;
     }
     // The reply goes out before the child can run, so the parent's node knows of the monitor and
     // link before any EXIT or LINK_DOWN of the child can reach it on the same stream.
-    reply(fromNode, s.getRequestId(), Frames.OK, prepared.child().pidText());
+    reply(replyTo, s.getRequestId(), Frames.OK, prepared.child().pidText());
     try {
       startOrFail(prepared);
     } catch (RuntimeException ignored) {
@@ -712,12 +831,28 @@ public final class Node implements DirectoryListener {
 
   @Override
   public void nodeUp(NodeRecord node) {
-    LOG.info("{}: peer {} is up at {} serving {}", label(), node.label(), node.address(), node.hosts());
+    if (node.shard() != null) {
+      LOG.debug("{}: worker JVM {} is up at {} serving {} ids from {}", label(), node.label(), node.address(),
+          node.shard().host(), Pid.formatId(node.shard().firstId()));
+    } else {
+      LOG.info("{}: peer {} is up at {} serving {}", label(), node.label(), node.address(), node.hosts());
+    }
+    for (var l : peerUpListeners) {
+      l.accept(node);
+    }
   }
 
   /** Fires every monitor (EXIT) and link (LINK_DOWN) across the lost node, with a reason that says so. */
   @Override
   public void nodeLost(NodeRecord node, String reason) {
+    // A launcher's worker JVM is not a node its users know of: its processes crashed with it, for the
+    // reason its launcher saw (the signal), as they did when they shared the launcher's node.
+    lose(node, reason, node.shard() != null
+        ? Frames.error(ErrorKind.ERROR_KIND_CRASHED, reason)
+        : Frames.error(ErrorKind.ERROR_KIND_NODE_LOST, "node lost: " + node.name() + " (" + reason + ")"));
+  }
+
+  private void lose(NodeRecord node, String reason, ExitResult lost) {
     if (node.name().equals(config.name()) || !lostIncarnations.add(node.label())) {
       return;
     }
@@ -729,16 +864,19 @@ public final class Node implements DirectoryListener {
     }
     pending.failAll(node.name(), reason);
     peers.drop(node);
-    Set<String> lostHosts = new HashSet<>(node.hosts());
-    ExitResult lost = Frames.error(ErrorKind.ERROR_KIND_NODE_LOST,
-        "node lost: " + node.name() + " (" + reason + ")");
     for (LocalProcess lp : processes.values()) {
-      LocalProcess.Departure d = lp.detachFrom(lostHosts, node.name());
+      LocalProcess.Departure d = lp.detachFrom(node::serves);
       for (Pid t : d.monitoring()) {
         pushEvent(lp, Frames.event(EventKind.EVENT_KIND_EXIT, t.toString(), lost));
       }
       for (Pid l : d.links()) {
         linkDown(lp, Frames.event(EventKind.EVENT_KIND_LINK_DOWN, l.toString(), lost));
+      }
+    }
+    // Worker JVMs never outlive their launcher: its loss is theirs, for the same reason.
+    for (NodeRecord m : directory.nodes()) {
+      if (m.shard() != null && m.shard().owner().equals(node.name())) {
+        lose(m, reason, lost);
       }
     }
   }
@@ -748,8 +886,18 @@ public final class Node implements DirectoryListener {
     return lostIncarnations.contains(new NodeRecord(nodeName, nodeIncarnation, "", List.of()).label());
   }
 
-  /** Called by the peer layer when a peer's stream broke or fell silent. */
+  /**
+   * Called by the peer layer when a peer's stream broke or fell silent. A launcher's worker JVM is
+   * given {@code memberLossWait} for the directory to report it lost with the cause its launcher saw
+   * (the signal that killed it); only then does the broken stream itself count.
+   */
   public void peerFailed(NodeRecord node, String reason) {
+    if (node.shard() != null && !stopping) {
+      spawnTargets.refused(node); // no new spawn goes there while its loss is confirmed
+      CompletableFuture.delayedExecutor(config.memberLossWait().toMillis(), TimeUnit.MILLISECONDS)
+          .execute(() -> nodeLost(node, reason));
+      return;
+    }
     nodeLost(node, reason);
   }
 
@@ -759,7 +907,12 @@ public final class Node implements DirectoryListener {
   // ---------------------------------------------------------------- lookups
 
   public boolean isLocal(Pid pid) {
-    return hosts.containsKey(pid.host()) && (pid.node().isEmpty() || pid.node().equals(config.name()));
+    NodeRecord me = self;
+    if (me != null && me.shard() != null && pid.host().equals(me.shard().host())) {
+      return me.shard().contains(pid);
+    }
+    ProcessHost h = hosts.get(pid.host());
+    return h != null && !h.isFront() && (pid.node().isEmpty() || pid.node().equals(config.name()));
   }
 
   /** The live local process with this PID, or null. */
@@ -777,7 +930,13 @@ public final class Node implements DirectoryListener {
           .orElseThrow(() -> TroupeException.notFound("host not found: node " + pid.node()
               + " serving " + pid.host() + " is not live"));
     }
-    return nodeServing(pid.host());
+    NodeRecord n = directory.nodeServing(pid).orElseThrow(() -> Failures.hostUnavailable(pid.host(), "",
+        "host not found: no live node serves " + pid));
+    if (n.name().equals(config.name())) {
+      // This node fronts the host and the member that ran the process is gone.
+      throw notFound(pid);
+    }
+    return n;
   }
 
   private NodeRecord nodeServing(String host) {

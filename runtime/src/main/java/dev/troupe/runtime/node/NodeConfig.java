@@ -10,17 +10,25 @@ import java.time.Duration;
  * @param maxPayloadBytes largest serialized payload list of one message; larger gets RESOURCE_EXHAUSTED
  * @param maxMailbox most frames queued for one process before sends to it get RESOURCE_EXHAUSTED
  * @param requestTimeout how long a node waits for a peer to answer a request (spawn, monitor, ...)
+ * @param memberLossWait when the stream to a launcher's worker JVM breaks, how long the node waits for
+ *     the directory to report it lost with the cause (the signal) before its monitors fire anyway
+ * @param memberRefusalBackoff how long a worker JVM that refused a spawn for want of room is left out
+ *     of this node's placement
  */
 public record NodeConfig(
     String name,
     String defaultClientHost,
     int maxPayloadBytes,
     int maxMailbox,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    Duration memberLossWait,
+    Duration memberRefusalBackoff) {
 
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
   public static final int DEFAULT_MAX_MAILBOX = 100_000;
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_MEMBER_LOSS_WAIT = Duration.ofMillis(1000);
+  public static final Duration DEFAULT_MEMBER_REFUSAL_BACKOFF = Duration.ofMillis(1000);
 
   public NodeConfig {
     if (name == null || name.isBlank() || name.contains("@") || name.contains("|")) {
@@ -33,18 +41,26 @@ public record NodeConfig(
 
   public static NodeConfig defaults(String name) {
     return new NodeConfig(name, "app:clients", DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_MAILBOX,
-        DEFAULT_REQUEST_TIMEOUT);
+        DEFAULT_REQUEST_TIMEOUT, DEFAULT_MEMBER_LOSS_WAIT, DEFAULT_MEMBER_REFUSAL_BACKOFF);
   }
 
   public NodeConfig withDefaultClientHost(String host) {
-    return new NodeConfig(name, host, maxPayloadBytes, maxMailbox, requestTimeout);
+    return new NodeConfig(name, host, maxPayloadBytes, maxMailbox, requestTimeout, memberLossWait,
+        memberRefusalBackoff);
   }
 
   public NodeConfig withMaxPayloadBytes(int bytes) {
-    return new NodeConfig(name, defaultClientHost, bytes, maxMailbox, requestTimeout);
+    return new NodeConfig(name, defaultClientHost, bytes, maxMailbox, requestTimeout, memberLossWait,
+        memberRefusalBackoff);
   }
 
   public NodeConfig withMaxMailbox(int frames) {
-    return new NodeConfig(name, defaultClientHost, maxPayloadBytes, frames, requestTimeout);
+    return new NodeConfig(name, defaultClientHost, maxPayloadBytes, frames, requestTimeout, memberLossWait,
+        memberRefusalBackoff);
+  }
+
+  public NodeConfig withMemberLossWait(Duration wait) {
+    return new NodeConfig(name, defaultClientHost, maxPayloadBytes, maxMailbox, requestTimeout, wait,
+        memberRefusalBackoff);
   }
 }

@@ -29,6 +29,29 @@ public interface ProcessHost {
    */
   void start(LocalProcess process, String entry, List<Payload> args);
 
+  /**
+   * Where a spawn of {@code entry} on this host runs when not here: a launcher's front places it on one
+   * of its worker JVMs (forking one if it must), a worker JVM hands an {@code isolation: jvm} entry to
+   * its launcher. The node then forwards the spawn there, and the reply goes straight from that node to
+   * the spawner's.
+   *
+   * @param fromNode the node that sent the spawn; empty for a spawn by a process of this node
+   * @param fullNodes members of the host that refused this spawn for want of room
+   * @return null to run it here; else the node to forward it to, once known (may fail with the reason)
+   */
+  default java.util.concurrent.CompletableFuture<dev.troupe.runtime.directory.NodeRecord> placeElsewhere(
+      String entry, String fromNode, java.util.List<String> fullNodes) {
+    return null;
+  }
+
+  /**
+   * Whether this node only fronts the host: it runs none of its processes (a launcher's worker JVMs,
+   * members of the host, run them all), so no PID of the host is local here.
+   */
+  default boolean isFront() {
+    return false;
+  }
+
   /** Figures for status listings, e.g. a worker pool's spares and busy JVMs. */
   default java.util.Map<String, String> stats() {
     return java.util.Map.of();

@@ -16,8 +16,7 @@ import java.util.function.Consumer;
 
 /**
  * The client side of one attach stream: sends frames, correlates replies by request id, and hands
- * deliveries, events and terminations to the process the node assigned. A worker JVM's stream (hello
- * with a worker id) is assigned many processes at once: frames then name their process in {@code pid}.
+ * deliveries, events and terminations to the process the node assigned.
  */
 public final class AttachConnection {
   /** Default bound on how long a process waits for its node to answer one request. */
@@ -29,9 +28,6 @@ public final class AttachConnection {
   private final CompletableFuture<AttachedProcess> first = new CompletableFuture<>();
   private volatile AttachTransport transport;
   private volatile AttachedProcess current;
-  /** A worker stream's processes by PID; unused on other streams, where {@link #current} is the one. */
-  private final Map<String, AttachedProcess> hosted = new ConcurrentHashMap<>();
-  private volatile boolean multiplexed;
   private volatile Consumer<AttachedProcess> onAssigned = p -> {};
   private volatile Consumer<Throwable> onClosed = t -> {};
   private volatile boolean closed;
@@ -55,10 +51,9 @@ public final class AttachConnection {
   }
 
   /** Sends hello. */
-  public void hello(String host, String clientName, String workerId) {
-    multiplexed = !workerId.isEmpty();
+  public void hello(String host, String clientName) {
     send(AttachRequest.newBuilder().setHello(Hello.newBuilder()
-        .setProtocolVersion(1).setHost(host).setClientName(clientName).setWorkerId(workerId)).build());
+        .setProtocolVersion(1).setHost(host).setClientName(clientName)).build());
   }
 
   /** The first process assigned to this stream. */
@@ -70,18 +65,8 @@ public final class AttachConnection {
     return closed;
   }
 
-  /** What a process's frames carry in {@code pid}: its PID on a worker stream, else nothing. */
-  String wirePid(String pid) {
-    return multiplexed ? pid : "";
-  }
-
-  /** How many processes this stream runs now. */
-  public int processCount() {
-    return multiplexed ? hosted.size() : (current == null ? 0 : 1);
-  }
-
   private AttachedProcess target(AttachResponse frame) {
-    return multiplexed ? hosted.get(frame.getPid()) : current;
+    return current;
   }
 
   void send(AttachRequest frame) {
@@ -155,11 +140,7 @@ public final class AttachConnection {
 
   private void assigned(Attached a) {
     AttachedProcess p = new AttachedProcess(this, a);
-    if (multiplexed) {
-      hosted.put(p.pid(), p);
-    } else {
-      current = p;
-    }
+    current = p;
     first.complete(p);
     onAssigned.accept(p);
   }
@@ -172,9 +153,7 @@ public final class AttachConnection {
 
   /** The process finished and sent exit; later frames are not its. */
   void finished(AttachedProcess p) {
-    if (multiplexed) {
-      hosted.remove(p.pid(), p);
-    } else if (current == p) {
+    if (current == p) {
       current = null;
     }
   }
@@ -186,15 +165,11 @@ public final class AttachConnection {
     pending.values().forEach(f -> f.completeExceptionally(e));
     pending.clear();
     first.completeExceptionally(cause != null ? cause : e);
-    java.util.List<AttachedProcess> left = new java.util.ArrayList<>(hosted.values());
-    hosted.clear();
     AttachedProcess p = current;
     current = null;
     if (p != null) {
-      left.add(p);
+      p.terminatedByNode("attach stream closed: " + (cause == null ? "node ended it" : cause.getMessage()));
     }
-    String why = "attach stream closed: " + (cause == null ? "node ended it" : cause.getMessage());
-    left.forEach(each -> each.terminatedByNode(why));
     onClosed.accept(cause);
   }
 

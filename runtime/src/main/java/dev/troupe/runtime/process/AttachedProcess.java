@@ -52,7 +52,6 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   private final AttachConnection conn;
   private final String pid;
   /** This process's PID as its frames carry it: set on a worker JVM's shared stream only. */
-  private final String wirePid;
   private final String node;
   private final int maxPayloadBytes;
   private final String entry;
@@ -68,7 +67,6 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   AttachedProcess(AttachConnection conn, Attached attached) {
     this.conn = conn;
     this.pid = attached.getPid();
-    this.wirePid = conn.wirePid(pid);
     this.node = attached.getNode();
     // A node older than the field sends 0: it then has the documented default limit.
     this.maxPayloadBytes = attached.getMaxPayloadBytes() > 0 ? attached.getMaxPayloadBytes()
@@ -108,9 +106,8 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
 
   // ---------------------------------------------------------------- requests
 
-  /** A frame from this process (stamped with its PID when it shares its JVM's stream). */
   private AttachRequest.Builder frame() {
-    return AttachRequest.newBuilder().setPid(wirePid);
+    return AttachRequest.newBuilder();
   }
 
   private Reply call(LongFunction<AttachRequest> build) {

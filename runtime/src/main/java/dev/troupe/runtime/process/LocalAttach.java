@@ -25,7 +25,7 @@ public final class LocalAttach {
         return conn.queued(); // an in-JVM process's mailbox is bounded like a remote one's
       }
     };
-    AttachSession session = new AttachSession(node, toProcess, null);
+    AttachSession session = new AttachSession(node, toProcess);
     conn.bind(new AttachTransport() {
       @Override
       public void send(AttachRequest frame) {
@@ -49,7 +49,7 @@ public final class LocalAttach {
   public static AttachedProcess attach(Node node, String host, String clientName) {
     AttachConnection conn = new AttachConnection(AttachConnection.DEFAULT_REQUEST_TIMEOUT);
     connect(node, conn);
-    conn.hello(host, clientName, "");
+    conn.hello(host, clientName);
     return conn.attached().join();
   }
 }

@@ -3,13 +3,11 @@ package dev.troupe.runtime.service;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.grpc.RegistryDirectoryClient;
-import dev.troupe.runtime.node.AttachSession;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.ProcessHost;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -22,17 +20,16 @@ public final class JoinedNode {
 
   /**
    * @param hosts makes the node's hosts; they get the node late, through the supplier
-   * @param onWorkerHello for a launcher, what to do with worker JVMs' hellos (else null)
    * @param onLost cleanup before the process stops because the registry declared it lost
    */
   public static NodeServer start(NodeOptions options, Function<Supplier<Node>, List<? extends ProcessHost>> hosts,
-      Consumer<AttachSession> onWorkerHello, Runnable onLost) throws IOException {
-    return start(options, hosts, onWorkerHello, onLost, false);
+      Runnable onLost) throws IOException {
+    return start(options, hosts, onLost, false);
   }
 
   /** As above; with {@code deferServing} health says NOT_SERVING until the caller marks it serving. */
   public static NodeServer start(NodeOptions options, Function<Supplier<Node>, List<? extends ProcessHost>> hosts,
-      Consumer<AttachSession> onWorkerHello, Runnable onLost, boolean deferServing) throws IOException {
+      Runnable onLost, boolean deferServing) throws IOException {
     RegistryDirectoryClient directory = new RegistryDirectoryClient(options.registry,
         RegistryDirectoryClient.Settings.defaults());
     AtomicReference<Node> ref = new AtomicReference<>();
@@ -44,9 +41,6 @@ public final class JoinedNode {
       Runtime.getRuntime().halt(3);
     });
     NodeServer server = new NodeServer(node, options.bind, options.port, PeerSettings.defaults());
-    if (onWorkerHello != null) {
-      server.onWorkerHello(onWorkerHello);
-    }
     if (deferServing) {
       server.deferServing();
     }

@@ -55,6 +55,27 @@ public final class TestCluster implements AutoCloseable {
     return server;
   }
 
+  /**
+   * Starts node {@code name} as a member of shared host {@code host} owned by node {@code owner} (as a
+   * launcher's worker JVM is): it runs the host's processes whose ids fall in the range the directory
+   * assigns it.
+   */
+  public NodeServer startMember(String name, String host, String owner) {
+    AtomicReference<Node> ref = new AtomicReference<>();
+    Node node = new Node(NodeConfig.defaults(name).withDefaultClientHost("app:" + name + "-clients")
+        .withMemberLossWait(Duration.ofSeconds(5)), directory, List.of(new InJvmHost(host, catalog, ref::get)));
+    ref.set(node);
+    NodeServer server = new NodeServer(node, "127.0.0.1", 0, PeerSettings.defaults())
+        .asMember(new dev.troupe.runtime.directory.Shard(host, 0, 0, owner, false));
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    servers.put(name, server);
+    return server;
+  }
+
   public NodeServer server(String name) {
     return servers.get(name);
   }

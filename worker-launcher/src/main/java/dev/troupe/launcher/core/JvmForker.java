@@ -18,11 +18,11 @@ import java.util.List;
  *     processes leave the others running (time-sliced by the OS), where the JDK's default (one per
  *     core) would let two of them stall a 2-core JVM
  * @param aotCache the AOT cache file (JDK 25 JEP 483/514), used when it exists; null for none
- * @param launcherAddress where workers attach
- * @param entries ID=CLASS specs passed to each worker
+ * @param workerArgs what every worker is told (see {@code WorkerMain}): the registry, its host and
+ *     owner, its limits, the entries it can run and which of them are isolated
  */
 public record JvmForker(String javaBin, String classPath, int heapMb, int carrierThreads, Path aotCache,
-    String launcherAddress, List<String> entries) implements WorkerForker {
+    List<String> workerArgs) implements WorkerForker {
 
   /** Room for {@link PoolSettings#DEFAULT_MAX_PROCESSES_PER_JVM} idle processes and their messages. */
   public static final int DEFAULT_HEAP_MB = 256;
@@ -48,18 +48,18 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
   }
 
   @Override
-  public Process fork(String workerId) throws IOException {
+  public Process fork(String nodeName, boolean dedicated) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBin);
     cmd.addAll(jvmFlags());
     if (aotCache != null && Files.exists(aotCache)) {
       cmd.add("-XX:AOTCache=" + aotCache);
     }
-    cmd.addAll(List.of("-cp", classPath, WORKER_MAIN, "--launcher", launcherAddress,
-        "--worker-id", workerId, "--parent-pid", Long.toString(ProcessHandle.current().pid())));
-    for (String e : entries) {
-      cmd.add("--entry");
-      cmd.add(e);
+    cmd.addAll(List.of("-cp", classPath, WORKER_MAIN, "--node-name", nodeName,
+        "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+    cmd.addAll(workerArgs);
+    if (dedicated) {
+      cmd.add("--dedicated");
     }
     return new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -3,10 +3,11 @@ package dev.troupe.launcher.core;
 import java.util.Collection;
 
 /**
- * Where a spawn runs: the policy alone, over the pool's JVMs as they are now. A shared process goes
- * to the least-loaded running JVM under the per-JVM limit (spreading processes over about one JVM per
- * core), and waits for a starting one only when every running one is full. An isolated process
- * ({@code isolation: jvm}) takes a running JVM that hosts nothing. Null means: none fits, fork one.
+ * Where the launcher places a spawn that reached it (spawners place most spawns on the worker JVMs
+ * themselves; the launcher gets those no JVM had room for, and every {@code isolation: jvm} one): the
+ * policy alone, over the pool's JVMs as they are now. A shared process goes to the least-loaded running
+ * JVM under the per-JVM limit, and waits for a starting one only when every running one is full. An
+ * isolated process takes a running dedicated JVM not yet given its process. Null means: fork one.
  */
 final class Placement {
   private final int maxProcessesPerJvm;
@@ -15,11 +16,7 @@ final class Placement {
     this.maxProcessesPerJvm = maxProcessesPerJvm;
   }
 
-  int maxProcessesPerJvm() {
-    return maxProcessesPerJvm;
-  }
-
-  /** The JVM for a process that may share it, or null when every live JVM is full or isolated. */
+  /** The JVM for a process that may share it, or null when every live shared JVM is full. */
   WorkerJvm forShared(Collection<WorkerJvm> jvms) {
     WorkerJvm best = null;
     for (WorkerJvm j : jvms) {
@@ -42,10 +39,10 @@ final class Placement {
     return candidate.load() < best.load();
   }
 
-  /** A running JVM with nothing in it, for a process that must not share one; null if none. */
+  /** A running dedicated JVM not yet given its process; null if none. */
   WorkerJvm forIsolated(Collection<WorkerJvm> jvms) {
     for (WorkerJvm j : jvms) {
-      if (j.isIdle()) {
+      if (j.isFreeForIsolated()) {
         return j;
       }
     }

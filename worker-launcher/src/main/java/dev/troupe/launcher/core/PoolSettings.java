@@ -11,19 +11,16 @@ import java.time.Duration;
  *     that finds every one of them full gets RESOURCE_EXHAUSTED
  * @param maxConcurrentStarts most JVMs starting at once (a start costs 0.2-0.4 s of CPU)
  * @param idleReap a JVM above minSpares that has hosted nothing this long is stopped
- * @param reuse whether a JVM given to an {@code isolation: jvm} process serves again after its clean
- *     exit (never after an error)
  * @param maxProcessesPerJvm most processes one shared worker JVM hosts at once
- * @param startTimeout a JVM that has not said hello by then is killed and its start retried; a spawn
+ * @param startTimeout a JVM that has not joined by then is killed and its start retried; a spawn
  *     that has waited this long for a JVM ends with an error
- * @param crashReportWait after a worker's stream breaks, how long to wait for the JVM's exit status
- *     so that the EXIT can name the signal
+ * @param loadPollInterval how often the launcher asks each worker JVM how many processes it runs (to
+ *     place the spawns that reach it, reap idle JVMs and stop a dedicated one whose process ended)
  * @param startRetryBackoff the first wait before forking again after a worker JVM failed to start;
  *     doubled on each further failure in a row, up to {@link #MAX_START_RETRY_BACKOFF}
  */
 public record PoolSettings(int minSpares, int maxWorkers, int maxConcurrentStarts, Duration idleReap,
-    boolean reuse, int maxProcessesPerJvm, Duration startTimeout, Duration crashReportWait,
-    Duration startRetryBackoff) {
+    int maxProcessesPerJvm, Duration startTimeout, Duration loadPollInterval, Duration startRetryBackoff) {
 
   /** Cores seen by this JVM: more worker JVMs than cores buy no CPU, only memory. */
   public static final int CORES = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -43,7 +40,7 @@ public record PoolSettings(int minSpares, int maxWorkers, int maxConcurrentStart
    */
   public static final int DEFAULT_MAX_PROCESSES_PER_JVM = 25_000;
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(30);
-  public static final Duration DEFAULT_CRASH_REPORT_WAIT = Duration.ofMillis(500);
+  public static final Duration DEFAULT_LOAD_POLL_INTERVAL = Duration.ofMillis(250);
   public static final Duration DEFAULT_START_RETRY_BACKOFF = Duration.ofMillis(250);
   public static final Duration MAX_START_RETRY_BACKOFF = Duration.ofSeconds(10);
 
@@ -58,7 +55,7 @@ public record PoolSettings(int minSpares, int maxWorkers, int maxConcurrentStart
 
   public static PoolSettings defaults() {
     return new PoolSettings(DEFAULT_MIN_SPARES, DEFAULT_MAX_WORKERS, DEFAULT_MAX_CONCURRENT_STARTS,
-        DEFAULT_IDLE_REAP, true, DEFAULT_MAX_PROCESSES_PER_JVM, DEFAULT_START_TIMEOUT,
-        DEFAULT_CRASH_REPORT_WAIT, DEFAULT_START_RETRY_BACKOFF);
+        DEFAULT_IDLE_REAP, DEFAULT_MAX_PROCESSES_PER_JVM, DEFAULT_START_TIMEOUT,
+        DEFAULT_LOAD_POLL_INTERVAL, DEFAULT_START_RETRY_BACKOFF);
   }
 }

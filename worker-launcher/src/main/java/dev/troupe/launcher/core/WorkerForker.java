@@ -2,8 +2,9 @@ package dev.troupe.launcher.core;
 
 import java.io.IOException;
 
-/** Starts a worker JVM that will attach back with {@code workerId}. */
+/** Starts a worker JVM that joins the registry as node {@code nodeName}, a member of the pool's host. */
 @FunctionalInterface
 public interface WorkerForker {
-  Process fork(String workerId) throws IOException;
+  /** @param dedicated the JVM is for one process of an {@code isolation: jvm} entry */
+  Process fork(String nodeName, boolean dedicated) throws IOException;
 }

@@ -1,46 +1,50 @@
 package dev.troupe.launcher.core;
 
-import dev.troupe.proto.common.v1.Payload;
-import dev.troupe.runtime.node.AttachSession;
-import dev.troupe.runtime.node.LocalProcess;
+import dev.troupe.runtime.directory.NodeRecord;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * One worker JVM through its life: queued to start, starting (forked, not yet attached), running,
- * stopping. It knows the processes it hosts and the spawns that wait for it to attach, and whether an
- * {@code isolation: jvm} process has it to itself. Not thread-safe: the pool guards it.
+ * One worker JVM through its life: queued to start, starting (forked, not yet a member), running (it
+ * joined the registry as a member of the pool's host: spawns go to it), stopping. The launcher does not
+ * run its processes: it knows how many there are from the JVM's own reports and the spawns it placed
+ * there since. Not thread-safe: the pool guards it.
  */
 final class WorkerJvm {
   enum State {
     /** To be forked when a start slot is free and its back-off has passed. */
     QUEUED,
-    /** Forked; not yet attached. */
+    /** Forked; not yet joined. */
     STARTING,
-    /** Attached: processes are handed to it at once. */
+    /** Joined as a member: spawns are placed on it. */
     RUNNING,
-    /** Being stopped (reaped, retired after an isolated process's error, or the pool closing). */
+    /** Being stopped (reaped, its isolated process done, or the pool closing). */
     STOPPING
   }
 
-  /** A spawn placed on this JVM before it attached: handed over when it does. */
-  record Pending(LocalProcess process, String entry, List<Payload> args, long placedAtNanos) {}
-
   final String id;
+  final String nodeName;
+  private final boolean dedicated;
   private State state = State.QUEUED;
   private Process process;
-  private AttachSession session;
+  private NodeRecord member;
   private long forkedAtNanos;
   private long idleSinceNanos = System.nanoTime();
-  private boolean dedicated;
-  private boolean streamClosed;
-  private final Set<LocalProcess> hosted = new LinkedHashSet<>();
-  private final List<Pending> pending = new ArrayList<>();
+  private boolean taken;
+  private int reported;
+  private long startedTotal;
+  private int placedSinceReport;
+  private boolean usedUp;
+  private final List<CompletableFuture<NodeRecord>> waiters = new ArrayList<>();
 
-  WorkerJvm(String id) {
+  /**
+   * @param dedicated for one process of an {@code isolation: jvm} entry
+   */
+  WorkerJvm(String id, String nodeName, boolean dedicated) {
     this.id = id;
+    this.nodeName = nodeName;
+    this.dedicated = dedicated;
   }
 
   State state() {
@@ -51,37 +55,61 @@ final class WorkerJvm {
     return state != State.STOPPING;
   }
 
-  /** Processes placed here: running in it, or waiting for it to attach. */
-  int load() {
-    return hosted.size() + pending.size();
-  }
-
-  boolean isEmpty() {
-    return load() == 0;
-  }
-
-  /** Given to one {@code isolation: jvm} process: no other is placed here while it runs. */
   boolean dedicated() {
     return dedicated;
   }
 
-  void dedicate() {
-    dedicated = true;
+  /** Processes it runs, as it last said, plus the spawns placed on it since. */
+  int load() {
+    return reported + placedSinceReport;
   }
 
-  /** After the isolated process's clean exit: the JVM serves any spawn again. */
-  void share() {
-    dedicated = false;
+  int reported() {
+    return reported;
   }
 
   /** Can take one more shared process. */
   boolean hasRoomFor(int maxProcesses) {
-    return isLive() && !dedicated && load() < maxProcesses;
+    return isLive() && !dedicated && !usedUp && load() < maxProcesses;
   }
 
-  /** Running, hosting nothing, not kept for an isolated process: free to be given away or reaped. */
+  /**
+   * It has started nearly every process its range of ids allows: it takes no more, is replaced, and is
+   * stopped once its processes ended.
+   */
+  boolean usedUp() {
+    return usedUp;
+  }
+
+  /** Running, shared, hosting nothing: may be reaped. */
   boolean isIdle() {
-    return state == State.RUNNING && !dedicated && isEmpty();
+    return state == State.RUNNING && !dedicated && load() == 0;
+  }
+
+  /** A dedicated JVM that is running and not yet given its one process. */
+  boolean isFreeForIsolated() {
+    return state == State.RUNNING && dedicated && !taken;
+  }
+
+  /** It refused a spawn for want of room: it counts full until its next report. */
+  void refused(int maxProcesses) {
+    placedSinceReport = Math.max(placedSinceReport, maxProcesses - reported);
+  }
+
+  /** Its one process was placed on it (dedicated). */
+  void take() {
+    taken = true;
+  }
+
+  /** A spawn goes to it: when it runs, at once; else when it has joined. */
+  CompletableFuture<NodeRecord> place() {
+    placedSinceReport++;
+    if (state == State.RUNNING) {
+      return CompletableFuture.completedFuture(member);
+    }
+    CompletableFuture<NodeRecord> f = new CompletableFuture<>();
+    waiters.add(f);
+    return f;
   }
 
   /** Taken for forking: it counts against the concurrent starts from now. */
@@ -90,17 +118,9 @@ final class WorkerJvm {
     forkedAtNanos = System.nanoTime();
   }
 
-  /** Its OS process exists (the state may meanwhile have become STOPPING). */
   void forked(Process p) {
     process = p;
     forkedAtNanos = System.nanoTime();
-  }
-
-  /** @return true the first time only: its stream's end is handled once for all it hosted */
-  boolean markStreamClosed() {
-    boolean first = !streamClosed;
-    streamClosed = true;
-    return first;
   }
 
   Process process() {
@@ -111,82 +131,57 @@ final class WorkerJvm {
     return forkedAtNanos;
   }
 
-  /** It said hello: from now on processes are handed to it at once. @return what waited for it */
-  List<Pending> attached(AttachSession s) {
+  NodeRecord member() {
+    return member;
+  }
+
+  /** It joined as {@code record}. @return the spawns that waited for it, to be told where it is */
+  List<CompletableFuture<NodeRecord>> joined(NodeRecord record) {
     state = State.RUNNING;
-    session = s;
-    List<Pending> out = List.copyOf(pending);
-    pending.clear();
-    for (Pending p : out) {
-      hosted.add(p.process());
-    }
-    if (hosted.isEmpty()) {
-      idleSinceNanos = System.nanoTime();
-    }
+    member = record;
+    idleSinceNanos = System.nanoTime();
+    return takeWaiters();
+  }
+
+  /** The spawns that waited for it, taken away (it failed to start: they go elsewhere). */
+  List<CompletableFuture<NodeRecord>> takeWaiters() {
+    List<CompletableFuture<NodeRecord>> out = List.copyOf(waiters);
+    waiters.clear();
     return out;
   }
 
-  AttachSession session() {
-    return session;
+  int waiting() {
+    return waiters.size();
   }
 
-  void stopping() {
-    state = State.STOPPING;
-  }
-
-  void host(LocalProcess p) {
-    hosted.add(p);
-  }
-
-  void await(Pending p) {
-    pending.add(p);
-  }
-
-  /** @return whether {@code p} was placed here (and is no longer) */
-  boolean remove(LocalProcess p) {
-    boolean removed = hosted.remove(p) || pending.removeIf(x -> x.process() == p);
-    if (removed && isEmpty()) {
+  /**
+   * It said how many processes it runs and has started.
+   *
+   * @param idsLeftBelow it is used up when fewer ids than this are left in its range
+   * @return whether it is done: a dedicated JVM whose one process started and ended, or a used-up JVM
+   *     that runs nothing
+   */
+  boolean report(int processes, long started, long idsLeftBelow) {
+    reported = processes;
+    startedTotal = started;
+    placedSinceReport = 0;
+    if (load() > 0) {
       idleSinceNanos = System.nanoTime();
     }
-    return removed;
+    if (member != null && member.shard() != null
+        && member.shard().endId() - member.shard().firstId() - started < idsLeftBelow) {
+      usedUp = true;
+    }
+    boolean isolatedDone = dedicated && taken && startedTotal > 0 && processes == 0;
+    return isolatedDone || (usedUp && processes == 0);
   }
 
   long idleSinceNanos() {
     return idleSinceNanos;
   }
 
-  /** Everything it hosted, taken away: the JVM is gone. */
-  List<LocalProcess> takeHosted() {
-    List<LocalProcess> out = new ArrayList<>(hosted);
-    hosted.clear();
-    return out;
-  }
-
-  /** Spawns that have waited longer than {@code limitNanos}, taken away. */
-  List<Pending> expiredPending(long nowNanos, long limitNanos) {
-    if (pending.isEmpty()) {
-      return List.of();
-    }
-    List<Pending> out = new ArrayList<>();
-    pending.removeIf(p -> {
-      boolean old = nowNanos - p.placedAtNanos() > limitNanos;
-      if (old) {
-        out.add(p);
-      }
-      return old;
-    });
-    return out;
-  }
-
-  /** The spawns that waited for it, taken away: it failed to start, and they go elsewhere. */
-  List<Pending> takePending() {
-    List<Pending> out = List.copyOf(pending);
-    pending.clear();
-    return out;
-  }
-
-  int hostedCount() {
-    return hosted.size();
+  void stopping() {
+    state = State.STOPPING;
   }
 
   @Override

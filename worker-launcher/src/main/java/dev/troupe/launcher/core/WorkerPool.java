@@ -1,19 +1,12 @@
 package dev.troupe.launcher.core;
 
-import dev.troupe.proto.common.v1.ErrorKind;
-import dev.troupe.proto.common.v1.ExitResult;
-import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.runtime.api.ErrorCode;
 import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.node.AttachSession;
-import dev.troupe.runtime.node.BufferingSink;
-import dev.troupe.runtime.node.Frames;
-import dev.troupe.runtime.node.LocalProcess;
+import dev.troupe.runtime.directory.NodeRecord;
 import dev.troupe.runtime.node.Node;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,14 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The launcher's worker JVMs, each hosting many processes. A spawn is placed on a running JVM with
- * room ({@link Placement}) and handed to it at once; a JVM is forked only when every one is full or a
- * process asks for a JVM of its own, and never more than {@code maxWorkers}: beyond that a spawn is
- * refused with RESOURCE_EXHAUSTED, never left to wait. About one JVM per core is kept warm
- * ({@code minSpares}); idle ones above it are reaped. A JVM that fails to start is forked again after
- * a back-off, and the spawns that waited for it go with it. When a JVM dies, every process it hosted
- * ends with an EXIT that names the cause (the signal, from {@link Process#onExit()}), and nothing
- * else is touched.
+ * The launcher's worker JVMs. Each is a node of its own, a member of the pool's host with a range of its
+ * ids, that hosts many processes; spawners place most spawns on the members directly. The pool keeps
+ * about one JVM per core warm ({@code minSpares}), forks another when a spawn that reached the launcher
+ * finds every JVM full or asks for a JVM of its own ({@code isolation: jvm}), never more than
+ * {@code maxWorkers} (beyond that a spawn is refused with RESOURCE_EXHAUSTED, never left to wait), and
+ * reaps idle ones above the minimum. A JVM that fails to start is forked again after a back-off, and the
+ * spawns that waited for it go with it. When a JVM dies, the pool reports the cause (the signal, from
+ * {@link Process#onExit()}) to the directory, which tells every node: each monitor of each process it
+ * hosted gets one EXIT naming it.
  */
 public final class WorkerPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
@@ -42,15 +36,15 @@ public final class WorkerPool implements AutoCloseable {
 
   private final PoolSettings settings;
   private final WorkerForker forker;
+  private final LoadProbe probe;
   private final Supplier<Node> node;
   private final Placement placement;
   private final Map<String, WorkerJvm> jvms = new LinkedHashMap<>();
-  private final Map<LocalProcess, WorkerJvm> placedOn = new HashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong forked = new AtomicLong();
   private final AtomicLong reaped = new AtomicLong();
   private final AtomicLong crashed = new AtomicLong();
-  private final AtomicLong reused = new AtomicLong();
+  private final AtomicLong retired = new AtomicLong();
   private final AtomicLong failedStarts = new AtomicLong();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "worker-pool");
@@ -60,22 +54,28 @@ public final class WorkerPool implements AutoCloseable {
   private final CompletableFuture<Void> firstSpare = new CompletableFuture<>();
   private int startFailuresInARow;
   private long noForkBeforeNanos;
+  private long nextPollNanos;
   private boolean closed;
 
-  public WorkerPool(PoolSettings settings, WorkerForker forker, Supplier<Node> node) {
+  /**
+   * @param node the launcher's node (read late: it is built after the pool); its name prefixes the
+   *     worker JVMs' node names ("launcher.w1")
+   */
+  public WorkerPool(PoolSettings settings, WorkerForker forker, LoadProbe probe, Supplier<Node> node) {
     this.settings = settings;
     this.forker = forker;
+    this.probe = probe;
     this.node = node;
     this.placement = new Placement(settings.maxProcessesPerJvm());
   }
 
-  /** Forks the first JVMs and starts the pool's clock (forks, start timeouts, reaping). */
+  /** Forks the first JVMs and starts the pool's clock (forks, start timeouts, polls, reaping). */
   public void start() {
     pump();
     timer.scheduleAtFixedRate(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
   }
 
-  /** Completes when the first worker JVM has attached: from then on a spawn is served at once. */
+  /** Completes when the first worker JVM has joined: from then on a spawn is served at once. */
   public CompletableFuture<Void> firstSpare() {
     return firstSpare;
   }
@@ -95,16 +95,16 @@ public final class WorkerPool implements AutoCloseable {
       } else if (j.state() == WorkerJvm.State.QUEUED || j.state() == WorkerJvm.State.STARTING) {
         starting++;
       }
-      waiting += j.load() - j.hostedCount();
-      processes += j.hostedCount();
-      each.add(new PoolStats.Jvm(j.id, j.process() == null ? 0 : j.process().pid(), j.state().name(),
-          j.hostedCount(), j.dedicated()));
+      waiting += j.waiting();
+      processes += j.reported();
+      each.add(new PoolStats.Jvm(j.id, j.nodeName, j.process() == null ? 0 : j.process().pid(),
+          j.state().name(), j.reported(), j.dedicated()));
     }
     return new PoolStats(spares, busy, starting, waiting, processes, forked.get(), reaped.get(),
-        crashed.get(), reused.get(), failedStarts.get(), List.copyOf(each));
+        crashed.get(), retired.get(), failedStarts.get(), List.copyOf(each));
   }
 
-  // ---------------------------------------------------------------- spawning
+  // ---------------------------------------------------------------- placing
 
   /**
    * Refuses at once a spawn the pool could not place, now or on a JVM it may still fork.
@@ -130,114 +130,95 @@ public final class WorkerPool implements AutoCloseable {
             + " --max-processes-per-jvm or --max-workers";
   }
 
+  /** These JVMs (node names) refused a spawn for want of room: they count full until they report again. */
+  public synchronized void full(java.util.Collection<String> nodeNames) {
+    for (String n : nodeNames) {
+      WorkerJvm j = byNodeName(n);
+      if (j != null) {
+        j.refused(settings.maxProcessesPerJvm());
+      }
+    }
+  }
+
   /**
-   * Runs {@code process} on a worker JVM with room: at once on a running one, else as soon as the one
-   * it is placed on attaches (its frames are held until then). Never waits for a fork.
+   * The worker JVM a spawn goes to: a running one with room at once; else one that is starting, or a
+   * new one, as soon as it has joined (failing after the start timeout). Never waits when every JVM
+   * is full and no more may be forked: RESOURCE_EXHAUSTED.
    */
-  public void run(LocalProcess process, String entry, List<Payload> args, boolean isolated) {
-    WorkerJvm target;
-    boolean now = false;
+  public CompletableFuture<NodeRecord> place(boolean isolated) {
+    CompletableFuture<NodeRecord> where;
     synchronized (this) {
-      target = closed ? null : isolated ? placement.forIsolated(jvms.values()) : placement.forShared(jvms.values());
-      if (target == null && !closed && jvms.size() < settings.maxWorkers()) {
-        target = enqueue();
+      if (closed) {
+        return CompletableFuture.failedFuture(new TroupeException(ErrorCode.UNAVAILABLE,
+            "the launcher is shutting down"));
       }
-      if (target != null) {
-        if (isolated) {
-          target.dedicate();
-        }
-        placedOn.put(process, target);
-        if (target.state() == WorkerJvm.State.RUNNING) {
-          target.host(process);
-          now = true;
-        } else {
-          target.await(new WorkerJvm.Pending(process, entry, args, System.nanoTime()));
-        }
+      WorkerJvm target = isolated ? placement.forIsolated(jvms.values()) : placement.forShared(jvms.values());
+      if (target == null && jvms.size() < settings.maxWorkers()) {
+        target = enqueue(isolated);
       }
+      if (target == null) {
+        return CompletableFuture.failedFuture(new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, noRoom(isolated)));
+      }
+      if (isolated) {
+        target.take();
+      }
+      where = target.place();
     }
-    if (target == null) {
-      // Another spawn took the last room between the check and now.
-      node.get().exit(process, Frames.error(ErrorKind.ERROR_KIND_CRASHED, noRoom(isolated)));
-      return;
-    }
-    if (now) {
-      hand(target.session(), process, entry, args);
-    } else {
+    if (!where.isDone()) {
       pump();
     }
+    return where.orTimeout(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(t -> CompletableFuture.failedFuture(
+            t instanceof java.util.concurrent.TimeoutException
+                ? new TroupeException(ErrorCode.UNAVAILABLE, "no worker JVM could start within "
+                    + settings.startTimeout().toMillis() + " ms (see the launcher's log)")
+                : t));
   }
 
-  private static void hand(AttachSession session, LocalProcess process, String entry, List<Payload> args) {
-    session.assign(process, entry, args);
-    ((BufferingSink) process.sink()).connect(session.sinkFor(process));
-  }
-
-  /** A worker JVM attached and said hello: it takes the spawns that waited for it. */
-  public void onHello(AttachSession session) {
+  /** A node joined the directory: if it is one of this pool's JVMs, it now takes spawns. */
+  public void onMemberUp(NodeRecord record) {
+    List<CompletableFuture<NodeRecord>> waited;
     WorkerJvm j;
-    List<WorkerJvm.Pending> waited;
     synchronized (this) {
-      j = jvms.get(session.workerId());
+      j = byNodeName(record.name());
       if (j == null || j.state() != WorkerJvm.State.STARTING) {
-        throw new IllegalStateException("unknown worker id " + session.workerId());
+        return;
       }
-      waited = j.attached(session);
+      waited = j.joined(record);
       startFailuresInARow = 0;
       noForkBeforeNanos = 0;
     }
-    WorkerJvm jvm = j;
-    session.onCrash((p, why) -> onStreamClosed(jvm, why));
     firstSpare.complete(null);
-    LOG.debug("{}: worker {} ready in {} ms, taking {} waiting spawns", label(), j.id,
+    LOG.debug("{}: worker {} joined as {} in {} ms; {} spawns waited for it", label(), j.id, record.label(),
         (System.nanoTime() - j.forkedAtNanos()) / 1_000_000, waited.size());
-    for (WorkerJvm.Pending p : waited) {
-      hand(session, p.process(), p.entry(), p.args());
-    }
+    waited.forEach(f -> f.complete(record));
     pump();
   }
 
-  /** A process of the pool ended (by itself, by the node, or with its JVM). */
-  public void onProcessExit(LocalProcess process, ExitResult result) {
-    WorkerJvm j;
-    boolean retire = false;
-    synchronized (this) {
-      j = placedOn.remove(process);
-      if (j == null) {
-        return;
-      }
-      j.remove(process);
-      if (j.dedicated() && j.isLive()) {
-        if (!result.hasError() && settings.reuse() && !closed && j.state() == WorkerJvm.State.RUNNING) {
-          j.share();
-          reused.incrementAndGet();
-        } else {
-          j.stopping();
-          retire = true;
-        }
+  private WorkerJvm byNodeName(String name) {
+    for (WorkerJvm j : jvms.values()) {
+      if (j.nodeName.equals(name)) {
+        return j;
       }
     }
-    AttachSession s = j.session();
-    if (s != null) {
-      s.release(process);
-    }
-    if (retire) {
-      stopJvm(j);
-      pump();
-    }
+    return null;
   }
 
   // ---------------------------------------------------------------- JVM lifecycle
 
   /** A new JVM to fork (under the lock). */
-  private WorkerJvm enqueue() {
-    WorkerJvm j = new WorkerJvm("w" + ids.incrementAndGet());
+  private WorkerJvm enqueue(boolean dedicated) {
+    String id = "w" + ids.incrementAndGet();
+    Node n = node.get();
+    WorkerJvm j = new WorkerJvm(id, (n == null ? "launcher" : n.config().name()) + "." + id, dedicated);
     jvms.put(j.id, j);
     return j;
   }
 
   private void tick() {
     try {
-      expireWaits();
+      expireStarts();
+      poll();
       reap();
       pump();
     } catch (RuntimeException e) {
@@ -245,22 +226,22 @@ public final class WorkerPool implements AutoCloseable {
     }
   }
 
-  /** Keeps the minimum of JVMs, and forks queued ones while start slots are free. */
+  /** Keeps the minimum of shared JVMs, and forks queued ones while start slots are free. */
   private void pump() {
     List<WorkerJvm> toFork = new ArrayList<>();
     synchronized (this) {
       if (closed) {
         return;
       }
-      int live = 0;
+      int shared = 0;
       int starting = 0;
       for (WorkerJvm j : jvms.values()) {
-        live += j.isLive() ? 1 : 0;
+        shared += j.isLive() && !j.dedicated() && !j.usedUp() ? 1 : 0;
         starting += j.state() == WorkerJvm.State.STARTING ? 1 : 0;
       }
-      while (live < settings.minSpares() && jvms.size() < settings.maxWorkers()) {
-        enqueue();
-        live++;
+      while (shared < settings.minSpares() && jvms.size() < settings.maxWorkers()) {
+        enqueue(false);
+        shared++;
       }
       if (System.nanoTime() < noForkBeforeNanos) {
         return; // backing off after failed starts
@@ -284,7 +265,7 @@ public final class WorkerPool implements AutoCloseable {
   private void fork(WorkerJvm j) {
     Process p;
     try {
-      p = forker.fork(j.id);
+      p = forker.fork(j.nodeName, j.dedicated());
     } catch (IOException | RuntimeException e) {
       startFailed(j, "could not fork: " + e.getMessage());
       return;
@@ -306,8 +287,8 @@ public final class WorkerPool implements AutoCloseable {
    * move the spawns that waited for it there (or to a running JVM with room), so none is lost.
    */
   private void startFailed(WorkerJvm j, String cause) {
-    List<Runnable> handNow = new ArrayList<>();
-    int moved;
+    List<CompletableFuture<NodeRecord>> waiting;
+    WorkerJvm replacement = null;
     Duration backoff;
     synchronized (this) {
       jvms.remove(j.id);
@@ -316,33 +297,36 @@ public final class WorkerPool implements AutoCloseable {
       startFailuresInARow++;
       backoff = backoff(startFailuresInARow);
       noForkBeforeNanos = System.nanoTime() + backoff.toNanos();
-      List<WorkerJvm.Pending> waiting = j.takePending();
-      moved = waiting.size();
-      WorkerJvm replacement = null;
-      for (WorkerJvm.Pending p : waiting) {
-        WorkerJvm to = j.dedicated() ? null : placement.forShared(jvms.values());
-        if (to == null) {
-          if (replacement == null) {
-            replacement = enqueue();
-            if (j.dedicated()) {
-              replacement.dedicate();
-            }
+      waiting = j.takeWaiters();
+      if (!waiting.isEmpty() && !closed) {
+        replacement = j.dedicated() ? null : placement.forShared(jvms.values());
+        if (replacement == null) {
+          replacement = enqueue(j.dedicated());
+          if (j.dedicated()) {
+            replacement.take();
           }
-          to = replacement;
-        }
-        placedOn.put(p.process(), to);
-        if (to.state() == WorkerJvm.State.RUNNING) {
-          to.host(p.process());
-          AttachSession s = to.session();
-          handNow.add(() -> hand(s, p.process(), p.entry(), p.args()));
-        } else {
-          to.await(p);
         }
       }
     }
     LOG.warn("{}: worker JVM {} failed to start ({}); forking again in {} ms, {} spawns wait for it",
-        label(), j.id, cause, backoff.toMillis(), moved);
-    handNow.forEach(Runnable::run);
+        label(), j.id, cause, backoff.toMillis(), waiting.size());
+    for (CompletableFuture<NodeRecord> w : waiting) {
+      if (replacement == null) {
+        w.completeExceptionally(new TroupeException(ErrorCode.UNAVAILABLE, "the launcher is shutting down"));
+        continue;
+      }
+      CompletableFuture<NodeRecord> next;
+      synchronized (this) {
+        next = replacement.place();
+      }
+      next.whenComplete((r, t) -> {
+        if (t != null) {
+          w.completeExceptionally(t);
+        } else {
+          w.complete(r);
+        }
+      });
+    }
   }
 
   private Duration backoff(int failuresInARow) {
@@ -350,97 +334,101 @@ public final class WorkerPool implements AutoCloseable {
     return Duration.ofMillis(Math.min(ms, PoolSettings.MAX_START_RETRY_BACKOFF.toMillis()));
   }
 
-  /** Spawns that waited longer than the start timeout end with an error instead of waiting on. */
-  private void expireWaits() {
+  /** A JVM that has not joined within the start timeout is killed: its exit counts as a failed start. */
+  private void expireStarts() {
     long now = System.nanoTime();
-    long limit = settings.startTimeout().toNanos();
-    List<LocalProcess> expired = new ArrayList<>();
     List<WorkerJvm> hung = new ArrayList<>();
     synchronized (this) {
       for (WorkerJvm j : jvms.values()) {
-        if (j.state() == WorkerJvm.State.STARTING && j.process() != null && now - j.forkedAtNanos() > limit) {
+        if (j.state() == WorkerJvm.State.STARTING && j.process() != null
+            && now - j.forkedAtNanos() > settings.startTimeout().toNanos()) {
           hung.add(j);
-        }
-        for (WorkerJvm.Pending p : j.expiredPending(now, limit)) {
-          placedOn.remove(p.process());
-          expired.add(p.process());
         }
       }
     }
     for (WorkerJvm j : hung) {
-      LOG.warn("{}: expected worker {} to attach within {} ms, but it did not; killing it", label(), j.id,
+      LOG.warn("{}: expected worker {} to join within {} ms, but it did not; killing it", label(), j.id,
           settings.startTimeout().toMillis());
-      j.process().destroyForcibly(); // its exit counts as a failed start: retried with back-off
-    }
-    for (LocalProcess p : expired) {
-      node.get().exit(p, Frames.error(ErrorKind.ERROR_KIND_CRASHED, "no worker JVM could start within "
-          + settings.startTimeout().toMillis() + " ms (see the launcher's log)"));
+      j.process().destroyForcibly();
     }
   }
 
-  /**
-   * The worker's stream broke. Its JVM's exit (which names the signal) ends its processes; if the
-   * JVM does not exit within the crash report wait, they end with {@code why} and it is killed.
-   */
-  private void onStreamClosed(WorkerJvm j, String why) {
+  /** Asks each running JVM how many processes it runs; a dedicated one whose process ended is stopped. */
+  private void poll() {
+    long now = System.nanoTime();
+    if (now - nextPollNanos < 0) {
+      return;
+    }
+    nextPollNanos = now + settings.loadPollInterval().toNanos();
+    List<WorkerJvm> running = new ArrayList<>();
     synchronized (this) {
-      if (!j.markStreamClosed()) {
-        return; // called once per process it hosted: act once
+      for (WorkerJvm j : jvms.values()) {
+        if (j.state() == WorkerJvm.State.RUNNING) {
+          running.add(j);
+        }
       }
     }
-    j.process().onExit()
-        .orTimeout(settings.crashReportWait().toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((dead, t) -> {
-          if (dead == null) {
-            endHosted(j, "worker JVM " + j.id + " lost its stream: " + why);
-            j.process().destroyForcibly();
+    for (WorkerJvm j : running) {
+      probe.load(j.member()).whenComplete((load, t) -> {
+        if (t != null) {
+          return; // it may be dying: its exit is handled by onJvmExit
+        }
+        boolean done;
+        synchronized (this) {
+          // A JVM that may soon run out of ids is replaced while it can still take a full load.
+          done = j.state() == WorkerJvm.State.RUNNING
+              && j.report(load.processes(), load.startedTotal(), 2L * settings.maxProcessesPerJvm());
+          if (done) {
+            j.stopping();
           }
-        });
+        }
+        if (done) {
+          retired.incrementAndGet();
+          LOG.info("{}: worker JVM {} {}; stopping it", label(), j.id,
+              j.dedicated() ? "ran its isolated process" : "used up its range of ids and runs nothing");
+          stopJvm(j);
+        }
+      });
+    }
   }
 
   private void onJvmExit(WorkerJvm j, int exitValue) {
     boolean startFailed;
+    boolean unexpected;
     String cause = ExitCause.describe(exitValue);
     synchronized (this) {
       startFailed = j.state() == WorkerJvm.State.STARTING;
+      unexpected = j.state() != WorkerJvm.State.STOPPING;
       if (!startFailed) {
         jvms.remove(j.id);
-        if (j.state() != WorkerJvm.State.STOPPING) {
+        if (unexpected) {
           crashed.incrementAndGet();
         }
       }
+    }
+    NodeRecord member = j.member();
+    if (member != null) {
+      Node n = node.get();
+      if (n != null) {
+        // First, and at once: every node hears of it from the directory with this cause, and each
+        // monitor of each process it hosted gets one EXIT that names it.
+        n.directory().declareLost(n.self(), member.name(), member.incarnation(), cause);
+      }
+      probe.forget(member);
     }
     if (startFailed) {
       startFailed(j, cause);
       pump();
       return;
     }
-    int n = endHosted(j, cause);
-    if (n > 0) {
-      LOG.info("{}: worker JVM {} (pid {}) hosting {} processes died: {}", label(), j.id,
-          j.process().pid(), n, cause);
+    if (unexpected) {
+      LOG.info("{}: worker JVM {} (pid {}) hosting about {} processes died: {}", label(), j.id,
+          j.process().pid(), j.reported(), cause);
     }
     pump();
   }
 
-  /** Ends every process {@code j} hosted with {@code cause}. @return how many */
-  private int endHosted(WorkerJvm j, String cause) {
-    List<LocalProcess> orphans;
-    synchronized (this) {
-      j.stopping();
-      orphans = j.takeHosted();
-      for (LocalProcess p : orphans) {
-        placedOn.remove(p);
-      }
-    }
-    ExitResult error = Frames.error(ErrorKind.ERROR_KIND_CRASHED, cause);
-    for (LocalProcess p : orphans) {
-      node.get().exit(p, error);
-    }
-    return orphans.size();
-  }
-
-  /** Stops a JVM that hosts nothing that should live on: SIGTERM, then SIGKILL after 2 s. */
+  /** Stops a JVM: SIGTERM (it leaves the registry), then SIGKILL after 2 s. */
   private void stopJvm(WorkerJvm j) {
     Process p = j.process();
     if (p == null) {
@@ -462,18 +450,18 @@ public final class WorkerPool implements AutoCloseable {
     long cutoff = System.nanoTime() - settings.idleReap().toNanos();
     List<WorkerJvm> victims = new ArrayList<>();
     synchronized (this) {
-      int live = 0;
+      int shared = 0;
       for (WorkerJvm j : jvms.values()) {
-        live += j.isLive() ? 1 : 0;
+        shared += j.isLive() && !j.dedicated() ? 1 : 0;
       }
       for (WorkerJvm j : jvms.values()) {
-        if (live <= settings.minSpares()) {
+        if (shared <= settings.minSpares()) {
           break;
         }
         if (j.isIdle() && j.idleSinceNanos() < cutoff) {
           j.stopping();
           victims.add(j);
-          live--;
+          shared--;
         }
       }
     }
@@ -498,16 +486,20 @@ public final class WorkerPool implements AutoCloseable {
   @Override
   public void close() {
     List<Process> all = new ArrayList<>();
+    List<CompletableFuture<NodeRecord>> waiting = new ArrayList<>();
     synchronized (this) {
       closed = true;
       for (WorkerJvm j : jvms.values()) {
         j.stopping();
+        waiting.addAll(j.takeWaiters());
         if (j.process() != null) {
           all.add(j.process());
         }
       }
     }
     timer.shutdownNow();
+    waiting.forEach(w -> w.completeExceptionally(new TroupeException(ErrorCode.UNAVAILABLE,
+        "the launcher is shutting down")));
     for (Process p : all) {
       p.destroy();
     }

@@ -1,9 +1,9 @@
 package dev.troupe.launcher.core;
 
-import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.runtime.api.ErrorCode;
 import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.runtime.directory.NodeRecord;
 import dev.troupe.runtime.node.LocalProcess;
 import dev.troupe.runtime.node.ProcessHost;
 import java.util.LinkedHashMap;
@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * A host whose processes run in the pool's worker JVMs: many to a JVM, except the entries declared
- * {@code isolation: jvm}, which get a JVM of their own.
+ * The launcher's front of a shared host: the launcher runs none of its processes. A spawn that reaches
+ * it (no worker JVM had room for the spawner, or the entry is {@code isolation: jvm}) is placed on a
+ * worker JVM by the pool, forking one if it must, and forwarded there; the JVM answers the spawner.
  */
 public final class WorkerPoolHost implements ProcessHost {
   private final String name;
@@ -44,6 +46,11 @@ public final class WorkerPoolHost implements ProcessHost {
   }
 
   @Override
+  public boolean isFront() {
+    return true;
+  }
+
+  @Override
   public void checkSpawn(String entry) {
     if (!entries.contains(entry)) {
       throw new TroupeException(ErrorCode.NOT_FOUND, "unknown entry '" + entry + "' on host " + name
@@ -53,11 +60,21 @@ public final class WorkerPoolHost implements ProcessHost {
   }
 
   @Override
-  public void start(LocalProcess process, String entry, List<Payload> args) {
-    pool.run(process, entry, args, isolated.contains(entry));
+  public CompletableFuture<NodeRecord> placeElsewhere(String entry, String fromNode, List<String> fullNodes) {
+    if (!entries.contains(entry)) {
+      return CompletableFuture.failedFuture(new TroupeException(ErrorCode.NOT_FOUND, "unknown entry '" + entry
+          + "' on host " + name + "; known: " + new TreeSet<>(entries)));
+    }
+    pool.full(fullNodes);
+    return pool.place(isolated.contains(entry));
   }
 
-  /** The pool's figures, and one line per worker JVM: its OS pid, state, processes and RSS. */
+  @Override
+  public void start(LocalProcess process, String entry, List<Payload> args) {
+    throw new IllegalStateException("the launcher runs no process of " + name + " itself: its worker JVMs do");
+  }
+
+  /** The pool's figures, and one line per worker JVM: its node, OS pid, state, processes and RSS. */
   @Override
   public Map<String, String> stats() {
     PoolStats s = pool.stats();
@@ -71,17 +88,12 @@ public final class WorkerPoolHost implements ProcessHost {
     m.put("forked", "" + s.forked());
     m.put("reaped", "" + s.reaped());
     m.put("crashed", "" + s.crashed());
-    m.put("reused", "" + s.reused());
+    m.put("retired", "" + s.retired());
     m.put("failed_starts", "" + s.failedStarts());
     for (PoolStats.Jvm j : s.jvms()) {
-      m.put("jvm." + j.id(), "pid=" + j.pid() + " state=" + j.state() + " processes=" + j.processes()
-          + (j.isolated() ? " isolated" : "") + " rss_mb=" + ProcStatus.rssMb(j.pid()));
+      m.put("jvm." + j.id(), "node=" + j.node() + " pid=" + j.pid() + " state=" + j.state() + " processes="
+          + j.processes() + (j.isolated() ? " isolated" : "") + " rss_mb=" + ProcStatus.rssMb(j.pid()));
     }
     return m;
-  }
-
-  @Override
-  public void onExit(LocalProcess process, ExitResult result) {
-    pool.onProcessExit(process, result);
   }
 }

@@ -67,9 +67,6 @@ public final class LauncherMain implements Callable<Integer> {
   @Option(names = "--idle-reap-ms", defaultValue = "60000", description = "Stop spares above the minimum idle this long (default: ${DEFAULT-VALUE}).")
   long idleReapMs;
 
-  @Option(names = "--reuse", defaultValue = "true", arity = "1", description = "A JVM given to an isolated process serves again after its clean exit (default: ${DEFAULT-VALUE}).")
-  boolean reuse;
-
   @Option(names = "--worker-heap-mb", defaultValue = "" + JvmForker.DEFAULT_HEAP_MB, description = "-Xmx of each worker JVM (default: ${DEFAULT-VALUE}).")
   int heapMb;
 
@@ -114,28 +111,43 @@ public final class LauncherMain implements Callable<Integer> {
           + isolated + "; known: " + entryIds);
     }
     PoolSettings settings = new PoolSettings(minSpares, maxWorkers, maxConcurrentStarts,
-        Duration.ofMillis(idleReapMs), reuse, maxProcessesPerJvm, PoolSettings.DEFAULT_START_TIMEOUT,
-        PoolSettings.DEFAULT_CRASH_REPORT_WAIT, PoolSettings.DEFAULT_START_RETRY_BACKOFF);
+        Duration.ofMillis(idleReapMs), maxProcessesPerJvm, PoolSettings.DEFAULT_START_TIMEOUT,
+        PoolSettings.DEFAULT_LOAD_POLL_INTERVAL, PoolSettings.DEFAULT_START_RETRY_BACKOFF);
+    if (hosts.size() != 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "a launcher serves one host with its"
+          + " worker JVMs; the topology names " + hosts);
+    }
+    // What every worker JVM is told: it joins the registry as a member of this launcher's host.
+    List<String> workerArgs = new ArrayList<>(List.of("--registry", node.registry, "--bind", node.bind,
+        "--owner", node.nodeName, "--host", hosts.get(0), "--max-processes", Integer.toString(maxProcessesPerJvm)));
+    for (String e : entries) {
+      workerArgs.add("--entry");
+      workerArgs.add(e);
+    }
+    for (String e : isolated) {
+      workerArgs.add("--isolated");
+      workerArgs.add(e);
+    }
+    JvmForker forker = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, workerArgs);
 
-    // The forker and the pool need the bound address and the node, known after start: read late.
-    AtomicReference<String> address = new AtomicReference<>();
+    // The pool needs the node, known after start: read late.
     AtomicReference<NodeServer> started = new AtomicReference<>();
-    WorkerPool pool = new WorkerPool(settings,
-        id -> new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, address.get(), entries).fork(id),
+    GrpcLoadProbe probe = new GrpcLoadProbe();
+    WorkerPool pool = new WorkerPool(settings, forker, probe,
         () -> started.get() == null ? null : started.get().node());
     NodeServer server = JoinedNode.start(node,
-        n -> hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, isolated, pool)).toList(), pool::onHello, pool::close,
+        n -> hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, isolated, pool)).toList(), pool::close,
         true);
     started.set(server);
-    address.set(server.address());
     Node node = server.node();
+    node.onPeerUp(pool::onMemberUp);
     if (aotCache != null) {
       // Trained in the background: the pool starts at once without the cache, and workers forked
       // after the cache is complete use it.
       Thread.ofVirtual().name("aot-training").start(() -> {
         long t0 = System.nanoTime();
         try {
-          boolean ok = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, server.address(), entries).ensureAotCache();
+          boolean ok = forker.ensureAotCache();
           LOG.info("{}: AOT cache {} {} ({} ms)", server.node().label(), aotCache,
               ok ? "ready" : "unavailable", (System.nanoTime() - t0) / 1_000_000);
         } catch (Exception e) {
@@ -144,7 +156,10 @@ public final class LauncherMain implements Callable<Integer> {
       });
     }
     pool.start();
-    Runtime.getRuntime().addShutdownHook(new Thread(pool::close, "stop-workers"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      pool.close();
+      probe.close();
+    }, "stop-workers"));
     List<ServiceSupervisor> services = new java.util.ArrayList<>();
     for (Topology.Service s : topology.services()) {
       if (s.autoStart()) {

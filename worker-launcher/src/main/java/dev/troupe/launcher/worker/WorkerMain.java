@@ -1,34 +1,36 @@
 package dev.troupe.launcher.worker;
 
-import dev.troupe.runtime.grpc.Channels;
+import dev.troupe.runtime.api.Pid;
+import dev.troupe.runtime.directory.Shard;
 import dev.troupe.runtime.grpc.GrpcAttach;
+import dev.troupe.runtime.grpc.RegistryDirectoryClient;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
-import dev.troupe.runtime.process.AttachConnection;
 import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.process.InJvmHost;
 import dev.troupe.runtime.process.ProcessRunner;
 import dev.troupe.runtime.directory.InMemoryDirectory;
-import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker JVM: attaches to its launcher as a worker and runs the processes the launcher assigns,
- * many at once over that one stream, each on its own virtual thread with its own mailbox. A process
- * that throws ends alone; only the JVM's own death (a signal, OOM, {@code System.exit} in user code)
- * ends them all, and the launcher then reports each of their ends. It never outlives its launcher: when the stream closes or the launcher's OS process
- * ends, it halts at once (a deliberate fast exit: a JVM that used gRPC otherwise lingers for ~0.3-1 s).
+ * A worker JVM: a node of its own that serves a range of its launcher's shared host (e.g. the ids
+ * [0x100000000, 0x200000000) of {@code app:processes}) and runs many processes at once, each on its own
+ * virtual thread with its own mailbox. Spawners reach it directly: nothing it sends or receives passes
+ * through the launcher. A process that throws ends alone; only the JVM's own death (a signal, OOM,
+ * {@code System.exit} in user code) ends them all, and its launcher then reports the cause to the
+ * registry, which tells every node. It never outlives its launcher: when the launcher's OS process
+ * ends it halts at once.
  *
- * <p>Arguments: {@code --launcher HOST:PORT --worker-id ID [--parent-pid PID] [--entry ID=CLASS]...};
+ * <p>Arguments: {@code --registry HOST:PORT --node-name NAME --owner LAUNCHER --host HOST [--bind ADDR]
+ * [--parent-pid PID] [--max-processes N] [--dedicated] [--isolated ID]... [--entry ID=CLASS]...};
  * {@code --train} instead runs a short self-contained exchange, for recording the AOT configuration;
  * {@code --build-aot FILE --heap-mb N --carrier-threads N --parent-pid PID} builds the AOT cache (see JvmForker).
  */
@@ -38,19 +40,31 @@ public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) throws Exception {
-    String launcher = null;
-    String workerId = null;
+    String registry = null;
+    String nodeName = null;
+    String owner = null;
+    String host = null;
+    String bind = "127.0.0.1";
     long parentPid = -1;
+    int maxProcesses = dev.troupe.launcher.core.PoolSettings.DEFAULT_MAX_PROCESSES_PER_JVM;
+    boolean dedicated = false;
     boolean train = false;
     String buildAot = null;
     int heapMb = dev.troupe.launcher.core.JvmForker.DEFAULT_HEAP_MB;
     int carriers = dev.troupe.launcher.core.JvmForker.DEFAULT_CARRIER_THREADS;
     List<String> entries = new ArrayList<>();
+    java.util.Set<String> isolated = new java.util.HashSet<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--launcher" -> launcher = args[++i];
-        case "--worker-id" -> workerId = args[++i];
+        case "--registry" -> registry = args[++i];
+        case "--node-name" -> nodeName = args[++i];
+        case "--owner" -> owner = args[++i];
+        case "--host" -> host = args[++i];
+        case "--bind" -> bind = args[++i];
         case "--parent-pid" -> parentPid = Long.parseLong(args[++i]);
+        case "--max-processes" -> maxProcesses = Integer.parseInt(args[++i]);
+        case "--dedicated" -> dedicated = true;
+        case "--isolated" -> isolated.add(args[++i]);
         case "--entry" -> entries.add(args[++i]);
         case "--train" -> train = true;
         case "--build-aot" -> buildAot = args[++i];
@@ -65,7 +79,7 @@ public final class WorkerMain {
     if (buildAot != null) {
       String javaBin = ProcessHandle.current().info().command().orElse("java");
       new dev.troupe.launcher.core.JvmForker(javaBin, System.getProperty("java.class.path"), heapMb,
-          carriers, java.nio.file.Path.of(buildAot), "", List.of()).buildAot(parentPid);
+          carriers, java.nio.file.Path.of(buildAot), List.of()).buildAot(parentPid);
       Runtime.getRuntime().exit(0);
       return;
     }
@@ -81,21 +95,23 @@ public final class WorkerMain {
       Runtime.getRuntime().exit(0);
       return;
     }
-    if (launcher == null || workerId == null) {
-      System.err.println("worker: --launcher and --worker-id are required");
+    if (registry == null || nodeName == null || owner == null || host == null) {
+      System.err.println("worker: --registry, --node-name, --owner and --host are required");
       Runtime.getRuntime().halt(2);
     }
-    ManagedChannel channel = Channels.open(launcher, PeerSettings.defaults());
-    AttachConnection conn = GrpcAttach.open(channel, new AttachConnection(AttachConnection.DEFAULT_REQUEST_TIMEOUT));
-    ProcessRunner runner = new ProcessRunner(catalog);
-    String id = workerId;
-    conn.onAssigned(p -> {
-      LOG.debug("worker {} pid {}: running {} as {}", id, ProcessHandle.current().pid(), p.entry(), p.pid());
-      runner.start(p);
-    });
-    conn.onClosed(t -> halt("stream to the launcher closed"));
-    conn.hello("", "worker " + workerId, workerId);
-    new CountDownLatch(1).await(); // runs until halted
+    RegistryDirectoryClient directory = new RegistryDirectoryClient(registry,
+        RegistryDirectoryClient.Settings.defaults());
+    AtomicReference<Node> ref = new AtomicReference<>();
+    Node node = new Node(NodeConfig.defaults(nodeName).withDefaultClientHost(nodeName + ":clients"), directory,
+        List.of(new MemberHost(host, catalog, isolated, dedicated, owner, maxProcesses, ref::get)));
+    ref.set(node);
+    directory.nextProcessId(node::nextProcessId);
+    // Declared lost (silent too long): its processes were reported dead everywhere; stop.
+    directory.onDeclaredLost(why -> halt("declared lost by the registry: " + why));
+    NodeServer server = new NodeServer(node, bind, 0, PeerSettings.defaults())
+        .asMember(new Shard(host, 0, 0, owner, dedicated)).start();
+    LOG.debug("{}: worker JVM serving {} ids from {}", node.label(), host, Pid.formatId(node.nextProcessId()));
+    server.runUntilShutdown();
   }
 
   private static void halt(String why) {

@@ -4,29 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.troupe.proto.common.v1.ExitResult;
-import dev.troupe.proto.common.v1.Payload;
-import dev.troupe.proto.common.v1.ProcessError;
-import dev.troupe.proto.node.v1.AttachRequest;
-import dev.troupe.proto.node.v1.AttachResponse;
-import dev.troupe.proto.node.v1.Exit;
-import dev.troupe.proto.node.v1.Hello;
 import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Event;
+import dev.troupe.runtime.api.Pid;
 import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.runtime.directory.DirectoryListener;
 import dev.troupe.runtime.directory.InMemoryDirectory;
-import dev.troupe.runtime.node.AttachSession;
-import dev.troupe.runtime.node.FrameSink;
+import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.directory.Shard;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
-import dev.troupe.runtime.process.AttachedProcess;
-import dev.troupe.runtime.process.LocalAttach;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +32,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The pool's placement and the life of its JVMs, with fake worker JVMs: a fork gives an OS process
- * stand-in, and the test says when it attaches (hello), what its processes do, and when it dies.
+ * stand-in, and the test says when it joins the directory as a member, how many processes it reports,
+ * and when it dies.
  */
 @Timeout(30)
 class WorkerPoolLifecycleTest {
@@ -52,17 +44,12 @@ class WorkerPoolLifecycleTest {
     final String id;
     final long pid;
     final CompletableFuture<Process> exit = new CompletableFuture<>();
-    final List<AttachResponse> frames = new CopyOnWriteArrayList<>();
-    volatile AttachSession session;
+    final boolean dedicated;
 
-    FakeJvm(String id, long pid) {
+    FakeJvm(String id, long pid, boolean dedicated) {
       this.id = id;
       this.pid = pid;
-    }
-
-    /** The PIDs of the processes handed to it. */
-    List<String> assigned() {
-      return frames.stream().filter(AttachResponse::hasAttached).map(f -> f.getAttached().getPid()).toList();
+      this.dedicated = dedicated;
     }
 
     void die(int status) {
@@ -131,9 +118,13 @@ class WorkerPoolLifecycleTest {
   private final List<Long> forkTimes = new CopyOnWriteArrayList<>();
   private final AtomicInteger failNextForks = new AtomicInteger();
   private final AtomicInteger pids = new AtomicInteger(1000);
+  private final AtomicLong incarnations = new AtomicLong(100);
+  /** What each member says when the pool asks for its load, by node name. */
+  private final Map<String, LoadProbe.Load> loads = new ConcurrentHashMap<>();
+  private final InMemoryDirectory directory = new InMemoryDirectory();
+  private final List<String> lost = new CopyOnWriteArrayList<>();
   private WorkerPool pool;
-  private Node node;
-  private AttachedProcess client;
+  private Node launcher;
 
   @AfterEach
   void stop() {
@@ -144,184 +135,203 @@ class WorkerPoolLifecycleTest {
 
   private void start(PoolSettings settings) {
     AtomicReference<Node> ref = new AtomicReference<>();
-    pool = new WorkerPool(settings, id -> {
+    LoadProbe probe = member -> CompletableFuture.completedFuture(
+        loads.getOrDefault(member.name(), new LoadProbe.Load(0, 0)));
+    pool = new WorkerPool(settings, (name, dedicated) -> {
       forkTimes.add(System.nanoTime());
       if (failNextForks.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         throw new IOException("deliberate fork failure");
       }
-      FakeJvm j = new FakeJvm(id, pids.incrementAndGet());
-      forked.put(id, j);
+      FakeJvm j = new FakeJvm(name, pids.incrementAndGet(), dedicated);
+      forked.put(name, j);
       return j;
-    }, ref::get);
-    node = new Node(NodeConfig.defaults("launcher"), new InMemoryDirectory(),
+    }, probe, ref::get);
+    launcher = new Node(NodeConfig.defaults("launcher"), directory,
         List.of(new WorkerPoolHost(HOST, Set.of("t:shared", "t:alone"), Set.of("t:alone"), pool)));
-    ref.set(node);
+    ref.set(launcher);
+    launcher.start("127.0.0.1:1", dev.troupe.runtime.node.PeerTransport.NONE);
+    directory.addListener(new DirectoryListener() {
+      @Override
+      public void nodeUp(NodeRecord node) {}
+
+      @Override
+      public void nodeLost(NodeRecord node, String reason) {
+        lost.add(node.name() + ": " + reason);
+      }
+
+      @Override
+      public void nameChanged(String name, Pid owner) {}
+    });
     pool.start();
-    client = LocalAttach.attach(node, "", "test");
   }
 
   private static PoolSettings settings(int minSpares, int maxWorkers, int perJvm) {
-    return new PoolSettings(minSpares, maxWorkers, 2, Duration.ofMillis(300), true, perJvm,
-        Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofMillis(200));
+    return new PoolSettings(minSpares, maxWorkers, 2, Duration.ofMillis(300), perJvm,
+        Duration.ofSeconds(20), Duration.ofMillis(50), Duration.ofMillis(200));
   }
 
-  /** The JVM forked as {@code id} says hello. */
-  private FakeJvm attach(String id) {
-    FakeJvm j = await("JVM " + id + " forked").until(() -> forked.get(id), x -> x != null);
-    FrameSink sink = j.frames::add;
-    j.session = new AttachSession(node, sink, pool::onHello);
-    j.session.onFrame(AttachRequest.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1)
-        .setWorkerId(id)).build());
-    return j;
-  }
-
-  /** The worker of {@code jvm} reports that process {@code pid} returned (or failed). */
-  private static void exits(FakeJvm jvm, String pid, boolean error) {
-    ExitResult r = error
-        ? ExitResult.newBuilder().setError(ProcessError.newBuilder().setMessage("failed")).build()
-        : ExitResult.newBuilder().setValue(Payload.getDefaultInstance()).build();
-    jvm.session.onFrame(AttachRequest.newBuilder().setPid(pid).setExit(Exit.newBuilder().setResult(r)).build());
+  /** The JVM forked as {@code name} joins the directory as a member, and the pool hears of it. */
+  private NodeRecord join(String name) {
+    FakeJvm j = await("JVM " + name + " forked").until(() -> forked.get(name), x -> x != null);
+    NodeRecord asked = new NodeRecord(name, incarnations.incrementAndGet(), "127.0.0.1:2", List.of(),
+        new Shard(HOST, 0, 0, "launcher", j.dedicated));
+    long first = directory.join(asked, Map.of(), null);
+    NodeRecord record = asked.withShardFrom(first);
+    pool.onMemberUp(record);
+    return record;
   }
 
   @Test
-  void spawnsSpreadOverTheRunningJvmsLeastLoadedFirst() {
+  void spawnsThatReachTheLauncherGoToTheLeastLoadedRunningJvm() {
     start(settings(2, 4, 100));
-    FakeJvm w1 = attach("w1");
-    FakeJvm w2 = attach("w2");
+    NodeRecord w1 = join("launcher.w1");
+    NodeRecord w2 = join("launcher.w2");
+    loads.put(w1.name(), new LoadProbe.Load(7, 7));
+    loads.put(w2.name(), new LoadProbe.Load(3, 3));
+    await("the pool has asked both").until(() -> pool.stats().processes() == 10);
 
-    for (int i = 0; i < 10; i++) {
-      client.spawn("t:shared", HOST);
-    }
-
-    await().until(() -> w1.assigned().size() + w2.assigned().size() == 10);
-    assertThat(w1.assigned()).hasSize(5);
-    assertThat(w2.assigned()).hasSize(5);
+    assertThat(pool.place(false).join()).isEqualTo(w2);
     assertThat(forked).as("no JVM forked beyond the minimum").hasSize(2);
   }
 
   @Test
-  void anotherJvmIsForkedOnlyWhenEveryJvmIsFullAndItsSpawnWaitsForIt() {
+  void anotherJvmIsForkedOnlyWhenEveryJvmIsFullAndItsSpawnWaitsForItToJoin() {
     start(settings(1, 4, 3));
-    FakeJvm w1 = attach("w1");
-    for (int i = 0; i < 3; i++) {
-      client.spawn("t:shared", HOST);
-    }
-    await().until(() -> w1.assigned().size() == 3);
-    assertThat(forked).as("three processes fit the one JVM").hasSize(1);
+    NodeRecord w1 = join("launcher.w1");
+    loads.put(w1.name(), new LoadProbe.Load(2, 2));
+    await().until(() -> pool.stats().processes() == 2);
+    assertThat(pool.place(false).join()).as("a third process fits the one JVM").isEqualTo(w1);
+    assertThat(forked).hasSize(1);
 
-    String fourth = client.spawn("t:shared", HOST);
-    client.send(fourth, "hi", "sent before its JVM is up");
-
-    FakeJvm w2 = attach("w2");
-    await().until(() -> w2.assigned().contains(fourth));
-    assertThat(w1.assigned()).doesNotContain(fourth);
-    await("the message sent right after the spawn reaches it").until(() -> w2.frames.stream()
-        .anyMatch(f -> f.hasDelivery() && f.getPid().equals(fourth)));
+    CompletableFuture<NodeRecord> fourth = pool.place(false);
+    assertThat(fourth).isNotDone();
+    NodeRecord w2 = join("launcher.w2");
+    assertThat(fourth.join()).isEqualTo(w2);
   }
 
   @Test
   void aSpawnBeyondEveryLimitIsRefusedAtOnce() {
     start(settings(1, 1, 2));
-    attach("w1");
-    client.spawn("t:shared", HOST);
-    client.spawn("t:shared", HOST);
+    NodeRecord w1 = join("launcher.w1");
+    loads.put(w1.name(), new LoadProbe.Load(2, 2));
+    await().until(() -> pool.stats().processes() == 2);
 
-    assertThatThrownBy(() -> client.spawn("t:shared", HOST))
-        .isInstanceOfSatisfying(TroupeException.class, e -> {
+    assertThat(pool.place(false)).failsWithin(Duration.ofMillis(100)).withThrowableThat()
+        .havingCause().isInstanceOfSatisfying(TroupeException.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
           assertThat(e.getMessage()).contains("--max-processes-per-jvm").contains("--max-workers");
         });
-    assertThatThrownBy(() -> client.spawn("t:alone", HOST))
+    assertThatThrownBy(() -> pool.checkCapacity(true))
         .isInstanceOfSatisfying(TroupeException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED));
-    assertThatThrownBy(() -> client.spawn("t:unknown", HOST))
-        .isInstanceOfSatisfying(TroupeException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+    WorkerPoolHost front = new WorkerPoolHost(HOST, Set.of("t:shared"), Set.of(), pool);
+    assertThat(front.placeElsewhere("t:unknown", "relay", List.of())).failsWithin(Duration.ofMillis(100))
+        .withThrowableThat().havingCause().isInstanceOfSatisfying(TroupeException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
   }
 
   @Test
-  void aJvmThatCannotStartIsRetriedWithBackOffAndTheSpawnsWaitingForItAreKept() throws Exception {
+  void aJvmThatCannotStartIsRetriedWithBackOffAndTheSpawnsWaitingForItAreKept() {
     // given no JVM yet, and forks that fail twice
     start(settings(0, 2, 100));
     failNextForks.set(2);
 
-    // when a process is spawned
-    String child = client.spawnMonitored("t:shared", HOST);
+    // when a spawn reaches the launcher
+    CompletableFuture<NodeRecord> where = pool.place(false);
 
-    // then the pool forks again, backing off (200 ms, then 400 ms), until a JVM comes up and runs it
-    FakeJvm w = await().atMost(Duration.ofSeconds(5)).until(() -> forked.values().stream().findFirst().orElse(null),
+    // then the pool forks again, backing off (200 ms, then 400 ms), until a JVM comes up and takes it
+    String name = await().atMost(Duration.ofSeconds(5)).until(() -> forked.keySet().stream().findFirst().orElse(null),
         x -> x != null);
-    attach(w.id);
-    await().until(() -> w.assigned().contains(child));
+    NodeRecord w = join(name);
+    assertThat(where.join()).isEqualTo(w);
     assertThat(forkTimes).hasSize(3);
     assertThat(Duration.ofNanos(forkTimes.get(1) - forkTimes.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(190));
     assertThat(Duration.ofNanos(forkTimes.get(2) - forkTimes.get(1))).isGreaterThanOrEqualTo(Duration.ofMillis(390));
     assertThat(pool.stats().failedStarts()).isEqualTo(2);
-    assertThat(client.events().receive(Duration.ofMillis(300))).as("no EXIT: the process runs").isEmpty();
   }
 
   @Test
-  void aJvmThatDiesEndsEveryProcessItHostedOnceWithTheCauseAndNothingElse() throws Exception {
+  void aJvmThatDiesIsDeclaredLostWithTheSignalThatKilledItAndNothingElseIs() {
     start(settings(2, 4, 100));
-    FakeJvm w1 = attach("w1");
-    FakeJvm w2 = attach("w2");
-    List<String> children = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      children.add(client.spawnMonitored("t:shared", HOST));
-    }
-    await().until(() -> w1.assigned().size() == 3 && w2.assigned().size() == 3);
+    NodeRecord w1 = join("launcher.w1");
+    join("launcher.w2");
 
-    w1.die(128 + 9);
-    w1.session.onClosed("attach stream broke"); // its stream breaks too: still one EXIT each
+    forked.get(w1.name()).die(128 + 9);
 
-    Set<String> exited = new HashSet<>();
-    for (int i = 0; i < 3; i++) {
-      Event e = client.events().receive(Duration.ofSeconds(5)).orElseThrow().value();
-      assertThat(e.result().error()).isEqualTo("worker JVM killed by signal 9 (SIGKILL)");
-      assertThat(exited.add(e.from())).isTrue();
-    }
-    assertThat(exited).containsExactlyInAnyOrderElementsOf(w1.assigned());
-    assertThat(client.events().receive(Duration.ofMillis(400))).as("no more EXITs").isEmpty();
-    assertThat(pool.stats().processes()).as("w2's processes live on").isEqualTo(3);
+    await().until(() -> !lost.isEmpty());
+    assertThat(lost).containsExactly("launcher.w1: worker JVM killed by signal 9 (SIGKILL)");
+    assertThat(directory.node("launcher.w2")).as("the other JVM lives on").isPresent();
+    assertThat(pool.stats().crashed()).isEqualTo(1);
+    await("a spare replaces it").until(() -> forked.size() == 3);
   }
 
   @Test
   void idleJvmsAboveTheMinimumAreReaped() {
     start(settings(1, 4, 1));
-    FakeJvm w1 = attach("w1");
-    String a = client.spawn("t:shared", HOST);
-    String b = client.spawn("t:shared", HOST);
-    FakeJvm w2 = attach("w2");
-    await().until(() -> w1.assigned().contains(a) && w2.assigned().contains(b));
+    NodeRecord w1 = join("launcher.w1");
+    loads.put(w1.name(), new LoadProbe.Load(1, 1));
+    await().until(() -> pool.stats().processes() == 1);
+    CompletableFuture<NodeRecord> second = pool.place(false);
+    NodeRecord w2 = join("launcher.w2");
+    assertThat(second.join()).isEqualTo(w2);
 
-    exits(w1, a, false);
-    exits(w2, b, false);
+    loads.put(w1.name(), new LoadProbe.Load(0, 1));
 
-    await("one idle JVM reaped").atMost(Duration.ofSeconds(5)).until(() -> w1.exit.isDone() ^ w2.exit.isDone());
+    await("one idle JVM reaped").atMost(Duration.ofSeconds(5))
+        .until(() -> forked.get(w1.name()).exit.isDone() ^ forked.get(w2.name()).exit.isDone());
     await().until(() -> pool.stats().jvms().size() == 1);
     assertThat(pool.stats().reaped()).isEqualTo(1);
   }
 
   @Test
-  void anIsolatedProcessGetsAJvmOfItsOwnKeptAfterACleanExitAndStoppedAfterAnError() {
+  void anIsolatedSpawnGetsADedicatedJvmThatIsStoppedOnceItsProcessEnded() {
     start(settings(1, 4, 100));
-    FakeJvm w1 = attach("w1");
-    client.spawn("t:shared", HOST);
-    await().until(() -> w1.assigned().size() == 1);
+    NodeRecord w1 = join("launcher.w1");
 
-    String alone = client.spawn("t:alone", HOST);
-    FakeJvm w2 = attach("w2");
-    await().until(() -> w2.assigned().contains(alone));
-    String shared = client.spawn("t:shared", HOST);
-    await().until(() -> w1.assigned().contains(shared));
-    assertThat(w2.assigned()).as("nothing joins the isolated process").containsExactly(alone);
+    CompletableFuture<NodeRecord> where = pool.place(true);
+    String name = "launcher.w2";
+    NodeRecord w2 = join(name);
+    assertThat(w2.shard().dedicated()).isTrue();
+    assertThat(where.join()).isEqualTo(w2);
+    assertThat(pool.place(false).join()).as("shared spawns never go to it").isEqualTo(w1);
 
-    // a clean exit: the JVM serves again
-    exits(w2, alone, false);
-    String again = client.spawn("t:alone", HOST);
-    await().until(() -> w2.assigned().contains(again));
-    assertThat(forked).hasSize(2);
+    loads.put(name, new LoadProbe.Load(1, 1));
+    await().until(() -> pool.stats().processes() == 1);
+    assertThat(forked.get(name).exit).isNotDone();
 
-    // an error: the JVM is stopped
-    exits(w2, again, true);
-    await().until(() -> w2.exit.isDone());
+    loads.put(name, new LoadProbe.Load(0, 1));
+    await("stopped after its process ended").until(() -> forked.get(name).exit.isDone());
+    assertThat(pool.stats().retired()).isEqualTo(1);
+  }
+
+  @Test
+  void aJvmThatHasUsedUpItsIdsTakesNoMoreSpawnsIsReplacedAndStopsWhenItRunsNothing() {
+    start(settings(1, 4, 100));
+    NodeRecord w1 = join("launcher.w1");
+    // it has started all but 150 of its ids and runs 3 processes
+    loads.put(w1.name(), new LoadProbe.Load(3, Shard.SPAN - 1 - 150));
+
+    await("a replacement is forked").until(() -> forked.containsKey("launcher.w2"));
+    NodeRecord w2 = join("launcher.w2");
+    assertThat(pool.place(false).join()).as("spawns go to the replacement").isEqualTo(w2);
+    assertThat(forked.get(w1.name()).exit).as("it still runs its processes").isNotDone();
+
+    loads.put(w1.name(), new LoadProbe.Load(0, Shard.SPAN - 1 - 150));
+    await("stopped once it runs nothing").until(() -> forked.get(w1.name()).exit.isDone());
+  }
+
+  @Test
+  void aJvmThatRefusedASpawnForWantOfRoomIsCountedFullUntilItReportsAgain() {
+    start(settings(2, 4, 100));
+    NodeRecord w1 = join("launcher.w1");
+    NodeRecord w2 = join("launcher.w2");
+    loads.put(w1.name(), new LoadProbe.Load(0, 0));
+    loads.put(w2.name(), new LoadProbe.Load(10, 10));
+    await().until(() -> pool.stats().processes() == 10);
+
+    // when w1 (idle as far as the pool knows) refused the spawn, as a spawner or w1 itself says
+    pool.full(List.of(w1.name()));
+
+    // then the spawn goes to w2, although w2 reported more processes
+    assertThat(pool.place(false).join()).isEqualTo(w2);
   }
 }

@@ -8,6 +8,8 @@ import dev.troupe.runtime.api.ErrorCode;
 import dev.troupe.runtime.api.Event;
 import dev.troupe.runtime.api.Message;
 import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.registry.core.Liveness;
+import dev.troupe.registry.grpc.RegistryGrpcService;
 import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.grpc.GrpcAttach;
 import dev.troupe.runtime.grpc.NodeServer;
@@ -25,13 +27,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The pool with real worker JVMs, forked the way the launcher forks them. */
+/**
+ * The pool with real worker JVMs, forked the way the launcher forks them: each joins an in-process
+ * registry as a member of the pool's host. The test's clients attach to the registry's node, as a
+ * relay's processes would be on theirs, so their spawns go straight to the worker JVMs.
+ */
 @Timeout(120)
 class WorkerPoolTest {
   private static final String HOST = "app:processes";
   private final List<AutoCloseable> cleanup = new ArrayList<>();
   private WorkerPool pool;
   private NodeServer server;
+  private NodeServer registry;
 
   @AfterEach
   void stop() throws Exception {
@@ -48,6 +55,9 @@ class WorkerPoolTest {
     }
     if (server != null) {
       server.close();
+    }
+    if (registry != null) {
+      registry.close();
     }
   }
 
@@ -66,32 +76,42 @@ class WorkerPoolTest {
         "test:spin=" + TestEntries.Spin.class.getName(),
         "test:isolated-sleep=" + TestEntries.ReportAndSleep.class.getName(),
         "test:isolated-fail=" + TestEntries.ReportAndFail.class.getName());
+    Set<String> isolated = Set.of("test:isolated-sleep", "test:isolated-fail");
+    // the registry, in this JVM: its directory is the launcher's too
+    InMemoryDirectory directory = new InMemoryDirectory();
+    Node registryNode = new Node(NodeConfig.defaults("registry"), directory, List.of());
+    registry = new NodeServer(registryNode, "127.0.0.1", 0, PeerSettings.defaults())
+        .addService(new RegistryGrpcService(directory,
+            new Liveness(Duration.ofSeconds(10), System::currentTimeMillis), registryNode.label()))
+        .start();
+    List<String> workerArgs = new ArrayList<>(List.of("--registry", registry.address(), "--owner", "launcher",
+        "--host", HOST, "--max-processes", Integer.toString(settings.maxProcessesPerJvm())));
+    entries.forEach(e -> workerArgs.addAll(List.of("--entry", e)));
+    isolated.forEach(e -> workerArgs.addAll(List.of("--isolated", e)));
     String java = ProcessHandle.current().info().command().orElseThrow();
     String cp = System.getProperty("java.class.path");
     AtomicReference<Node> node = new AtomicReference<>();
-    AtomicReference<String> address = new AtomicReference<>();
-    pool = new WorkerPool(settings,
-        id -> new JvmForker(java, cp, 128, carrierThreads, null, address.get(), entries).fork(id), node::get);
+    pool = new WorkerPool(settings, new JvmForker(java, cp, 128, carrierThreads, null, workerArgs),
+        new dev.troupe.launcher.server.GrpcLoadProbe(), node::get);
     Set<String> ids = new java.util.HashSet<>();
     entries.forEach(e -> ids.add(e.substring(0, e.indexOf('='))));
-    node.set(new Node(NodeConfig.defaults("launcher"), new InMemoryDirectory(),
-        List.of(new WorkerPoolHost(HOST, ids, Set.of("test:isolated-sleep", "test:isolated-fail"), pool))));
-    server = new NodeServer(node.get(), "127.0.0.1", 0, PeerSettings.defaults())
-        .onWorkerHello(pool::onHello).start();
-    address.set(server.address());
+    node.set(new Node(NodeConfig.defaults("launcher").withDefaultClientHost("launcher:clients"), directory,
+        List.of(new WorkerPoolHost(HOST, ids, isolated, pool))));
+    node.get().onPeerUp(pool::onMemberUp);
+    server = new NodeServer(node.get(), "127.0.0.1", 0, PeerSettings.defaults()).start();
     pool.start();
-    AttachedProcess client = GrpcAttach.attach(server.address(), "", "test", Duration.ofSeconds(10));
+    AttachedProcess client = GrpcAttach.attach(registry.address(), "", "test", Duration.ofSeconds(10));
     cleanup.add(client);
     return client;
   }
 
-  private static PoolSettings settings(int minSpares, int maxWorkers, boolean reuse) {
-    return settings(minSpares, maxWorkers, reuse, 1000);
+  private static PoolSettings settings(int minSpares, int maxWorkers) {
+    return settings(minSpares, maxWorkers, 1000);
   }
 
-  private static PoolSettings settings(int minSpares, int maxWorkers, boolean reuse, int perJvm) {
-    return new PoolSettings(minSpares, maxWorkers, 2, Duration.ofSeconds(60), reuse, perJvm,
-        Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofMillis(100));
+  private static PoolSettings settings(int minSpares, int maxWorkers, int perJvm) {
+    return new PoolSettings(minSpares, maxWorkers, 2, Duration.ofSeconds(60), perJvm,
+        Duration.ofSeconds(60), Duration.ofMillis(100), Duration.ofMillis(100));
   }
 
   private static long jvmOf(AttachedProcess client) throws InterruptedException {
@@ -103,7 +123,7 @@ class WorkerPoolTest {
   @Test
   void spawnsAreServedByPreForkedSpareJvms() throws Exception {
     // given a launcher whose two spares have attached
-    AttachedProcess client = startLauncher(settings(2, 8, false));
+    AttachedProcess client = startLauncher(settings(2, 8));
     await("until two spares are ready").atMost(Duration.ofSeconds(60))
         .until(() -> pool.stats().spares() == 2);
     List<Long> spares = pool.jvmPids();
@@ -119,7 +139,7 @@ class WorkerPoolTest {
 
   @Test
   void killingAWorkerJvmGivesItsMonitorAnExitThatNamesTheSignal() throws Exception {
-    AttachedProcess client = startLauncher(settings(1, 8, false));
+    AttachedProcess client = startLauncher(settings(1, 8));
     String child = client.spawnMonitored("test:report-sleep", HOST, client.pid(), 60_000);
     long jvm = jvmOf(client);
 
@@ -132,28 +152,24 @@ class WorkerPoolTest {
   }
 
   @Test
-  void aJvmGivenToAnIsolatedProcessIsReusedAfterACleanExitButNeverAfterAnError() throws Exception {
-    // no spares: the JVM given back is the only idle one, so the next isolated spawn must take it
-    AttachedProcess client = startLauncher(settings(0, 8, true));
+  void aJvmGivenToAnIsolatedProcessIsStoppedOnceTheProcessEnded() throws Exception {
+    AttachedProcess client = startLauncher(settings(0, 8));
     client.spawnMonitored("test:isolated-sleep", HOST, client.pid(), 0);
     long first = jvmOf(client);
-    client.events().receive(Duration.ofSeconds(10)).orElseThrow();
+    assertThat(client.events().receive(Duration.ofSeconds(10)).orElseThrow().value().result().value())
+        .isEqualTo("done");
 
-    client.spawnMonitored("test:isolated-fail", HOST, client.pid());
-    long second = jvmOf(client);
-    client.events().receive(Duration.ofSeconds(10)).orElseThrow();
-    assertThat(second).as("a clean exit gives the JVM back").isEqualTo(first);
-
-    await("until the failed JVM is gone").atMost(Duration.ofSeconds(10))
-        .until(() -> ProcessHandle.of(second).map(h -> !h.isAlive()).orElse(true));
+    await("until its JVM is gone").atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(first).map(h -> !h.isAlive()).orElse(true));
     client.spawnMonitored("test:isolated-sleep", HOST, client.pid(), 0);
-    assertThat(jvmOf(client)).as("an error exit retires an isolated process's JVM").isNotEqualTo(second);
+    assertThat(jvmOf(client)).as("the next isolated process gets a new JVM").isNotEqualTo(first);
+    assertThat(pool.stats().retired()).isGreaterThanOrEqualTo(1);
   }
 
   @Test
   void manyProcessesShareOneWorkerJvm() throws Exception {
     // given a launcher with one warm JVM and room for 1,000 processes in it
-    AttachedProcess client = startLauncher(settings(1, 8, true, 1000));
+    AttachedProcess client = startLauncher(settings(1, 8, 1000));
     await("until the spare is ready").atMost(Duration.ofSeconds(60)).until(() -> pool.stats().spares() == 1);
 
     // when 200 processes that stay alive are spawned
@@ -169,7 +185,7 @@ class WorkerPoolTest {
     // then all of them run in that one JVM, and each answers on its own
     assertThat(jvms).as("OS processes running the 200 processes").hasSize(1);
     assertThat(pool.jvmPids()).as("worker JVMs of the pool").containsExactlyElementsOf(jvms);
-    assertThat(pool.stats().processes()).isEqualTo(200);
+    await("the pool hears how many it runs").until(() -> pool.stats().processes() == 200);
     for (String c : children) {
       client.send(c, "ping", c);
     }
@@ -185,7 +201,7 @@ class WorkerPoolTest {
 
   @Test
   void aProcessThatThrowsEndsAloneAndItsJvmServesTheOthers() throws Exception {
-    AttachedProcess client = startLauncher(settings(1, 8, true, 1000));
+    AttachedProcess client = startLauncher(settings(1, 8, 1000));
     String survivor = client.spawnMonitored("test:answer", HOST, client.pid());
     long jvm = jvmOf(client);
 
@@ -209,7 +225,7 @@ class WorkerPoolTest {
   @Test
   void killingAWorkerJvmGivesEveryMonitorOfEveryProcessItHostedOneExitNamingTheSignal() throws Exception {
     // given 50 monitored processes in one JVM, each also monitored by a second watcher
-    AttachedProcess client = startLauncher(settings(1, 8, true, 1000));
+    AttachedProcess client = startLauncher(settings(1, 8, 1000));
     AttachedProcess watcher = GrpcAttach.attach(server.address(), "", "watcher", Duration.ofSeconds(10));
     cleanup.add(watcher);
     Set<String> children = new java.util.HashSet<>();
@@ -246,7 +262,7 @@ class WorkerPoolTest {
 
   @Test
   void anIsolatedEntryGetsAJvmOfItsOwn() throws Exception {
-    AttachedProcess client = startLauncher(settings(1, 8, true, 1000));
+    AttachedProcess client = startLauncher(settings(1, 8, 1000));
     client.spawn("test:answer", HOST, client.pid());
     long shared = jvmOf(client);
 
@@ -259,16 +275,15 @@ class WorkerPoolTest {
       assertThat(jvmOf(client)).isEqualTo(shared);
     }
     assertThat(own).as("the isolated process's JVM").isNotEqualTo(shared);
-    assertThat(pool.stats().jvms()).filteredOn(PoolStats.Jvm::isolated)
-        .extracting(PoolStats.Jvm::pid, PoolStats.Jvm::processes)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple(own, 1));
+    await("the pool hears the isolated JVM runs one process").until(() -> pool.stats().jvms().stream()
+        .filter(PoolStats.Jvm::isolated).map(j -> j.pid() + ":" + j.processes()).toList().equals(List.of(own + ":1")));
   }
 
   @Test
   void aProcessSpinningOnTheCpuDoesNotStallTheOthersOfItsJvm() throws Exception {
     // given three processes that spin without blocking, in the JVM of a process that answers
     // (the JDK's default scheduler has one carrier per core: 2 here, which the spinners would hold)
-    AttachedProcess client = startLauncher(settings(1, 8, true, 1000), 8);
+    AttachedProcess client = startLauncher(settings(1, 8, 1000), 8);
     String answer = client.spawn("test:answer", HOST, client.pid());
     long jvm = jvmOf(client);
     long spawned = System.nanoTime();
@@ -291,8 +306,8 @@ class WorkerPoolTest {
   @Test
   void aBurstOfSpawnsBeyondTheRunningJvmsLosesNoProcess() throws Exception {
     // given JVMs of 3 processes each that start one at a time, so that most spawns wait for a JVM
-    AttachedProcess client = startLauncher(new PoolSettings(1, 20, 1, Duration.ofSeconds(60), true, 3,
-        Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofMillis(100)));
+    AttachedProcess client = startLauncher(new PoolSettings(1, 20, 1, Duration.ofSeconds(60), 3,
+        Duration.ofSeconds(60), Duration.ofMillis(100), Duration.ofMillis(100)));
     java.util.Set<String> children = new java.util.HashSet<>();
 
     // when 20 monitored processes are spawned back to back
@@ -315,7 +330,7 @@ class WorkerPoolTest {
   @Test
   void unknownEntriesAndFullPoolsAreRefusedWithClearCodes() throws Exception {
     // one JVM of two processes at most
-    AttachedProcess client = startLauncher(settings(0, 1, false, 2));
+    AttachedProcess client = startLauncher(settings(0, 1, 2));
 
     assertThatThrownBy(() -> client.spawn("test:nope", HOST))
         .isInstanceOfSatisfying(TroupeException.class, e -> {
@@ -339,20 +354,8 @@ class WorkerPoolTest {
   }
 
   @Test
-  void aWorkerJvmExitsByItselfWhenItsLauncherIsGone() throws Exception {
-    startLauncher(settings(1, 4, false));
-    await().atMost(Duration.ofSeconds(60)).until(() -> pool.stats().spares() == 1);
-    long worker = pool.jvmPids().get(0);
-
-    server.close(); // the launcher's node goes away: the worker's stream closes
-
-    await("until the worker JVM has exited").atMost(Duration.ofSeconds(2))
-        .until(() -> ProcessHandle.of(worker).map(h -> !h.isAlive()).orElse(true));
-  }
-
-  @Test
   void aServiceIsRestartedAfterACrashButNotAfterANormalExit() throws Exception {
-    AttachedProcess client = startLauncher(settings(2, 8, true));
+    AttachedProcess client = startLauncher(settings(2, 8));
     client.registry().register("observer");
     ServiceSupervisor crashing = new ServiceSupervisor(server.node(), "crasher", "test:name-fail", HOST,
         List.of("observer"), new ServiceSupervisor.RestartPolicy(Duration.ofMillis(100), 0.1, 0)).start();
