@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Load with faults, through the real Echo path: {@code CLIENTS} Java clients (each a process attached
- * to the registry's node with {@code GrpcAttach.attach}, as the CLI is) each send {@code ECHOES} echo
+ * to the registry's node with {@code GrpcAttach.attach}, as any client may be) each send {@code ECHOES} echo
  * requests to {@code relay} (workers answer at once: {@code --worker-delay-ms 0}), every request with a
  * unique id and data, while worker JVMs (live descendants of the launcher) are killed with SIGKILL at
  * random: the killer looks every 200 ms and kills one JVM when the run has progressed far enough,
