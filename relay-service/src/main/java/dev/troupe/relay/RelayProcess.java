@@ -86,6 +86,10 @@ public final class RelayProcess implements ProcessEntry {
           echo.get("data"), id, settings.workerDelayMs()).whenComplete((pid, t) -> {
             if (t == null) {
               spawned.incrementAndGet();
+            } else if (dev.troupe.runtime.node.Failures.outcomeUnknown(t)) {
+              // Its worker JVM died before answering: the worker may have run and answered, so no
+              // echo_error (it could follow the answer); the sender's own timeout covers the other case.
+              LOG.info("{}: spawn for {} has no known outcome ({}); not told", process.pid(), sender, reason(t));
             } else if (!failedSpawns.trySend(new FailedSpawn(sender, id, reason(t)))) {
               LOG.error("{}: spawn for {} failed ({}), and {} failures already wait to be told: not told",
                   process.pid(), sender, reason(t), MAX_UNTOLD_FAILURES);

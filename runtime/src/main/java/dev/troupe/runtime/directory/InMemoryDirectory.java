@@ -175,7 +175,9 @@ public final class InMemoryDirectory implements Directory {
     synchronized (lock) {
       current = nodes.get(member);
       if (current == null || (incarnation != 0 && current.incarnation() != incarnation)) {
-        return; // already gone
+        LOG.info("registry: {} reported {}#{} lost ({}), but it is already gone (live: {})", by.label(), member,
+            Long.toHexString(incarnation), reason, current == null ? "none" : current.label());
+        return;
       }
       if (current.shard() == null || !current.shard().owner().equals(by.name())) {
         LOG.warn("registry: node {} reported {} lost, but it does not own it; ignored", by.label(), current.label());

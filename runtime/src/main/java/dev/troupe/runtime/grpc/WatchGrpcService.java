@@ -155,7 +155,7 @@ public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBas
       }
       io.grpc.ManagedChannel ch = Channels.open(member.address(), PeerSettings.defaults());
       if (channels.putIfAbsent(member.label(), ch) != null) {
-        Channels.close(ch);
+        ch.shutdownNow();
         return;
       }
       io.grpc.Context.ROOT.run(() -> WatchServiceGrpc.newStub(ch).watchHost(request, new StreamObserver<>() {
@@ -164,21 +164,23 @@ public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBas
           writer.enqueue(r, false);
         }
 
+        // Never Channels.close here: it waits for termination, and this runs on the transport's thread,
+        // which every other stream of this JVM shares (a 2 s stall delayed a launcher's crash report).
         @Override
         public void onError(Throwable t) {
-          Channels.close(ch); // the member is gone: its processes' ends reach their monitors as EXITs
+          ch.shutdownNow(); // the member is gone: its processes' ends reach their monitors as EXITs
         }
 
         @Override
         public void onCompleted() {
-          Channels.close(ch);
+          ch.shutdownNow();
         }
       }));
     };
     Runnable unfollow = node.onPeerUp(follow);
     call.setOnCancelHandler(() -> {
       unfollow.run();
-      channels.values().forEach(Channels::close);
+      channels.values().forEach(io.grpc.ManagedChannel::shutdownNow);
       writer.close();
     });
     node.directory().nodes().forEach(follow);

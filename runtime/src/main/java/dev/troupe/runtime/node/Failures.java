@@ -52,6 +52,24 @@ public final class Failures {
         NameAlreadyRegisteredFailure.newBuilder().setName(name).setOwner(owner).build());
   }
 
+  /**
+   * A request to a node that was lost before its answer arrived: whether it was carried out is
+   * unknown (a spawned child may have run: its first messages and the answer travel on different
+   * streams). UNAVAILABLE with the node in a {@code NodeUnavailableFailure}.
+   */
+  public static TroupeException lostBeforeAnswer(String node, String reason) {
+    return new Detailed(ErrorCode.UNAVAILABLE, "node " + node + " was lost before it answered: " + reason,
+        NodeUnavailableFailure.newBuilder().setNode(node).build());
+  }
+
+  /** Whether {@code t} is a {@link #lostBeforeAnswer} failure, here or from another node. */
+  public static boolean outcomeUnknown(Throwable t) {
+    Throwable c = Frames.unwrap(t);
+    return c instanceof Detailed d && d.code() == ErrorCode.UNAVAILABLE
+        && (d.detail() instanceof NodeUnavailableFailure
+            || d.detail() instanceof com.google.protobuf.Any any && any.is(NodeUnavailableFailure.class));
+  }
+
   public static TroupeException hostUnavailable(String host, String node, String message) {
     return new Detailed(ErrorCode.NOT_FOUND, message,
         NodeUnavailableFailure.newBuilder().setHost(host).setNode(node).build());

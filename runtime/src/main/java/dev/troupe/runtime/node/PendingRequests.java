@@ -1,8 +1,6 @@
 package dev.troupe.runtime.node;
 
 import dev.troupe.proto.node.v1.PeerReply;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.TroupeException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,8 +40,7 @@ final class PendingRequests {
   void failAll(String node, String reason) {
     pending.values().removeIf(p -> {
       if (p.node().equals(node)) {
-        p.reply().completeExceptionally(new TroupeException(ErrorCode.UNAVAILABLE,
-            "node " + node + " was lost before it answered: " + reason));
+        p.reply().completeExceptionally(Failures.lostBeforeAnswer(node, reason));
         return true;
       }
       return false;
