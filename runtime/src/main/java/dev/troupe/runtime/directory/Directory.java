@@ -37,7 +37,7 @@ public interface Directory {
    */
   default Optional<NodeRecord> nodeServing(Pid pid) {
     NodeRecord exclusive = null;
-    for (NodeRecord n : nodes()) {
+    for (NodeRecord n : liveNodes()) {
       if (n.shard() != null && n.shard().contains(pid)) {
         return Optional.of(n);
       }
@@ -51,7 +51,7 @@ public interface Directory {
   /** The live members a spawner may place a process of {@code host} on (shared, not dedicated). */
   default List<NodeRecord> members(String host) {
     List<NodeRecord> out = new java.util.ArrayList<>();
-    for (NodeRecord n : nodes()) {
+    for (NodeRecord n : liveNodes()) {
       if (n.sharesHost(host)) {
         out.add(n);
       }
@@ -69,6 +69,14 @@ public interface Directory {
   Optional<NodeRecord> node(String name);
 
   Collection<NodeRecord> nodes();
+
+  /**
+   * The live nodes for lookups on the message path ({@link #nodeServing(Pid)}, {@link #members}): a
+   * directory whose {@link #nodes()} copies may hand out a live, thread-safe view instead.
+   */
+  default Collection<NodeRecord> liveNodes() {
+    return nodes();
+  }
 
   CompletableFuture<Void> register(NodeRecord by, String name, Pid owner);
 

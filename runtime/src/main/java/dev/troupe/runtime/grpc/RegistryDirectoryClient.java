@@ -341,28 +341,8 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   }
 
   @Override
-  public Optional<NodeRecord> nodeServing(Pid pid) {
-    NodeRecord exclusive = null;
-    for (NodeRecord n : nodes.values()) { // no copy: this runs for every message to another node
-      if (n.shard() != null && n.shard().contains(pid)) {
-        return Optional.of(n);
-      }
-      if (exclusive == null && n.hosts().contains(pid.host())) {
-        exclusive = n;
-      }
-    }
-    return Optional.ofNullable(exclusive);
-  }
-
-  @Override
-  public List<NodeRecord> members(String host) {
-    List<NodeRecord> out = new ArrayList<>();
-    for (NodeRecord n : nodes.values()) {
-      if (n.sharesHost(host)) {
-        out.add(n);
-      }
-    }
-    return out;
+  public java.util.Collection<NodeRecord> liveNodes() {
+    return nodes.values(); // no copy: routing reads it for every message to another node
   }
 
   @Override

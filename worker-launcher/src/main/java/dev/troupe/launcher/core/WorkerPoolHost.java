@@ -52,18 +52,23 @@ public final class WorkerPoolHost implements ProcessHost {
 
   @Override
   public void checkSpawn(String entry) {
+    checkEntry(entry);
+    pool.checkCapacity(isolated.contains(entry));
+  }
+
+  private void checkEntry(String entry) {
     if (!entries.contains(entry)) {
       throw new TroupeException(ErrorCode.NOT_FOUND, "unknown entry '" + entry + "' on host " + name
           + "; known: " + new TreeSet<>(entries));
     }
-    pool.checkCapacity(isolated.contains(entry));
   }
 
   @Override
   public CompletableFuture<NodeRecord> placeElsewhere(String entry, String fromNode, List<String> fullNodes) {
-    if (!entries.contains(entry)) {
-      return CompletableFuture.failedFuture(new TroupeException(ErrorCode.NOT_FOUND, "unknown entry '" + entry
-          + "' on host " + name + "; known: " + new TreeSet<>(entries)));
+    try {
+      checkEntry(entry);
+    } catch (TroupeException e) {
+      return CompletableFuture.failedFuture(e);
     }
     pool.full(fullNodes);
     return pool.place(isolated.contains(entry));
