@@ -113,6 +113,8 @@ troupe_build_if_needed() {
   fi
 }
 
-# JVM flags for the long-running services (full C2: they live long enough to profit from it).
-TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseSerialGC -Xss512k -Xmx256m
+# JVM flags for the long-running services (full C2: they live long enough to profit from it). -Xms16m:
+# the heap starts small and grows with the live set; without it SerialGC starts at 1/64 of RAM (the
+# whole -Xmx here), and a busy relay's RSS grew to its full young generation.
+TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseSerialGC -Xss512k -Xms16m -Xmx256m
   -Dio.grpc.netty.shaded.io.netty.jfr.enabled=false)

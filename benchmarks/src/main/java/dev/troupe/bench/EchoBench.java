@@ -16,7 +16,8 @@ import java.util.Optional;
  * The Echo pattern against the real topology (scripts/troupe, relay with {@code --worker-delay-ms 0}):
  * a client attached to the relay's node, as the CLI is, sends {@code {sender, data, id}} to
  * {@code relay}; the relay spawns a monitored {@code app:worker} in a worker JVM per message; the
- * worker answers the client. One request in flight (latency), then 8 (throughput).
+ * worker answers the client. After a warm-up with 8 in flight ({@code --warmup-seconds}: 12, full 30;
+ * its first 2 s are {@code echo8_cold_per_s}), one request in flight (latency), then 8 (throughput).
  */
 final class EchoBench {
   /** A request without a reply after this long counts as lost. */
@@ -27,8 +28,9 @@ final class EchoBench {
   static void run(Args a) throws Exception {
     boolean quick = a.flag("quick");
     int warmup = a.getInt("warmup", quick ? 100 : 500);
-    int count = a.getInt("count", quick ? 500 : 3000);
-    int rounds8 = a.getInt("rounds8", quick ? 2 : 5);
+    int count = a.getInt("count", quick ? 1000 : 3000);
+    long warmupSeconds = a.getLong("warmup-seconds", quick ? 12 : 30);
+    int rounds8 = a.getInt("rounds8", quick ? 3 : 5);
     long seconds8 = a.getLong("seconds8", quick ? 2 : 4);
     int window = a.getInt("window", 8);
 
@@ -43,6 +45,18 @@ final class EchoBench {
           .add("relay", a.getLong("relay-pid", -1))
           .add("launcher", launcherPid)
           .addGroup("workers", () -> SpawnBench.workerJvms(launcherPid).stream().map(ProcessHandle::pid).toList());
+
+      // Warm-up: every JVM of the topology (and this client) compiles its hot paths while `window`
+      // requests are in flight; on 2 cores that takes tens of seconds, and a short warm-up measures
+      // the JIT compilers rather than Troupe. The first seconds are reported as the cold figure.
+      for (long s = 0; s < warmupSeconds; s += 2) {
+        Window w = inFlight(c, inbox, window, Math.min(2, warmupSeconds - s), nextId);
+        if (s == 0) {
+          Stats.result("echo8_cold_per_s", w.rate());
+        }
+        Stats.log("echo warm-up, %d to %d s: %.0f/s, p50 %.0f us", s, s + 2, w.rate(),
+            w.latency().percentile(50) / 1e3);
+      }
 
       // One in flight.
       Stats.Samples single = new Stats.Samples(count);
@@ -68,57 +82,20 @@ final class EchoBench {
       Stats.log("echo single: p50 %.0f us p99 %.0f us over %d, %d without reply", single.percentile(50) / 1e3,
           single.percentile(99) / 1e3, count, lostSingle);
 
-      // `window` in flight, closed loop, for a fixed time per round. A request without a reply
-      // after LOST_AFTER counts as lost and is replaced, so the window stays full.
+      // `window` in flight, closed loop, for a fixed time per round.
       List<Double> rates = new ArrayList<>();
       List<Double> p50s = new ArrayList<>();
       long lost8 = 0;
       long done8 = 0;
-      for (int r = 0; r < rounds8 + 1; r++) {
-        if (r == 1) {
-          meter.start();
-        }
-        Stats.Samples lat = new Stats.Samples(1 << 16);
-        LinkedHashMap<Long, Long> sentAt = new LinkedHashMap<>();
-        long start = System.nanoTime();
-        long end = start + seconds8 * 1_000_000_000L;
-        long done = 0;
-        long lost = 0;
-        long now = start;
-        while (now < end) {
-          while (sentAt.size() < window) {
-            long id = ++nextId[0];
-            sentAt.put(id, System.nanoTime());
-            request(c, id);
-          }
-          Optional<Received<Message>> got = inbox.receive(Duration.ofMillis(50));
-          now = System.nanoTime();
-          if (got.isPresent() && got.get().ok()) {
-            Long id = replyId(got.get().value());
-            Long t0 = id == null ? null : sentAt.remove(id);
-            if (t0 != null && now <= end) {
-              done++;
-              lat.add(now - t0);
-            }
-          }
-          for (var it = sentAt.entrySet().iterator(); it.hasNext(); ) {
-            if (now - it.next().getValue() < LOST_AFTER.toNanos()) {
-              break;
-            }
-            it.remove();
-            lost++;
-          }
-        }
-        double rate = done / (seconds8 * 1.0);
-        Stats.log("echo %d in flight round %d%s: %.0f/s, p50 %.0f us, %d without reply within %d ms",
-            window, r + 1, r == 0 ? " (warm-up)" : "", rate, lat.percentile(50) / 1e3, lost,
-            LOST_AFTER.toMillis());
-        if (r > 0) {
-          rates.add(rate);
-          p50s.add(lat.percentile(50) / 1e3);
-          lost8 += lost;
-          done8 += done;
-        }
+      meter.start();
+      for (int r = 0; r < rounds8; r++) {
+        Window w = inFlight(c, inbox, window, seconds8, nextId);
+        Stats.log("echo %d in flight round %d: %.0f/s, p50 %.0f us, %d without reply within %d ms",
+            window, r + 1, w.rate(), w.latency().percentile(50) / 1e3, w.lost(), LOST_AFTER.toMillis());
+        rates.add(w.rate());
+        p50s.add(w.latency().percentile(50) / 1e3);
+        lost8 += w.lost();
+        done8 += w.done();
       }
       ProcStats.perOp("echo8", meter.stop(), Math.max(1, done8)).forEach(ProcStats::diag);
       Stats.result("echo8_per_s", Stats.median(rates));
@@ -127,6 +104,60 @@ final class EchoBench {
     } finally {
       c.close();
     }
+  }
+
+  /** What one closed-loop run with {@code window} requests in flight measured. */
+  private record Window(double rate, Stats.Samples latency, long done, long lost) {}
+
+  /**
+   * Keeps {@code window} requests in flight for {@code seconds}. A request without a reply after
+   * LOST_AFTER counts as lost and is replaced, so the window stays full.
+   */
+  private static Window inFlight(AttachedProcess c, Channel<Message> inbox, int window, long seconds,
+      long[] nextId) throws InterruptedException {
+    Stats.Samples lat = new Stats.Samples(1 << 16);
+    LinkedHashMap<Long, Long> sentAt = new LinkedHashMap<>();
+    long start = System.nanoTime();
+    long end = start + seconds * 1_000_000_000L;
+    long done = 0;
+    long lost = 0;
+    long now = start;
+    while (now < end) {
+      while (sentAt.size() < window) {
+        long id = ++nextId[0];
+        sentAt.put(id, System.nanoTime());
+        request(c, id);
+      }
+      Optional<Received<Message>> got = inbox.receive(Duration.ofMillis(50));
+      now = System.nanoTime();
+      if (got.isPresent() && got.get().ok()) {
+        Long id = replyId(got.get().value());
+        Long t0 = id == null ? null : sentAt.remove(id);
+        if (t0 != null && now <= end) {
+          done++;
+          lat.add(now - t0);
+        }
+      }
+      for (var it = sentAt.entrySet().iterator(); it.hasNext(); ) {
+        if (now - it.next().getValue() < LOST_AFTER.toNanos()) {
+          break;
+        }
+        it.remove();
+        lost++;
+      }
+    }
+    // The replies still on their way are awaited (not counted), so the next run starts with none.
+    long drainUntil = System.nanoTime() + LOST_AFTER.toNanos();
+    while (!sentAt.isEmpty() && System.nanoTime() < drainUntil) {
+      Optional<Received<Message>> got = inbox.receive(Duration.ofMillis(50));
+      if (got.isPresent() && got.get().ok()) {
+        Long id = replyId(got.get().value());
+        if (id != null) {
+          sentAt.remove(id);
+        }
+      }
+    }
+    return new Window(done / (double) seconds, lat, done, lost);
   }
 
   private static void awaitRelay(AttachedProcess c) throws InterruptedException {

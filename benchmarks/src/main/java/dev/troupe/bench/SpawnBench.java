@@ -60,7 +60,8 @@ final class SpawnBench {
         }
         case "warm" -> {
           try (AttachedProcess c = attach(address)) {
-            warm(c, pool, host, launcherPid, a.getInt("warmup", quick ? 400 : 600), a.getInt("count", quick ? 400 : 1500));
+            warm(c, pool, host, launcherPid, a.getLong("warmup-seconds", quick ? 8 : 20),
+                a.getInt("count", quick ? 600 : 1500));
           }
         }
         case "kill" -> {
@@ -128,7 +129,7 @@ final class SpawnBench {
 
   // ------------------------------------------------------------------------------------ warm
 
-  private static void warm(AttachedProcess c, Pool pool, String host, long launcherPid, int warmup,
+  private static void warm(AttachedProcess c, Pool pool, String host, long launcherPid, long warmupSeconds,
       int count) throws InterruptedException {
     pool.awaitSpares(1, Duration.ofSeconds(60));
     Stats.Samples reply = new Stats.Samples(count);
@@ -136,32 +137,23 @@ final class SpawnBench {
     Stats.Samples exit = new Stats.Samples(count);
     Channel<Message> inbox = c.inbox();
     Channel<Event> events = c.events();
-    nullRequests(c, warmup * 2);
+    nullRequests(c, count);
     Stats.Samples ack = nullRequests(c, count);
     Stats.result("launcher_ack_rtt_p50_us", ack.percentile(50) / 1e3);
     ProcStats.Meter meter = new ProcStats.Meter().self("client").add("launcher", launcherPid)
         .addGroup("workers", () -> workerJvms(launcherPid).stream().map(ProcessHandle::pid).toList());
     long forkedBefore = pool.stat("forked");
-    for (int i = 0; i < warmup + count; i++) {
-      if (i == warmup) {
-        meter.start();
-      }
-      long t0 = System.nanoTime();
-      String child = c.spawnMonitored("bench:hello", host, c.pid());
-      long tReply = System.nanoTime();
-      Message hello = MessagingBench.receive(inbox, Duration.ofSeconds(30), "hello");
-      long tRunning = System.nanoTime();
-      Event e = receiveEvent(events, Duration.ofSeconds(30));
-      long tExit = System.nanoTime();
-      if (!"hello".equals(hello.topic()) || e.kind() != Event.Kind.EXIT || !e.from().equals(child)
-          || e.result().isError()) {
-        throw new IllegalStateException("unexpected " + hello + " / " + e);
-      }
-      if (i >= warmup) {
-        reply.add(tReply - t0);
-        running.add(tRunning - t0);
-        exit.add(tExit - Long.parseLong((String) e.result().value()));
-      }
+    // Warm-up by time: the launcher's and the worker JVMs' spawn paths are compiled (see EchoBench).
+    int warmup = 0;
+    for (long end = System.nanoTime() + warmupSeconds * 1_000_000_000L; System.nanoTime() < end; warmup++) {
+      spawnAndAwait(c, host, inbox, events);
+    }
+    meter.start();
+    for (int i = 0; i < count; i++) {
+      SpawnTimes t = spawnAndAwait(c, host, inbox, events);
+      reply.add(t.reply());
+      running.add(t.running());
+      exit.add(t.exit());
     }
     ProcStats.perOp("spawn", meter.stop(), count).forEach(ProcStats::diag);
     long forked = pool.stat("forked") - forkedBefore;
@@ -172,6 +164,29 @@ final class SpawnBench {
     Stats.result("spawn_reply_p50_us", reply.percentile(50) / 1e3);
     Stats.result("exit_normal_p50_us", exit.percentile(50) / 1e3);
     Stats.result("exit_normal_p99_us", exit.percentile(99) / 1e3);
+  }
+
+  /** Nanoseconds from the spawn call to its reply and to the child's first message; child's exit to EXIT. */
+  private record SpawnTimes(long reply, long running, long exit) {}
+
+  /**
+   * Spawns a monitored {@code bench:hello}, which sends its {@code nanoTime()} and returns it: the
+   * spawn's reply, the child's message and its EXIT are awaited.
+   */
+  private static SpawnTimes spawnAndAwait(AttachedProcess c, String host, Channel<Message> inbox,
+      Channel<Event> events) throws InterruptedException {
+    long t0 = System.nanoTime();
+    String child = c.spawnMonitored("bench:hello", host, c.pid());
+    long tReply = System.nanoTime();
+    Message hello = MessagingBench.receive(inbox, Duration.ofSeconds(30), "hello");
+    long tRunning = System.nanoTime();
+    Event e = receiveEvent(events, Duration.ofSeconds(30));
+    long tExit = System.nanoTime();
+    if (!"hello".equals(hello.topic()) || e.kind() != Event.Kind.EXIT || !e.from().equals(child)
+        || e.result().isError()) {
+      throw new IllegalStateException("unexpected " + hello + " / " + e);
+    }
+    return new SpawnTimes(tReply - t0, tRunning - t0, tExit - Long.parseLong((String) e.result().value()));
   }
 
   /**
