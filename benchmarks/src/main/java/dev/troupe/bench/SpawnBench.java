@@ -12,7 +12,9 @@ import dev.troupe.runtime.grpc.GrpcAttach;
 import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.process.AttachedProcess;
 import io.grpc.ManagedChannel;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Spawn and exit figures against a real worker-launcher, from a client attached to the launcher's own
@@ -66,7 +69,7 @@ final class SpawnBench {
         }
         case "kill" -> {
           try (AttachedProcess c = attach(address)) {
-            kill(c, pool, host, launcherPid, a.getInt("count", quick ? 4 : 15));
+            kill(c, pool, host, launcherPid, a.getInt("count", quick ? 8 : 15));
           }
         }
         case "cold" -> {
@@ -206,11 +209,12 @@ final class SpawnBench {
   // ------------------------------------------------------------------------------------ kill
 
   private static void kill(AttachedProcess c, Pool pool, String host, long launcherPid, int count)
-      throws InterruptedException {
+      throws Exception {
     if (launcherPid <= 0) {
       throw new IllegalArgumentException("kill needs --launcher-pid");
     }
     Stats.Samples killed = new Stats.Samples(count);
+    long anonMb = 0;
     Channel<Message> inbox = c.inbox();
     Channel<Event> events = c.events();
     for (int i = 0; i < count; i++) {
@@ -224,6 +228,10 @@ final class SpawnBench {
       if (parent != launcherPid) {
         throw new IllegalStateException("pid " + osPid + " is not a worker JVM of launcher " + launcherPid);
       }
+      double[] mem = memory(osPid);
+      if (mem != null) {
+        anonMb = Math.max(anonMb, Math.round(mem[1]));
+      }
       long t0 = System.nanoTime();
       worker.destroyForcibly(); // SIGKILL
       Event e = receiveEvent(events, Duration.ofSeconds(30));
@@ -236,6 +244,39 @@ final class SpawnBench {
     }
     Stats.result("exit_kill_p50_ms", killed.percentile(50) / 1e6);
     Stats.result("exit_kill_max_ms", killed.percentile(100) / 1e6);
+    Stats.result("exit_kill_floor_ms", killFloor(anonMb, count).percentile(50) / 1e6);
+  }
+
+  /**
+   * SIGKILL to reaped of a JVM that holds {@code anonMb} MB, as a killed worker JVM does: the kernel
+   * frees a dying process's memory before it closes its sockets and reports its exit, so no report of
+   * a worker's death (nor a broken stream) can come sooner.
+   */
+  private static Stats.Samples killFloor(long anonMb, int count) throws Exception {
+    Stats.Samples floor = new Stats.Samples(count);
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    // The ballast's heap is its payload; the JVM's own anonymous memory (~30 MB) comes on top.
+    long ballastMb = Math.max(1, anonMb - 30);
+    for (int i = 0; i < count; i++) {
+      Process p = new ProcessBuilder(javaBin, "-XX:+UseSerialGC", "-Xss512k", "-Xmx" + (ballastMb + 64) + "m",
+          "-cp", System.getProperty("java.class.path"), Ballast.class.getName(), Long.toString(ballastMb))
+          .redirectErrorStream(true).start();
+      try {
+        String ready = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
+        if (ready == null || !ready.startsWith("READY")) {
+          throw new IllegalStateException("the ballast JVM did not start: " + ready);
+        }
+        long t0 = System.nanoTime();
+        p.destroyForcibly();
+        p.onExit().get(30, TimeUnit.SECONDS);
+        floor.add(System.nanoTime() - t0);
+      } finally {
+        p.destroyForcibly();
+      }
+    }
+    Stats.log("kill floor: a JVM holding %d MB of heap is reaped %.1f ms (p50) after SIGKILL", ballastMb,
+        floor.percentile(50) / 1e6);
+    return floor;
   }
 
   // ------------------------------------------------------------------------------------ cold

@@ -54,6 +54,8 @@ public final class WorkerPool implements AutoCloseable {
   private final CompletableFuture<Void> firstSpare = new CompletableFuture<>();
   private int startFailuresInARow;
   private long noForkBeforeNanos;
+  /** No spare is forked to keep the minimum before this (a JVM just died: see crashReplaceDelay). */
+  private long noSpareBeforeNanos;
   private long nextPollNanos;
   private boolean closed;
 
@@ -239,7 +241,8 @@ public final class WorkerPool implements AutoCloseable {
         shared += j.isLive() && !j.dedicated() && !j.usedUp() ? 1 : 0;
         starting += j.state() == WorkerJvm.State.STARTING ? 1 : 0;
       }
-      while (shared < settings.minSpares() && jvms.size() < settings.maxWorkers()) {
+      while (shared < settings.minSpares() && jvms.size() < settings.maxWorkers()
+          && System.nanoTime() >= noSpareBeforeNanos) {
         enqueue(false);
         shared++;
       }
@@ -426,6 +429,12 @@ public final class WorkerPool implements AutoCloseable {
     if (unexpected) {
       LOG.info("{}: worker JVM {} (pid {}) hosting about {} processes died: {}", label(), j.id,
           j.process().pid(), j.reported(), cause);
+      // Its spare is forked a moment later: a JVM start would take the CPU that the report of the loss
+      // needs on its way to every monitor. A spawn that needs a JVM meanwhile has one forked at once.
+      synchronized (this) {
+        noSpareBeforeNanos = System.nanoTime() + settings.crashReplaceDelay().toNanos();
+      }
+      timer.schedule(this::pump, settings.crashReplaceDelay().toMillis(), TimeUnit.MILLISECONDS);
     }
     pump();
   }

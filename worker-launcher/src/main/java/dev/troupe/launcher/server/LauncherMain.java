@@ -112,7 +112,8 @@ public final class LauncherMain implements Callable<Integer> {
     }
     PoolSettings settings = new PoolSettings(minSpares, maxWorkers, maxConcurrentStarts,
         Duration.ofMillis(idleReapMs), maxProcessesPerJvm, PoolSettings.DEFAULT_START_TIMEOUT,
-        PoolSettings.DEFAULT_LOAD_POLL_INTERVAL, PoolSettings.DEFAULT_START_RETRY_BACKOFF);
+        PoolSettings.DEFAULT_LOAD_POLL_INTERVAL, PoolSettings.DEFAULT_START_RETRY_BACKOFF,
+        PoolSettings.DEFAULT_CRASH_REPLACE_DELAY);
     if (hosts.size() != 1) {
       throw new CommandLine.ParameterException(new CommandLine(this), "a launcher serves one host with its"
           + " worker JVMs; the topology names " + hosts);

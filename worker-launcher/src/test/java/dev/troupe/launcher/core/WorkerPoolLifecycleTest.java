@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class WorkerPoolLifecycleTest {
   private static final String HOST = "app:processes";
+  private static final Duration CRASH_REPLACE_DELAY = Duration.ofMillis(300);
 
   /** A worker JVM that the test drives. */
   static final class FakeJvm extends Process {
@@ -167,7 +168,7 @@ class WorkerPoolLifecycleTest {
 
   private static PoolSettings settings(int minSpares, int maxWorkers, int perJvm) {
     return new PoolSettings(minSpares, maxWorkers, 2, Duration.ofMillis(300), perJvm,
-        Duration.ofSeconds(20), Duration.ofMillis(50), Duration.ofMillis(200));
+        Duration.ofSeconds(20), Duration.ofMillis(50), Duration.ofMillis(200), CRASH_REPLACE_DELAY);
   }
 
   /** The JVM forked as {@code name} joins the directory as a member, and the pool hears of it. */
@@ -255,6 +256,7 @@ class WorkerPoolLifecycleTest {
     NodeRecord w1 = join("launcher.w1");
     join("launcher.w2");
 
+    long died = System.nanoTime();
     forked.get(w1.name()).die(128 + 9);
 
     await().until(() -> !lost.isEmpty());
@@ -262,6 +264,25 @@ class WorkerPoolLifecycleTest {
     assertThat(directory.node("launcher.w2")).as("the other JVM lives on").isPresent();
     assertThat(pool.stats().crashed()).isEqualTo(1);
     await("a spare replaces it").until(() -> forked.size() == 3);
+    assertThat(forkTimes.get(2) - died).as("its replacement waited, so that the loss reached every node first")
+        .isGreaterThanOrEqualTo(CRASH_REPLACE_DELAY.toNanos());
+  }
+
+  @Test
+  void aSpawnThatNeedsAJvmRightAfterACrashDoesNotWaitForTheReplacementDelay() {
+    start(settings(1, 4, 1));
+    NodeRecord w1 = join("launcher.w1");
+    forked.get(w1.name()).die(128 + 9);
+    await().until(() -> !lost.isEmpty());
+    long asked = System.nanoTime();
+
+    CompletableFuture<NodeRecord> placed = pool.place(false);
+
+    await("a JVM forked for the waiting spawn").until(() -> forked.size() == 2);
+    assertThat(forkTimes.get(1) - asked).as("forked at once, not after the crash delay")
+        .isLessThan(CRASH_REPLACE_DELAY.toNanos());
+    NodeRecord w2 = join("launcher.w2");
+    assertThat(placed.join().name()).isEqualTo(w2.name());
   }
 
   @Test

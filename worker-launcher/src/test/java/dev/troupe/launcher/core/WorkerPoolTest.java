@@ -111,7 +111,7 @@ class WorkerPoolTest {
 
   private static PoolSettings settings(int minSpares, int maxWorkers, int perJvm) {
     return new PoolSettings(minSpares, maxWorkers, 2, Duration.ofSeconds(60), perJvm,
-        Duration.ofSeconds(60), Duration.ofMillis(100), Duration.ofMillis(100));
+        Duration.ofSeconds(60), Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(100));
   }
 
   private static long jvmOf(AttachedProcess client) throws InterruptedException {
@@ -307,7 +307,7 @@ class WorkerPoolTest {
   void aBurstOfSpawnsBeyondTheRunningJvmsLosesNoProcess() throws Exception {
     // given JVMs of 3 processes each that start one at a time, so that most spawns wait for a JVM
     AttachedProcess client = startLauncher(new PoolSettings(1, 20, 1, Duration.ofSeconds(60), 3,
-        Duration.ofSeconds(60), Duration.ofMillis(100), Duration.ofMillis(100)));
+        Duration.ofSeconds(60), Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(100)));
     java.util.Set<String> children = new java.util.HashSet<>();
 
     // when 20 monitored processes are spawned back to back
