@@ -29,6 +29,7 @@
 #   BENCH_PHASES     phases to run (default: "rss messaging spawn echo tutorial idle cold jmh"); keys of phases not
 #                    run read NA
 #   BENCH_JFR_DIR    when set, every JVM of the run records JFR (settings=profile) into that directory
+#   BENCH_LAUNCHER_ARGS  more arguments for the topology's launcher (e.g. --worker-heap-mb 128)
 #   TROUPE_NO_BUILD  1: never build
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -37,7 +38,7 @@ QUICK=0
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -103,7 +104,7 @@ export TROUPE_REGISTRY="127.0.0.1:$REGISTRY_PORT"
 export TROUPE_RELAY_ARGS="--worker-delay-ms 0"
 ENTRY_ARGS="--entry bench:sink=dev.troupe.bench.entries.SinkEntry --entry bench:echo=dev.troupe.bench.entries.EchoEntry"
 ENTRY_ARGS+=" --entry bench:hello=dev.troupe.bench.entries.HelloEntry --entry bench:pid=dev.troupe.bench.entries.PidEntry"
-export TROUPE_LAUNCHER_ARGS="$ENTRY_ARGS"
+export TROUPE_LAUNCHER_ARGS="$ENTRY_ARGS ${BENCH_LAUNCHER_ARGS:-}"
 export TROUPE_WORKER_CLASSPATH="$BENCH_JAR"
 
 JVM_FLAGS=("${TROUPE_SERVICE_JVM_FLAGS[@]}")

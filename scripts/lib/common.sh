@@ -113,8 +113,12 @@ troupe_build_if_needed() {
   fi
 }
 
-# JVM flags for the long-running services (full C2: they live long enough to profit from it). -Xms16m:
-# the heap starts small and grows with the live set; without it SerialGC starts at 1/64 of RAM (the
-# whole -Xmx here), and a busy relay's RSS grew to its full young generation.
-TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseSerialGC -Xss512k -Xms16m -Xmx256m
+# JVM flags for the long-running services (full C2: they live long enough to profit from it).
+# -Xms20m: without it SerialGC starts at 1/64 of RAM (the whole -Xmx here). -XX:NewSize=16m
+# -XX:MaxNewSize=40m -XX:SurvivorRatio=4: a young generation that starts at most of the first heap and
+# may grow to 40 MB, with survivor spaces that hold what lives a few hundred ms (a request in flight,
+# its messages). In the default one (a third of a small heap) those were promoted, and SerialGC grows
+# the old generation to -Xmx rather than collect it: under the tutorial's load the relay's RSS went to
+# 232 MB; with these flags 161 MB (BENCHMARKS.md, "Young generations").
+TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseSerialGC -Xss512k -Xms20m -Xmx256m -XX:NewSize=16m -XX:MaxNewSize=40m -XX:SurvivorRatio=4
   -Dio.grpc.netty.shaded.io.netty.jfr.enabled=false)

@@ -28,13 +28,26 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
   public static final int DEFAULT_HEAP_MB = 256;
   /** Four per core, at least 8: see {@code carrierThreads}. */
   public static final int DEFAULT_CARRIER_THREADS = Math.max(8, 4 * PoolSettings.CORES);
+  /**
+   * The most the young generation may grow to; it starts at 16 MB of a 20 MB first heap, with survivor
+   * spaces of a sixth of it each (-XX:SurvivorRatio=4). The processes of a busy worker JVM live for tens
+   * or hundreds of ms and should die young. In the default young generation (a third of a small heap)
+   * they were promoted, and SerialGC grows the old generation up to -Xmx before it collects it: under
+   * the tutorial's load each worker JVM's RSS went to 200-320 MB; with these flags 103-109 MB
+   * (BENCHMARKS.md, "Young generations").
+   */
+  public static final int YOUNG_GEN_MB = 40;
+  /** The smallest -Xmx a worker JVM is given: its first heap (-Xms20m) plus room to grow. */
+  public static final int MIN_HEAP_MB = 32;
   public static final String WORKER_MAIN = "dev.troupe.launcher.worker.WorkerMain";
 
   /** The flags every worker JVM (and the AOT training run) starts with. */
   public List<String> jvmFlags() {
+    int young = Math.max(17, Math.min(YOUNG_GEN_MB, heapMb / 2)); // a small --worker-heap-mb keeps room for the old
     List<String> f = new ArrayList<>(List.of(
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k",
-        "-Xms16m", "-Xmx" + heapMb + "m", "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=32m",
+        "-Xms20m", "-Xmx" + heapMb + "m", "-XX:NewSize=16m", "-XX:MaxNewSize=" + young + "m", "-XX:SurvivorRatio=4",
+        "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=32m",
         "-Dio.grpc.netty.shaded.io.netty.jfr.enabled=false",
         "-Djdk.virtualThreadScheduler.parallelism=" + carrierThreads,
         "-Djdk.virtualThreadScheduler.maxPoolSize=" + Math.max(256, carrierThreads),

@@ -129,6 +129,10 @@ public final class LauncherMain implements Callable<Integer> {
       workerArgs.add("--isolated");
       workerArgs.add(e);
     }
+    if (heapMb < JvmForker.MIN_HEAP_MB) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--worker-heap-mb must be at least "
+          + JvmForker.MIN_HEAP_MB + " (a worker JVM's gRPC server and first processes need it); got " + heapMb);
+    }
     JvmForker forker = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, workerArgs);
 
     // The pool needs the node, known after start: read late.
