@@ -14,7 +14,8 @@
 #   - the Echo topology by scripts/troupe (registry, worker-launcher, relay with --worker-delay-ms 0),
 #     the launcher given the bench entries (benchmarks jar on the worker class path);
 #   - the raw gRPC baseline server, and two bench nodes (A, B) that join the registry;
-#   - a client JVM per phase (Benchmark messaging | echo | spawn | tutorial | idle);
+#   - a client JVM per phase (Benchmark messaging | echo | spawn | tutorial | idle); the kill phase's
+#     client also forks and kills small ballast JVMs of its own (exit_kill_floor_ms), which exit with it;
 #   - for the tutorial phase, the relay restarted with the tutorial's 100 ms worker delay: N requests
 #     in flight (1,000; --quick: 300) for 20 s (--quick: 6 s) after a warm-up;
 #   - the idle phase: 100,000 (--quick: 20,000, scaled) processes blocked in receive on app:processes;
@@ -38,7 +39,7 @@ QUICK=0
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
