@@ -273,6 +273,9 @@ if has_phase tutorial; then
   log "restarting the relay with the tutorial's worker delay (100 ms)..."
   "$TROUPE_ROOT/scripts/troupe" stop relay >&2
   TROUPE_RELAY_ARGS="--worker-delay-ms 100" "$TROUPE_ROOT/scripts/troupe" start relay >&2
+  if [ -n "${BENCH_JFR_DIR:-}" ]; then # the restarted relay records too (dumped as relay.jfr at the end)
+    "$JAVA_HOME/bin/jcmd" "$(topology_pid relay)" JFR.start name=bench settings=profile >/dev/null 2>&1 || true
+  fi
   run_client tutorial "$TIMEOUT_SHORT" tutorial $QFLAG --node "127.0.0.1:$RELAY_PORT" \
     --registry-pid "$(topology_pid registry)" --relay-pid "$(topology_pid relay)" --launcher-pid "$LAUNCHER_PID"
 fi

@@ -20,6 +20,11 @@ import java.util.Set;
  * its channel can take it (inbox and events are rendezvous channels, so until a receiver waits). An
  * item waiting for one channel does not hold back items for other channels; per channel, order is kept.
  *
+ * <p>Events and messages wait in queues of their own: they never share a channel, so neither holds
+ * back the other, and a process busy with a backlog of messages still gets its EXIT as soon as it
+ * waits for events, without every arrival walking the whole backlog (the relay's profile under 1,000
+ * requests in flight: 6-9 % of its CPU was that walk).
+ *
  * <p>A listener's channel (buffer 1) must be refilled when its reader takes the buffered value, also
  * by a reader that only polls (tryReceive, select with default), which never announces itself as
  * waiting. The original refills at the process's next step. Here the first item that finds the buffer
@@ -31,7 +36,9 @@ final class Mailbox {
   private record Listener(Channel<Object> channel, boolean messages) {}
 
   private final Object lock = new Object();
-  private final ArrayDeque<Object> queue = new ArrayDeque<>();
+  /** Messages, routed when they move (a listener may appear for their topic meanwhile). */
+  private final ArrayDeque<Message> messages = new ArrayDeque<>();
+  private final ArrayDeque<Event> eventQueue = new ArrayDeque<>();
   private final Map<String, Listener> listeners = new HashMap<>();
   private Channel<Message> inbox;
   private Channel<Event> events;
@@ -44,7 +51,11 @@ final class Mailbox {
       if (closed) {
         return;
       }
-      queue.add(messageOrEvent);
+      if (messageOrEvent instanceof Event e) {
+        eventQueue.add(e);
+      } else {
+        messages.add((Message) messageOrEvent);
+      }
     }
     flush();
   }
@@ -118,37 +129,32 @@ final class Mailbox {
   @SuppressWarnings({"unchecked", "rawtypes"})
   void flush() {
     synchronized (lock) {
-      if (queue.isEmpty()) {
+      while (events != null && !eventQueue.isEmpty() && events.trySend(eventQueue.peek())) {
+        eventQueue.poll();
+      }
+      if (messages.isEmpty()) {
         return;
       }
       Set<Channel<?>> blocked = new HashSet<>();
-      // Once every channel that exists is blocked nothing further can move: stop there instead of
+      // Once every message channel is blocked nothing further can move: stop there instead of
       // walking a long queue on every arrival (the profile's hot spot under a flood).
-      int channels = listeners.size() + (inbox == null ? 0 : 1) + (events == null ? 0 : 1);
-      for (Iterator<Object> it = queue.iterator(); it.hasNext() && blocked.size() < channels; ) {
-        Object item = it.next();
+      int channels = listeners.size() + (inbox == null ? 0 : 1);
+      for (Iterator<Message> it = messages.iterator(); it.hasNext() && blocked.size() < channels; ) {
+        Message m = it.next();
         Channel target;
         Object value;
-        boolean listener = false;
-        if (item instanceof Event e) {
-          target = events;
-          value = e;
+        Listener l = listeners.get(m.topic());
+        if (l != null) {
+          target = l.channel();
+          value = l.messages() ? m : m.payload();
         } else {
-          Message m = (Message) item;
-          Listener l = listeners.get(m.topic());
-          if (l != null) {
-            target = l.channel();
-            value = l.messages() ? m : m.payload();
-            listener = true;
-          } else {
-            target = inbox;
-            value = m;
-          }
+          target = inbox;
+          value = m;
         }
         if (target == null || blocked.contains(target)) {
           continue;
         }
-        if (pumps.containsKey(item)) {
+        if (pumps.containsKey(m)) {
           blocked.add(target); // in flight: whatever follows for this channel waits behind it
           continue;
         }
@@ -156,8 +162,8 @@ final class Mailbox {
           it.remove();
         } else {
           blocked.add(target);
-          if (listener) {
-            pump(item, target, value);
+          if (l != null) {
+            pump(m, target, value);
           }
         }
       }
@@ -177,7 +183,7 @@ final class Mailbox {
       synchronized (lock) {
         pumps.remove(item);
         if (sent) {
-          queue.removeIf(x -> x == item);
+          messages.removeIf(x -> x == item);
         }
       }
       flush();
@@ -190,7 +196,8 @@ final class Mailbox {
   void close() {
     synchronized (lock) {
       closed = true;
-      queue.clear();
+      messages.clear();
+      eventQueue.clear();
       pumps.values().forEach(Thread::interrupt);
       pumps.clear();
     }
@@ -198,7 +205,7 @@ final class Mailbox {
 
   int queued() {
     synchronized (lock) {
-      return queue.size();
+      return messages.size() + eventQueue.size();
     }
   }
 }
