@@ -43,8 +43,8 @@ final class Mailbox {
   private Channel<Message> inbox;
   private Channel<Event> events;
   private boolean closed;
-  /** Queued items a pump is sending (by identity: equal messages are distinct items). */
-  private final Map<Object, Thread> pumps = new IdentityHashMap<>();
+  /** Queued messages a pump is sending (by identity: equal messages are distinct items). */
+  private final Map<Message, Thread> pumps = new IdentityHashMap<>();
 
   void add(Object messageOrEvent) {
     synchronized (lock) {
@@ -171,7 +171,7 @@ final class Mailbox {
   }
 
   /** Hands {@code item} to a thread that blocks in send until its listener's buffer is popped. */
-  private void pump(Object item, Channel<Object> target, Object value) {
+  private void pump(Message item, Channel<Object> target, Object value) {
     Thread t = Thread.ofVirtual().unstarted(() -> {
       boolean sent;
       try {

@@ -429,12 +429,12 @@ public final class WorkerPool implements AutoCloseable {
     if (unexpected) {
       LOG.info("{}: worker JVM {} (pid {}) hosting about {} processes died: {}", label(), j.id,
           j.process().pid(), j.reported(), cause);
-      // Its spare is forked a moment later: a JVM start would take the CPU that the report of the loss
-      // needs on its way to every monitor. A spawn that needs a JVM meanwhile has one forked at once.
+      // Its spare is forked a moment later (by the first tick after the delay): a JVM start would take
+      // the CPU that the report of the loss needs on its way to every monitor. A spawn that needs a JVM
+      // meanwhile has one forked at once.
       synchronized (this) {
         noSpareBeforeNanos = System.nanoTime() + settings.crashReplaceDelay().toNanos();
       }
-      timer.schedule(this::pump, settings.crashReplaceDelay().toMillis(), TimeUnit.MILLISECONDS);
     }
     pump();
   }
