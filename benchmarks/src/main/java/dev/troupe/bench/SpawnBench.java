@@ -215,6 +215,7 @@ final class SpawnBench {
     }
     Stats.Samples killed = new Stats.Samples(count);
     long anonMb = 0;
+    boolean hugePages = false;
     Channel<Message> inbox = c.inbox();
     Channel<Event> events = c.events();
     for (int i = 0; i < count; i++) {
@@ -228,6 +229,7 @@ final class SpawnBench {
       if (parent != launcherPid) {
         throw new IllegalStateException("pid " + osPid + " is not a worker JVM of launcher " + launcherPid);
       }
+      hugePages |= cmdline(osPid).contains("-XX:+UseTransparentHugePages");
       double[] mem = memory(osPid);
       if (mem != null) {
         anonMb = Math.max(anonMb, Math.round(mem[1]));
@@ -244,7 +246,7 @@ final class SpawnBench {
     }
     Stats.result("exit_kill_p50_ms", killed.percentile(50) / 1e6);
     Stats.result("exit_kill_max_ms", killed.percentile(100) / 1e6);
-    Stats.result("exit_kill_floor_ms", killFloor(anonMb, count).percentile(50) / 1e6);
+    Stats.result("exit_kill_floor_ms", killFloor(anonMb, hugePages, count).percentile(50) / 1e6);
   }
 
   /**
@@ -252,15 +254,20 @@ final class SpawnBench {
    * frees a dying process's memory before it closes its sockets and reports its exit, so no report of
    * a worker's death (nor a broken stream) can come sooner.
    */
-  private static Stats.Samples killFloor(long anonMb, int count) throws Exception {
+  private static Stats.Samples killFloor(long anonMb, boolean hugePages, int count) throws Exception {
     Stats.Samples floor = new Stats.Samples(count);
     String javaBin = ProcessHandle.current().info().command().orElse("java");
     // The ballast's heap is its payload; the JVM's own anonymous memory (~30 MB) comes on top.
     long ballastMb = Math.max(1, anonMb - 30);
     for (int i = 0; i < count; i++) {
-      Process p = new ProcessBuilder(javaBin, "-XX:+UseSerialGC", "-Xss512k", "-Xmx" + (ballastMb + 64) + "m",
-          "-cp", System.getProperty("java.class.path"), Ballast.class.getName(), Long.toString(ballastMb))
-          .redirectErrorStream(true).start();
+      List<String> cmd = new ArrayList<>(List.of(javaBin, "-XX:+UseSerialGC", "-Xss512k",
+          "-Xmx" + (ballastMb + 64) + "m"));
+      if (hugePages) {
+        cmd.add("-XX:+UseTransparentHugePages"); // as the worker JVMs: their heap is freed in 2 MB pages
+      }
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Ballast.class.getName(),
+          Long.toString(ballastMb)));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       try {
         String ready = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
         if (ready == null || !ready.startsWith("READY")) {
@@ -277,6 +284,15 @@ final class SpawnBench {
     Stats.log("kill floor: a JVM holding %d MB of heap is reaped %.1f ms (p50) after SIGKILL", ballastMb,
         floor.percentile(50) / 1e6);
     return floor;
+  }
+
+  /** The command line of process {@code pid}, its arguments separated by spaces; empty if unreadable. */
+  private static String cmdline(long pid) {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   // ------------------------------------------------------------------------------------ cold

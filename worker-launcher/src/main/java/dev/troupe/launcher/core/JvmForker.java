@@ -12,11 +12,13 @@ import java.util.List;
  * @param javaBin the java executable (the launcher's own by default)
  * @param classPath jars only: a directory on the class path silently disables the AOT cache
  * @param heapMb -Xmx of each worker
- * @param carrierThreads the worker's virtual-thread scheduler parallelism: how many of its processes
+ * @param carrierThreads the most virtual-thread carriers a worker may run: how many of its processes
  *     can run code at the same instant. Virtual threads are not preempted, so a process looping on the
  *     CPU holds its carrier: with more carriers than cores, up to {@code carrierThreads - 1} such
  *     processes leave the others running (time-sliced by the OS), where the JDK's default (one per
- *     core) would let two of them stall a 2-core JVM
+ *     core) would let two of them stall a 2-core JVM. A worker starts with one per core and grows
+ *     toward this only while its carriers are held ({@code CarrierGovernor}, JDK 24+); on older JDKs
+ *     it runs with all of them from the start
  * @param aotCache the AOT cache file (JDK 25 JEP 483/514), used when it exists; null for none
  * @param workerArgs what every worker is told (see {@code WorkerMain}): the registry, its host and
  *     owner, its limits, the entries it can run and which of them are isolated
@@ -49,15 +51,45 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
         "-Xms20m", "-Xmx" + heapMb + "m", "-XX:NewSize=16m", "-XX:MaxNewSize=" + young + "m", "-XX:SurvivorRatio=4",
         "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=32m",
         "-Dio.grpc.netty.shaded.io.netty.jfr.enabled=false",
-        "-Djdk.virtualThreadScheduler.parallelism=" + carrierThreads,
+        // One pooled-buffer arena instead of one per core-pair: a worker's traffic is light per JVM, and
+        // each arena holds its own 2 MB chunks (with MALLOC_ARENA_MAX below: 10 MB less native memory).
+        "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
+        "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1",
+        "-Djdk.virtualThreadScheduler.parallelism=" + firstCarriers(),
         "-Djdk.virtualThreadScheduler.maxPoolSize=" + Math.max(256, carrierThreads),
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+    if (HUGE_PAGES) {
+      // A killed JVM's memory is freed before its sockets close and its launcher can reap it, and
+      // freeing 2 MB pages is far cheaper: SIGKILL to reaped of a worker JVM 16 -> 13 ms, of a JVM with
+      // a 64 MB heap 15.7 -> 6.0 ms (BENCHMARKS.md, "Huge pages"). Only where the kernel allows it
+      // per mapping (madvise) or everywhere (always); with "never" the JVM would warn at every start.
+      f.add("-XX:+UseTransparentHugePages");
+    }
     if (Runtime.version().feature() >= 23) {
       // Otherwise every worker start prints warnings about protobuf's and Netty's Unsafe use.
       f.add("--enable-native-access=ALL-UNNAMED");
       f.add("--sun-misc-unsafe-memory-access=allow");
     }
     return f;
+  }
+
+  /** Carriers a worker starts with: one per core where it can grow them (JDK 24+), else all. */
+  int firstCarriers() {
+    return Runtime.version().feature() >= 24 ? Math.min(PoolSettings.CORES, carrierThreads) : carrierThreads;
+  }
+
+  /** Whether the kernel gives transparent huge pages to a JVM that asks (see {@link #hugePagesMode}). */
+  static final boolean HUGE_PAGES = hugePagesMode(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"))
+      .map(m -> m.equals("madvise") || m.equals("always")).orElse(false);
+
+  /** The selected mode ("always", "madvise" or "never") in the kernel's THP setting file, if readable. */
+  static java.util.Optional<String> hugePagesMode(Path setting) {
+    try {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[(\\w+)]").matcher(Files.readString(setting));
+      return m.find() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   @Override
@@ -69,12 +101,15 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
       cmd.add("-XX:AOTCache=" + aotCache);
     }
     cmd.addAll(List.of("-cp", classPath, WORKER_MAIN, "--node-name", nodeName,
-        "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+        "--parent-pid", Long.toString(ProcessHandle.current().pid()),
+        "--carrier-threads", Integer.toString(carrierThreads)));
     cmd.addAll(workerArgs);
     if (dedicated) {
       cmd.add("--dedicated");
     }
-    return new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("MALLOC_ARENA_MAX", "2"); // glibc's default is 8 per core, each a heap of its own
+    return pb.redirectOutput(ProcessBuilder.Redirect.INHERIT)
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
   }
 

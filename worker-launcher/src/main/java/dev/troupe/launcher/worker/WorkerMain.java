@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * ends it halts at once.
  *
  * <p>Arguments: {@code --registry HOST:PORT --node-name NAME --owner LAUNCHER --host HOST [--bind ADDR]
- * [--parent-pid PID] [--max-processes N] [--dedicated] [--isolated ID]... [--entry ID=CLASS]...};
- * {@code --train} instead runs a short self-contained exchange, for recording the AOT configuration;
+ * [--parent-pid PID] [--max-processes N] [--dedicated] [--isolated ID]... [--entry ID=CLASS]...
+ * [--carrier-threads N]}; {@code --train} instead runs a short self-contained exchange, for recording the AOT configuration;
  * {@code --build-aot FILE --heap-mb N --carrier-threads N --parent-pid PID} builds the AOT cache (see JvmForker).
  */
 public final class WorkerMain {
@@ -90,6 +90,7 @@ public final class WorkerMain {
           h -> h.onExit().thenRun(() -> halt("launcher process " + h.pid() + " ended")),
           () -> halt("launcher process is already gone"));
     }
+    governCarriers(carriers, nodeName == null ? "worker" : nodeName);
     if (train) {
       train(catalog);
       Runtime.getRuntime().exit(0);
@@ -112,6 +113,21 @@ public final class WorkerMain {
         .asMember(new Shard(host, 0, 0, owner, dedicated)).start();
     LOG.debug("{}: worker JVM serving {} ids from {}", node.label(), host, Pid.formatId(node.nextProcessId()));
     server.runUntilShutdown();
+  }
+
+  /**
+   * Carriers start at one per core (JvmForker sets the scheduler's parallelism) and grow to
+   * {@code ceiling} only while processes looping without blocking hold them (see CarrierGovernor); on a
+   * JDK without the scheduler's MXBean, JvmForker starts the worker with the ceiling instead.
+   */
+  private static void governCarriers(int ceiling, String label) {
+    CarrierGovernor.available().ifPresent(s -> {
+      int base = s.parallelism();
+      if (ceiling > base) {
+        new CarrierGovernor(CarrierGovernor.Settings.defaults(base, ceiling), s,
+            r -> Thread.ofVirtual().start(r), label).start();
+      }
+    });
   }
 
   private static void halt(String why) {

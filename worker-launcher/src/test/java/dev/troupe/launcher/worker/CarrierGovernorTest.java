@@ -1,0 +1,192 @@
+package dev.troupe.launcher.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class CarrierGovernorTest {
+  private static final long MS = 1_000_000L;
+
+  /** The scheduler's knobs, as a test sets them. */
+  private static final class FakeScheduler implements CarrierGovernor.Scheduler {
+    int parallelism;
+    int mounted;
+    final List<Integer> changes = new ArrayList<>();
+
+    FakeScheduler(int parallelism) {
+      this.parallelism = parallelism;
+    }
+
+    @Override
+    public int parallelism() {
+      return parallelism;
+    }
+
+    @Override
+    public void setParallelism(int carriers) {
+      parallelism = carriers;
+      changes.add(carriers);
+    }
+
+    @Override
+    public int mounted() {
+      return mounted;
+    }
+  }
+
+  /** Probes that run at once (carriers free) or never (every carrier held). */
+  private static Consumer<Runnable> probesRun(boolean run) {
+    return r -> {
+      if (run) {
+        r.run();
+      }
+    };
+  }
+
+  private static CarrierGovernor governor(FakeScheduler s, Consumer<Runnable> probes, int base, int ceiling) {
+    return new CarrierGovernor(new CarrierGovernor.Settings(base, ceiling, Duration.ofMillis(20),
+        Duration.ofMillis(200), Duration.ofSeconds(5)), s, probes, "test");
+  }
+
+  @Test
+  void aProbeWaitingLongerThanTheStallAddsOneCarrierPerStallUpToTheCeiling() {
+    // given carriers that are all held: no probe ever runs
+    FakeScheduler s = new FakeScheduler(2);
+    CarrierGovernor g = governor(s, probesRun(false), 2, 4);
+
+    // when the governor looks every 20 ms for 2 s
+    List<Long> grewAt = new ArrayList<>();
+    for (long t = 0; t <= 2000; t += 20) {
+      int before = s.parallelism;
+      g.tick(t * MS);
+      if (s.parallelism > before) {
+        grewAt.add(t);
+      }
+    }
+
+    // then one carrier came after the first probe had waited 200 ms, one more 200 ms later, and no more
+    assertThat(s.changes).containsExactly(3, 4);
+    assertThat(grewAt).containsExactly(200L, 400L);
+  }
+
+  @Test
+  void carriersThatKeepUpAreNeverAdded() {
+    // given probes that run at once
+    FakeScheduler s = new FakeScheduler(2);
+    CarrierGovernor g = governor(s, probesRun(true), 2, 8);
+
+    // when the governor looks for a minute
+    for (long t = 0; t <= 60_000; t += 20) {
+      g.tick(t * MS);
+    }
+
+    // then the JVM kept one carrier per core
+    assertThat(s.changes).isEmpty();
+  }
+
+  @Test
+  void addedCarriersAreTakenBackOneAtATimeOnceTwoAreIdleForTheCalmPeriod() {
+    // given a JVM that grew to 4 carriers and is now idle
+    FakeScheduler s = new FakeScheduler(4);
+    s.mounted = 0;
+    CarrierGovernor g = governor(s, probesRun(true), 2, 8);
+
+    // when the governor looks for 20 s
+    List<Long> shrankAt = new ArrayList<>();
+    for (long t = 0; t <= 20_000; t += 20) {
+      int before = s.parallelism;
+      g.tick(t * MS);
+      if (s.parallelism < before) {
+        shrankAt.add(t);
+      }
+    }
+
+    // then it went back to its base, one carrier per calm period, and not below
+    assertThat(s.changes).containsExactly(3, 2);
+    assertThat(shrankAt).containsExactly(5_000L, 10_000L);
+  }
+
+  @Test
+  void carriersHeldBySpinningProcessesAreKept() {
+    // given 4 carriers of which 3 are held by processes that never block
+    FakeScheduler s = new FakeScheduler(4);
+    s.mounted = 3;
+    CarrierGovernor g = governor(s, probesRun(true), 2, 8);
+
+    // when the governor looks for 30 s while the fourth serves everything else promptly
+    for (long t = 0; t <= 30_000; t += 20) {
+      g.tick(t * MS);
+    }
+
+    // then none is taken back (with one fewer, the spinners would hold them all)
+    assertThat(s.changes).isEmpty();
+  }
+
+  @Test
+  void aStallResetsTheCalmPeriod() {
+    // given a grown, idle JVM whose probes run, except one that waits 200 ms at 4 s
+    FakeScheduler s = new FakeScheduler(4);
+    List<Runnable> held = new ArrayList<>();
+    boolean[] hold = {false};
+    CarrierGovernor g = governor(s, r -> {
+      if (hold[0]) {
+        held.add(r);
+      } else {
+        r.run();
+      }
+    }, 2, 8);
+
+    // when the governor looks for 9.3 s
+    List<Long> changedAt = new ArrayList<>();
+    for (long t = 0; t <= 9_300; t += 20) {
+      hold[0] = t == 4_000;
+      if (t == 4_220) {
+        held.forEach(Runnable::run);
+      }
+      int before = s.parallelism;
+      g.tick(t * MS);
+      if (s.parallelism != before) {
+        changedAt.add(t);
+      }
+    }
+
+    // then the stall added a carrier at 4.2 s, and the calm period began again when the probe ran: the
+    // first carrier was taken back 5 s after that, not at 5 s
+    assertThat(s.changes).containsExactly(5, 4);
+    assertThat(changedAt).containsExactly(4_200L, 9_220L);
+  }
+
+  @Test
+  void aBaseAboveTheCeilingIsRefused() {
+    assertThatThrownBy(() -> governor(new FakeScheduler(4), probesRun(true), 4, 2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1 <= base <= ceiling");
+  }
+
+  @Test
+  void theJdksSchedulerCanBeGovernedFromJdk24() {
+    // given this JVM's own virtual-thread scheduler
+    var scheduler = CarrierGovernor.available();
+    if (Runtime.version().feature() < 24) {
+      assertThat(scheduler).isEmpty();
+      return;
+    }
+    CarrierGovernor.Scheduler s = scheduler.orElseThrow();
+    int before = s.parallelism();
+
+    // when one carrier is added, then taken back
+    s.setParallelism(before + 1);
+    int grown = s.parallelism();
+    s.setParallelism(before);
+
+    // then the scheduler took both
+    assertThat(grown).isEqualTo(before + 1);
+    assertThat(s.parallelism()).isEqualTo(before);
+    assertThat(s.mounted()).isGreaterThanOrEqualTo(0);
+  }
+}
