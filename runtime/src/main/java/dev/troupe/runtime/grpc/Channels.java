@@ -14,7 +14,8 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * How Troupe opens client channels: keepalive on, direct executor, and this process's
+ * How Troupe opens client channels: keepalive on, direct executor, this JVM's shared
+ * {@link EventLoops}, and this process's
  * {@link TransportSecurity} (the shared secret on every call; TLS when configured).
  */
 public final class Channels {
@@ -25,7 +26,7 @@ public final class Channels {
   }
 
   public static ManagedChannel open(String address, PeerSettings settings, TransportSecurity security) {
-    NettyChannelBuilder b = NettyChannelBuilder.forTarget(address)
+    NettyChannelBuilder b = EventLoops.on(NettyChannelBuilder.forTarget(address))
         .directExecutor()
         .keepAliveTime(settings.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
         .keepAliveTimeout(settings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)

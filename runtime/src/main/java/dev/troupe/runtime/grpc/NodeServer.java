@@ -71,7 +71,7 @@ public final class NodeServer implements AutoCloseable {
 
   /** Binds, then joins the directory with the bound address. */
   public NodeServer start() throws IOException {
-    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, port))
+    NettyServerBuilder b = EventLoops.on(NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, port)))
         .directExecutor()
         .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(true)

@@ -1,0 +1,90 @@
+package dev.troupe.runtime.grpc;
+
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The network threads of this JVM: every gRPC server and channel Troupe opens shares one group of
+ * event loops, of {@value #DEFAULT_THREADS} thread unless the system property {@value #THREADS_PROPERTY}
+ * says otherwise. grpc-java's default is two per core, each connection on one of them; a node's
+ * traffic crosses connections all the time (a worker's answer comes in on a peer stream and goes out
+ * on a client's attach stream), and every crossing between two loops wakes a thread: on the 2-core
+ * machines measured, one loop per JVM cut the relay's context switches per echo 13.6 -> 11.2 and raised
+ * echoes with 8 in flight from 2,700 to 3,700 a second (BENCHMARKS.md, "One event loop"). A JVM whose
+ * network work outgrows one core can be given more.
+ *
+ * <p>Handlers run on these threads (servers and channels use {@code directExecutor}): nothing in them
+ * may block.
+ */
+public final class EventLoops {
+  public static final int DEFAULT_THREADS = 1;
+  public static final String THREADS_PROPERTY = "troupe.grpc.eventLoopThreads";
+
+  private record Shared(EventLoopGroup group, Class<? extends Channel> channelType,
+      Class<? extends ServerChannel> serverChannelType) {}
+
+  private static volatile Shared shared;
+
+  private EventLoops() {}
+
+  /** How many event-loop threads this JVM runs: the property's value, else the default. */
+  public static int threads() {
+    String value = System.getProperty(THREADS_PROPERTY);
+    if (value == null || value.isBlank()) {
+      return DEFAULT_THREADS;
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new IllegalArgumentException("-D" + THREADS_PROPERTY + " must be a whole number of threads >= 1, got '"
+        + value + "'");
+  }
+
+  public static NettyServerBuilder on(NettyServerBuilder b) {
+    Shared s = shared();
+    return b.bossEventLoopGroup(s.group()).workerEventLoopGroup(s.group()).channelType(s.serverChannelType());
+  }
+
+  public static NettyChannelBuilder on(NettyChannelBuilder b) {
+    Shared s = shared();
+    return b.eventLoopGroup(s.group()).channelType(s.channelType());
+  }
+
+  private static Shared shared() {
+    Shared s = shared;
+    if (s == null) {
+      synchronized (EventLoops.class) {
+        s = shared;
+        if (s == null) {
+          // Daemon threads, never shut down, as grpc-java's own shared loops: servers and channels come
+          // and go (a node restarts its links), the loops serve them all for the life of the JVM.
+          DefaultThreadFactory threads = new DefaultThreadFactory("troupe-io", true);
+          s = Epoll.isAvailable()
+              ? new Shared(new MultiThreadIoEventLoopGroup(threads(), threads, EpollIoHandler.newFactory()),
+                  EpollSocketChannel.class, EpollServerSocketChannel.class)
+              : new Shared(new MultiThreadIoEventLoopGroup(threads(), threads, NioIoHandler.newFactory()),
+                  NioSocketChannel.class, NioServerSocketChannel.class);
+          shared = s;
+        }
+      }
+    }
+    return s;
+  }
+}
