@@ -50,6 +50,7 @@ final class CarrierGovernor {
   static final Duration DEFAULT_CALM = Duration.ofSeconds(5);
   /** Tries at making the JDK's pool start the carrier it was just allowed (see {@link #available}). */
   private static final int MAX_NUDGES = 8;
+  private static final long NEVER = Long.MIN_VALUE;
 
   /** The scheduler's knobs, as {@code VirtualThreadSchedulerMXBean} offers them. */
   interface Scheduler {
@@ -67,7 +68,7 @@ final class CarrierGovernor {
   private final String label;
   private AtomicBoolean probe; // the probe started last; true once it has run
   private long probeStartedAt;
-  private long lastChangeAt;
+  private long lastChangeAt = NEVER; // nanoTime has an arbitrary origin: no "0" default
   private long calmSince = -1;
 
   /**
@@ -90,7 +91,8 @@ final class CarrierGovernor {
     if (probe != null && !probe.get()) {
       calmSince = -1;
       long waited = now - probeStartedAt;
-      if (waited >= settings.stall().toNanos() && now - lastChangeAt >= settings.stall().toNanos()
+      if (waited >= settings.stall().toNanos()
+          && (lastChangeAt == NEVER || now - lastChangeAt >= settings.stall().toNanos())
           && carriers < settings.ceiling()) {
         carriers++;
         scheduler.setParallelism(carriers);

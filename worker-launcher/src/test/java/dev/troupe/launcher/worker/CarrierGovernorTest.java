@@ -75,6 +75,22 @@ class CarrierGovernorTest {
   }
 
   @Test
+  void theClocksOriginDoesNotMatter() {
+    // given held carriers, and a nanoTime that happens to start far below zero (its origin is arbitrary)
+    FakeScheduler s = new FakeScheduler(2);
+    CarrierGovernor g = governor(s, probesRun(false), 2, 4);
+    long origin = Long.MIN_VALUE / 2;
+
+    // when the governor looks every 20 ms for 300 ms
+    for (long t = 0; t <= 300; t += 20) {
+      g.tick(origin + t * MS);
+    }
+
+    // then the first stall still added a carrier
+    assertThat(s.changes).containsExactly(3);
+  }
+
+  @Test
   void carriersThatKeepUpAreNeverAdded() {
     // given probes that run at once
     FakeScheduler s = new FakeScheduler(2);
