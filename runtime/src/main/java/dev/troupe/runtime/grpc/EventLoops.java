@@ -21,9 +21,10 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
  * says otherwise. grpc-java's default is two per core, each connection on one of them; a node's
  * traffic crosses connections all the time (a worker's answer comes in on a peer stream and goes out
  * on a client's attach stream), and every crossing between two loops wakes a thread: on the 2-core
- * machines measured, one loop per JVM cut the relay's context switches per echo 13.6 -> 11.2 and raised
- * echoes with 8 in flight from 2,700 to 3,700 a second (BENCHMARKS.md, "One event loop"). A JVM whose
- * network work outgrows one core can be given more.
+ * machines measured (interleaved pairs against four loops), one loop per JVM cut the relay's CPU per
+ * echo by 15 % and its context switches 9.0 -> 7.5, echo latency by 20 %, and raised echoes with 8 in
+ * flight by 13 % (BENCHMARKS.md, "One event loop per JVM"). A JVM whose network work outgrows one core
+ * can be given more.
  *
  * <p>Handlers run on these threads (servers and channels use {@code directExecutor}): nothing in them
  * may block.

@@ -5,6 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Forks worker JVMs with the flags of small, short-lived JVMs and, when present, the AOT cache.
@@ -61,7 +64,7 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
     if (HUGE_PAGES) {
       // A killed JVM's memory is freed before its sockets close and its launcher can reap it, and
       // freeing 2 MB pages is far cheaper: SIGKILL to reaped of a worker JVM 16 -> 13 ms, of a JVM with
-      // a 64 MB heap 15.7 -> 6.0 ms (BENCHMARKS.md, "Huge pages"). Only where the kernel allows it
+      // a 64 MB heap 15.7 -> 6.0 ms (BENCHMARKS.md, "Carriers and huge pages"). Only where the kernel allows it
       // per mapping (madvise) or everywhere (always); with "never" the JVM would warn at every start.
       f.add("-XX:+UseTransparentHugePages");
     }
@@ -83,12 +86,12 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
       .map(m -> m.equals("madvise") || m.equals("always")).orElse(false);
 
   /** The selected mode ("always", "madvise" or "never") in the kernel's THP setting file, if readable. */
-  static java.util.Optional<String> hugePagesMode(Path setting) {
+  static Optional<String> hugePagesMode(Path setting) {
     try {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[(\\w+)]").matcher(Files.readString(setting));
-      return m.find() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+      Matcher m = Pattern.compile("\\[(\\w+)]").matcher(Files.readString(setting));
+      return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     } catch (IOException | RuntimeException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 

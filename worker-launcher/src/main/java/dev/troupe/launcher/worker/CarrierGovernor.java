@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * the number of cores two such processes would stall every other process of the JVM, and with carriers
  * fixed at the ceiling (the old way) the idle ones are woken and parked again for every message, which
  * cost the tutorial's workers 13 % more CPU per echo and 45 % more context switches (BENCHMARKS.md,
- * "Carriers"). Go's runtime does the same in spirit: its monitor thread hands a stuck thread's work to
+ * "Carriers and huge pages"). Go's runtime does the same in spirit: its monitor thread hands a stuck thread's work to
  * a new one.
  *
  * <p>Stalls are seen with a probe: every {@link Settings#tick} a tiny virtual thread is started; one
@@ -68,8 +68,9 @@ final class CarrierGovernor {
   private final String label;
   private AtomicBoolean probe; // the probe started last; true once it has run
   private long probeStartedAt;
-  private long lastChangeAt = NEVER; // nanoTime has an arbitrary origin: no "0" default
-  private long calmSince = -1;
+  // nanoTime has an arbitrary origin (it may be negative): "not yet" is NEVER, not 0 or -1
+  private long lastChangeAt = NEVER;
+  private long calmSince = NEVER;
 
   /**
    * @param startProbe starts a runnable on a new virtual thread (tests pass a fake that runs it or not)
@@ -89,7 +90,7 @@ final class CarrierGovernor {
   int tick(long now) {
     int carriers = scheduler.parallelism();
     if (probe != null && !probe.get()) {
-      calmSince = -1;
+      calmSince = NEVER;
       long waited = now - probeStartedAt;
       if (waited >= settings.stall().toNanos()
           && (lastChangeAt == NEVER || now - lastChangeAt >= settings.stall().toNanos())
@@ -110,7 +111,7 @@ final class CarrierGovernor {
       return carriers;
     }
     if (carriers > settings.base() && scheduler.mounted() <= carriers - 2) {
-      if (calmSince < 0) {
+      if (calmSince == NEVER) {
         calmSince = now;
       } else if (now - calmSince >= settings.calm().toNanos()) {
         carriers--;
@@ -120,7 +121,7 @@ final class CarrierGovernor {
         LOG.info("{}: carriers {} -> {}: the JVM kept up with fewer", label, carriers + 1, carriers);
       }
     } else {
-      calmSince = -1;
+      calmSince = NEVER;
     }
     AtomicBoolean next = new AtomicBoolean();
     probe = next;

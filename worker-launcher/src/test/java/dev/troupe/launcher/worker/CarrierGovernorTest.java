@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.junit.jupiter.api.Test;
 
 class CarrierGovernorTest {
@@ -48,6 +49,28 @@ class CarrierGovernorTest {
     };
   }
 
+  /**
+   * Lets {@code g} look every 20 ms from {@code origin} (nanoTime) for {@code untilMs}, running
+   * {@code beforeTick} with the ms elapsed before each look; returns the ms at which the carriers changed.
+   */
+  private static List<Long> lookEvery20Ms(CarrierGovernor g, FakeScheduler s, long origin, long untilMs,
+      LongConsumer beforeTick) {
+    List<Long> changedAt = new ArrayList<>();
+    for (long t = 0; t <= untilMs; t += 20) {
+      beforeTick.accept(t);
+      int before = s.parallelism;
+      g.tick(origin + t * MS);
+      if (s.parallelism != before) {
+        changedAt.add(t);
+      }
+    }
+    return changedAt;
+  }
+
+  private static List<Long> lookEvery20Ms(CarrierGovernor g, FakeScheduler s, long untilMs) {
+    return lookEvery20Ms(g, s, 0, untilMs, t -> {});
+  }
+
   private static CarrierGovernor governor(FakeScheduler s, Consumer<Runnable> probes, int base, int ceiling) {
     return new CarrierGovernor(new CarrierGovernor.Settings(base, ceiling, Duration.ofMillis(20),
         Duration.ofMillis(200), Duration.ofSeconds(5)), s, probes, "test");
@@ -60,14 +83,7 @@ class CarrierGovernorTest {
     CarrierGovernor g = governor(s, probesRun(false), 2, 4);
 
     // when the governor looks every 20 ms for 2 s
-    List<Long> grewAt = new ArrayList<>();
-    for (long t = 0; t <= 2000; t += 20) {
-      int before = s.parallelism;
-      g.tick(t * MS);
-      if (s.parallelism > before) {
-        grewAt.add(t);
-      }
-    }
+    List<Long> grewAt = lookEvery20Ms(g, s, 2_000);
 
     // then one carrier came after the first probe had waited 200 ms, one more 200 ms later, and no more
     assertThat(s.changes).containsExactly(3, 4);
@@ -76,18 +92,19 @@ class CarrierGovernorTest {
 
   @Test
   void theClocksOriginDoesNotMatter() {
-    // given held carriers, and a nanoTime that happens to start far below zero (its origin is arbitrary)
-    FakeScheduler s = new FakeScheduler(2);
-    CarrierGovernor g = governor(s, probesRun(false), 2, 4);
+    // given a nanoTime that happens to start far below zero (its origin is arbitrary)
     long origin = Long.MIN_VALUE / 2;
 
-    // when the governor looks every 20 ms for 300 ms
-    for (long t = 0; t <= 300; t += 20) {
-      g.tick(origin + t * MS);
-    }
+    // when carriers are held for 300 ms
+    FakeScheduler held = new FakeScheduler(2);
+    lookEvery20Ms(governor(held, probesRun(false), 2, 4), held, origin, 300, t -> {});
+    // and, elsewhere, a grown JVM is idle for 6 s
+    FakeScheduler idle = new FakeScheduler(4);
+    lookEvery20Ms(governor(idle, probesRun(true), 2, 8), idle, origin, 6_000, t -> {});
 
-    // then the first stall still added a carrier
-    assertThat(s.changes).containsExactly(3);
+    // then the first stall still added a carrier, and the calm period still took one back
+    assertThat(held.changes).containsExactly(3);
+    assertThat(idle.changes).containsExactly(3);
   }
 
   @Test
@@ -97,9 +114,7 @@ class CarrierGovernorTest {
     CarrierGovernor g = governor(s, probesRun(true), 2, 8);
 
     // when the governor looks for a minute
-    for (long t = 0; t <= 60_000; t += 20) {
-      g.tick(t * MS);
-    }
+    lookEvery20Ms(g, s, 60_000);
 
     // then the JVM kept one carrier per core
     assertThat(s.changes).isEmpty();
@@ -113,14 +128,7 @@ class CarrierGovernorTest {
     CarrierGovernor g = governor(s, probesRun(true), 2, 8);
 
     // when the governor looks for 20 s
-    List<Long> shrankAt = new ArrayList<>();
-    for (long t = 0; t <= 20_000; t += 20) {
-      int before = s.parallelism;
-      g.tick(t * MS);
-      if (s.parallelism < before) {
-        shrankAt.add(t);
-      }
-    }
+    List<Long> shrankAt = lookEvery20Ms(g, s, 20_000);
 
     // then it went back to its base, one carrier per calm period, and not below
     assertThat(s.changes).containsExactly(3, 2);
@@ -135,9 +143,7 @@ class CarrierGovernorTest {
     CarrierGovernor g = governor(s, probesRun(true), 2, 8);
 
     // when the governor looks for 30 s while the fourth serves everything else promptly
-    for (long t = 0; t <= 30_000; t += 20) {
-      g.tick(t * MS);
-    }
+    lookEvery20Ms(g, s, 30_000);
 
     // then none is taken back (with one fewer, the spinners would hold them all)
     assertThat(s.changes).isEmpty();
@@ -158,18 +164,12 @@ class CarrierGovernorTest {
     }, 2, 8);
 
     // when the governor looks for 9.3 s
-    List<Long> changedAt = new ArrayList<>();
-    for (long t = 0; t <= 9_300; t += 20) {
+    List<Long> changedAt = lookEvery20Ms(g, s, 0, 9_300, t -> {
       hold[0] = t == 4_000;
       if (t == 4_220) {
         held.forEach(Runnable::run);
       }
-      int before = s.parallelism;
-      g.tick(t * MS);
-      if (s.parallelism != before) {
-        changedAt.add(t);
-      }
-    }
+    });
 
     // then the stall added a carrier at 4.2 s, and the calm period began again when the probe ran: the
     // first carrier was taken back 5 s after that, not at 5 s
