@@ -31,6 +31,7 @@
 #                    run read NA
 #   BENCH_JFR_DIR    when set, every JVM of the run records JFR (settings=profile) into that directory
 #   BENCH_LAUNCHER_ARGS  more arguments for the topology's launcher (e.g. --worker-heap-mb 128)
+#   BENCH_SPAWN_ARGS     more arguments for the warm spawn phase (e.g. --count 20000 to profile it)
 #   TROUPE_NO_BUILD  1: never build
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -258,8 +259,9 @@ fi
 
 # ------------------------------------------------------------------------------------------ spawn, echo
 if has_phase spawn; then
+  # shellcheck disable=SC2086
   run_client spawn-warm "$TIMEOUT_SHORT" spawn $QFLAG --mode warm --launcher "127.0.0.1:$LAUNCHER_PORT" \
-    --launcher-pid "$LAUNCHER_PID"
+    --launcher-pid "$LAUNCHER_PID" ${BENCH_SPAWN_ARGS:-}
   run_client spawn-kill "$TIMEOUT_SHORT" spawn $QFLAG --mode kill --launcher "127.0.0.1:$LAUNCHER_PORT" \
     --launcher-pid "$LAUNCHER_PID"
 fi

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Requests this node sent to peers, waiting for their replies; each bound by a timeout. */
@@ -23,9 +22,7 @@ final class PendingRequests {
   long open(String node, CompletableFuture<PeerReply> reply) {
     long id = ids.incrementAndGet();
     pending.put(id, new Pending(node, reply));
-    reply
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((r, t) -> pending.remove(id));
+    Deadlines.orTimeout(reply, timeout).whenComplete((r, t) -> pending.remove(id));
     return id;
   }
 

@@ -31,6 +31,7 @@ import dev.troupe.runtime.api.channel.Channel;
 import dev.troupe.runtime.api.channel.CoroutineScope;
 import dev.troupe.runtime.api.channel.ThrowingRunnable;
 import dev.troupe.runtime.api.channel.Time;
+import dev.troupe.runtime.node.Deadlines;
 import dev.troupe.runtime.node.Frames;
 import dev.troupe.runtime.node.NodeConfig;
 import java.time.Duration;
@@ -39,7 +40,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
@@ -136,7 +136,7 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
     long id = conn.nextRequestId();
     CompletableFuture<Reply> reply = conn.expect(id);
     conn.send(build.apply(id));
-    return reply.orTimeout(conn.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+    return Deadlines.orTimeout(reply, conn.requestTimeout())
         .handle((r, t) -> {
           if (t != null) {
             conn.forget(id);

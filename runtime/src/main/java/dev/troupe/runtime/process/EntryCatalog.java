@@ -3,6 +3,8 @@ package dev.troupe.runtime.process;
 import dev.troupe.runtime.api.ErrorCode;
 import dev.troupe.runtime.api.ProcessEntry;
 import dev.troupe.runtime.api.TroupeException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,9 +19,13 @@ public final class EntryCatalog {
     return this;
   }
 
-  /** Registers a class by name, made with its public no-argument constructor. */
+  /**
+   * Registers a class by name, made with its public no-argument constructor. The class is loaded at
+   * the first spawn, and its constructor kept: a spawn then costs no class lookup and no
+   * caller-sensitive access check (a stack walk each).
+   */
   public EntryCatalog registerClass(String id, String className) {
-    return register(id, () -> instantiate(id, className));
+    return register(id, new ClassEntry(id, className));
   }
 
   public boolean contains(String id) {
@@ -39,13 +45,35 @@ public final class EntryCatalog {
     return f.get();
   }
 
-  private static ProcessEntry instantiate(String id, String className) {
-    try {
-      Class<?> c = Class.forName(className);
-      return (ProcessEntry) c.getDeclaredConstructor().newInstance();
-    } catch (ReflectiveOperationException | ClassCastException e) {
-      throw new TroupeException(ErrorCode.FAILED_PRECONDITION, "entry '" + id + "' names class "
-          + className + ", which is not a ProcessEntry with a public no-argument constructor: " + e);
+  /** An entry made from a class named in the topology file; its constructor is resolved once. */
+  private static final class ClassEntry implements Supplier<ProcessEntry> {
+    private final String id;
+    private final String className;
+    private volatile Constructor<? extends ProcessEntry> constructor;
+
+    ClassEntry(String id, String className) {
+      this.id = id;
+      this.className = className;
+    }
+
+    @Override
+    public ProcessEntry get() {
+      try {
+        Constructor<? extends ProcessEntry> c = constructor;
+        if (c == null) {
+          Class<? extends ProcessEntry> type = Class.forName(className).asSubclass(ProcessEntry.class);
+          if (!Modifier.isPublic(type.getModifiers())) {
+            throw new IllegalAccessException("the class is not public");
+          }
+          c = type.getConstructor();
+          c.setAccessible(true); // public already: this only skips the per-call access check
+          constructor = c;
+        }
+        return c.newInstance();
+      } catch (ReflectiveOperationException | ClassCastException | SecurityException e) {
+        throw new TroupeException(ErrorCode.FAILED_PRECONDITION, "entry '" + id + "' names class "
+            + className + ", which is not a ProcessEntry with a public no-argument constructor: " + e);
+      }
     }
   }
 }
