@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,12 @@ import org.slf4j.LoggerFactory;
  * a new one.
  *
  * <p>Stalls are seen with a probe: every {@link Settings#tick} a tiny virtual thread is started; one
- * still waiting for a carrier after {@code stall} means every carrier is held. Carriers added are taken
+ * still waiting for a carrier after {@code stall} means every carrier is busy. Busy is not held: on a
+ * machine short of CPU (the tutorial's load on two cores) the probe waits behind hundreds of runnable
+ * processes while the carriers keep finishing them, and a carrier more only adds threads to wake
+ * (measured: 2 carriers grew to 6 per worker JVM under the tutorial's load). So a carrier is added only
+ * when, besides the stall, no process has ended on this JVM for {@code stall} either (the
+ * {@code progress} count did not move). Carriers added are taken
  * back one at a time once probes run promptly and at least two carriers are idle for
  * {@link Settings#calm}, so a JVM whose spinning processes hold some carriers keeps them.
  *
@@ -65,17 +71,22 @@ final class CarrierGovernor {
   private final Settings settings;
   private final Scheduler scheduler;
   private final Consumer<Runnable> startProbe;
+  private final LongSupplier progress;
   private final String label;
   private AtomicBoolean probe; // the probe started last; true once it has run
   private long probeStartedAt;
   // nanoTime has an arbitrary origin (it may be negative): "not yet" is NEVER, not 0 or -1
   private long lastChangeAt = NEVER;
   private long calmSince = NEVER;
+  private long lastProgress;
+  private long progressSeenAt = NEVER;
 
   /**
    * @param startProbe starts a runnable on a new virtual thread (tests pass a fake that runs it or not)
+   * @param progress a count that grows while carriers get work done (the processes ended on this JVM)
    */
-  CarrierGovernor(Settings settings, Scheduler scheduler, Consumer<Runnable> startProbe, String label) {
+  CarrierGovernor(Settings settings, Scheduler scheduler, Consumer<Runnable> startProbe, LongSupplier progress,
+      String label) {
     if (settings.base() < 1 || settings.ceiling() < settings.base()) {
       throw new IllegalArgumentException("carriers: need 1 <= base <= ceiling, got base " + settings.base()
           + " and ceiling " + settings.ceiling());
@@ -83,17 +94,24 @@ final class CarrierGovernor {
     this.settings = settings;
     this.scheduler = scheduler;
     this.startProbe = startProbe;
+    this.progress = progress;
     this.label = label;
   }
 
   /** One look at the probe, at {@code now} (nanoTime); returns the carriers after it. */
   int tick(long now) {
     int carriers = scheduler.parallelism();
+    long done = progress.getAsLong();
+    if (done != lastProgress || progressSeenAt == NEVER) {
+      lastProgress = done;
+      progressSeenAt = now;
+    }
     if (probe != null && !probe.get()) {
       calmSince = NEVER;
       long waited = now - probeStartedAt;
-      if (waited >= settings.stall().toNanos()
-          && (lastChangeAt == NEVER || now - lastChangeAt >= settings.stall().toNanos())
+      long stall = settings.stall().toNanos();
+      if (waited >= stall && now - progressSeenAt >= stall
+          && (lastChangeAt == NEVER || now - lastChangeAt >= stall)
           && carriers < settings.ceiling()) {
         carriers++;
         scheduler.setParallelism(carriers);

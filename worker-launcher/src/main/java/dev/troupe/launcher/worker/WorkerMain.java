@@ -1,13 +1,16 @@
 package dev.troupe.launcher.worker;
 
+import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.runtime.api.Pid;
 import dev.troupe.runtime.directory.Shard;
 import dev.troupe.runtime.grpc.GrpcAttach;
 import dev.troupe.runtime.grpc.RegistryDirectoryClient;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.grpc.PeerSettings;
+import dev.troupe.runtime.node.LocalProcess;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
+import dev.troupe.runtime.node.ProcessObserver;
 import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.process.InJvmHost;
@@ -16,7 +19,9 @@ import dev.troupe.runtime.directory.InMemoryDirectory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +95,8 @@ public final class WorkerMain {
           h -> h.onExit().thenRun(() -> halt("launcher process " + h.pid() + " ended")),
           () -> halt("launcher process is already gone"));
     }
-    governCarriers(carriers, nodeName == null ? "worker" : nodeName);
+    AtomicLong ended = new AtomicLong(); // processes ended here: the carrier governor's sign of progress
+    governCarriers(carriers, ended::get, nodeName == null ? "worker" : nodeName);
     if (train) {
       train(catalog);
       Runtime.getRuntime().exit(0);
@@ -106,6 +112,15 @@ public final class WorkerMain {
     Node node = new Node(NodeConfig.defaults(nodeName).withDefaultClientHost(nodeName + ":clients"), directory,
         List.of(new MemberHost(host, catalog, isolated, dedicated, owner, maxProcesses, ref::get)));
     ref.set(node);
+    node.addObserver(new ProcessObserver() {
+      @Override
+      public void started(LocalProcess process) {}
+
+      @Override
+      public void exited(LocalProcess process, ExitResult result) {
+        ended.incrementAndGet();
+      }
+    });
     directory.nextProcessId(node::nextProcessId);
     // Declared lost (silent too long): its processes were reported dead everywhere; stop.
     directory.onDeclaredLost(why -> halt("declared lost by the registry: " + why));
@@ -120,12 +135,12 @@ public final class WorkerMain {
    * {@code ceiling} only while processes looping without blocking hold them (see CarrierGovernor); on a
    * JDK without the scheduler's MXBean, JvmForker starts the worker with the ceiling instead.
    */
-  private static void governCarriers(int ceiling, String label) {
+  private static void governCarriers(int ceiling, LongSupplier progress, String label) {
     CarrierGovernor.available().ifPresent(s -> {
       int base = s.parallelism();
       if (ceiling > base) {
         new CarrierGovernor(CarrierGovernor.Settings.defaults(base, ceiling), s,
-            r -> Thread.ofVirtual().start(r), label).start();
+            r -> Thread.ofVirtual().start(r), progress, label).start();
       }
     });
   }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 class CarrierGovernorTest {
@@ -71,9 +72,15 @@ class CarrierGovernorTest {
     return lookEvery20Ms(g, s, 0, untilMs, t -> {});
   }
 
+  /** A governor of a JVM where no process ends (no sign of progress: every stall is a held carrier). */
   private static CarrierGovernor governor(FakeScheduler s, Consumer<Runnable> probes, int base, int ceiling) {
+    return governor(s, probes, () -> 0, base, ceiling);
+  }
+
+  private static CarrierGovernor governor(FakeScheduler s, Consumer<Runnable> probes, LongSupplier progress,
+      int base, int ceiling) {
     return new CarrierGovernor(new CarrierGovernor.Settings(base, ceiling, Duration.ofMillis(20),
-        Duration.ofMillis(200), Duration.ofSeconds(5)), s, probes, "test");
+        Duration.ofMillis(200), Duration.ofSeconds(5)), s, probes, progress, "test");
   }
 
   @Test
@@ -175,6 +182,26 @@ class CarrierGovernorTest {
     // first carrier was taken back 5 s after that, not at 5 s
     assertThat(s.changes).containsExactly(5, 4);
     assertThat(changedAt).containsExactly(4_200L, 9_220L);
+  }
+
+  @Test
+  void aStallWhileProcessesKeepEndingIsAShortageOfCpuAndAddsNoCarrier() {
+    // given a JVM whose probes wait (its carriers are busy) while its processes keep ending, until 1 s
+    FakeScheduler s = new FakeScheduler(2);
+    long[] ended = {0};
+    CarrierGovernor g = governor(s, probesRun(false), () -> ended[0], 2, 8);
+
+    // when the governor looks for 1.5 s
+    List<Long> changedAt = lookEvery20Ms(g, s, 0, 1_500, t -> {
+      if (t < 1_000) {
+        ended[0]++;
+      }
+    });
+
+    // then no carrier was added while work got done; once none ended for a whole stall (200 ms after
+    // the last look that saw one, at 980 ms) the carriers are held, and they grow one per stall as before
+    assertThat(changedAt).containsExactly(1_180L, 1_380L);
+    assertThat(s.changes).containsExactly(3, 4);
   }
 
   @Test
