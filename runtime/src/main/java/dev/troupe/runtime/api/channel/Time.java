@@ -3,20 +3,12 @@ package dev.troupe.runtime.api.channel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Timers expressed as channels, so that timeouts compose with {@link Select} like any other
  * event, and a sleep that blocks only the calling coroutine.
  */
 public final class Time {
-
-    /**
-     * One shared daemon thread fires every timer: firing is a non-blocking trySend plus close,
-     * so one thread suffices, and being a daemon it never keeps the JVM alive.
-     */
-    private static final ScheduledThreadPoolExecutor TIMER = newTimer();
 
     private Time() {}
 
@@ -37,17 +29,18 @@ public final class Time {
         if (nanos == Selector.FOREVER) {
             return channel; // would not fire within the life of the JVM anyway
         }
-        TIMER.schedule(() -> {
+        // Fired by the JVM's timer thread (Timers): a non-blocking trySend plus close.
+        Timers.at(System.nanoTime() + nanos, () -> {
             channel.trySend(Instant.now());
             channel.close();
-        }, nanos, TimeUnit.NANOSECONDS);
+        });
         return channel;
     }
 
     /**
-     * Blocks the calling thread (a virtual thread, so only that coroutine) for {@code d}; zero
-     * or negative returns at once. It is an interruption point, so that closing a coroutine
-     * scope stops sleeping coroutines.
+     * Blocks the calling thread (a virtual thread, so only that coroutine) for {@code d}, or up to
+     * a millisecond more (timers fire in batches, see {@link Timers}); zero or negative returns at
+     * once. It is an interruption point, so that closing a coroutine scope stops sleeping coroutines.
      *
      * @throws InterruptedException if interrupted before or during the sleep
      */
@@ -59,16 +52,6 @@ public final class Time {
             }
             return;
         }
-        Thread.sleep(d);
-    }
-
-    private static ScheduledThreadPoolExecutor newTimer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread t = new Thread(task, "troupe-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        return timer;
+        Timers.sleep(Selector.nanos(d));
     }
 }

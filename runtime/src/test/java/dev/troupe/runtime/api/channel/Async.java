@@ -1,7 +1,10 @@
 package dev.troupe.runtime.api.channel;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** Test helper: runs blocking channel code on a virtual thread and exposes its outcome. */
 final class Async<T> {
@@ -37,5 +40,13 @@ final class Async<T> {
 
     Thread thread() {
         return thread;
+    }
+
+    /** Interrupts the thread and checks that its blocking call ended with InterruptedException. */
+    void interruptEndsItWithInterruptedException() {
+        thread.interrupt();
+        assertThatThrownBy(() -> result.get(5, TimeUnit.SECONDS))
+                .cause()
+                .isInstanceOf(InterruptedException.class);
     }
 }
