@@ -120,5 +120,7 @@ troupe_build_if_needed() {
 # its messages). In the default one (a third of a small heap) those were promoted, and SerialGC grows
 # the old generation to -Xmx rather than collect it: under the tutorial's load the relay's RSS went to
 # 232 MB; with these flags 161 MB (BENCHMARKS.md, "Young generations").
+# leakDetection.level=disabled: Netty's sampled leak records (a stack trace each) cost CPU on every
+# message path; the test suites, which do not use these flags, keep looking for leaks.
 TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseSerialGC -Xss512k -Xms20m -Xmx256m -XX:NewSize=16m -XX:MaxNewSize=40m -XX:SurvivorRatio=4
-  -Dio.grpc.netty.shaded.io.netty.jfr.enabled=false)
+  -Dio.grpc.netty.shaded.io.netty.jfr.enabled=false -Dio.grpc.netty.shaded.io.netty.leakDetection.level=disabled)

@@ -8,7 +8,7 @@ import java.util.ArrayDeque;
  * then forwards them in order. This is why a message sent right after spawn is never lost.
  */
 public final class BufferingSink implements FrameSink {
-  private final ArrayDeque<AttachResponse> held = new ArrayDeque<>();
+  private final ArrayDeque<AttachResponse> held = new ArrayDeque<>(2); // one per spawn: kept small
   private FrameSink target;
 
   @Override

@@ -49,6 +49,7 @@ public final class EntryCatalog {
   private static final class ClassEntry implements Supplier<ProcessEntry> {
     private final String id;
     private final String className;
+    private static final Object[] NO_ARGUMENTS = {}; // newInstance() would allocate one per spawn
     private volatile Constructor<? extends ProcessEntry> constructor;
 
     ClassEntry(String id, String className) {
@@ -69,7 +70,7 @@ public final class EntryCatalog {
           c.setAccessible(true); // public already: this only skips the per-call access check
           constructor = c;
         }
-        return c.newInstance();
+        return c.newInstance(NO_ARGUMENTS);
       } catch (ReflectiveOperationException | ClassCastException | SecurityException e) {
         throw new TroupeException(ErrorCode.FAILED_PRECONDITION, "entry '" + id + "' names class "
             + className + ", which is not a ProcessEntry with a public no-argument constructor: " + e);

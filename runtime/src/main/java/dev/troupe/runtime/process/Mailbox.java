@@ -36,15 +36,17 @@ final class Mailbox {
   private record Listener(Channel<Object> channel, boolean messages) {}
 
   private final Object lock = new Object();
+  // Sized for what most processes hold (nothing, or a message or two), as each process has a mailbox:
+  // the defaults (16-slot deques, a 64-slot identity table) were 430 bytes of every process.
   /** Messages, routed when they move (a listener may appear for their topic meanwhile). */
-  private final ArrayDeque<Message> messages = new ArrayDeque<>();
-  private final ArrayDeque<Event> eventQueue = new ArrayDeque<>();
+  private final ArrayDeque<Message> messages = new ArrayDeque<>(2);
+  private final ArrayDeque<Event> eventQueue = new ArrayDeque<>(2);
   private final Map<String, Listener> listeners = new HashMap<>();
   private Channel<Message> inbox;
   private Channel<Event> events;
   private boolean closed;
   /** Queued messages a pump is sending (by identity: equal messages are distinct items). */
-  private final Map<Message, Thread> pumps = new IdentityHashMap<>();
+  private final Map<Message, Thread> pumps = new IdentityHashMap<>(2);
 
   void add(Object messageOrEvent) {
     synchronized (lock) {

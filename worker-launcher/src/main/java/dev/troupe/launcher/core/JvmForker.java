@@ -54,6 +54,10 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
         "-Xms20m", "-Xmx" + heapMb + "m", "-XX:NewSize=16m", "-XX:MaxNewSize=" + young + "m", "-XX:SurvivorRatio=4",
         "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=32m",
         "-Dio.grpc.netty.shaded.io.netty.jfr.enabled=false",
+        // Netty samples one buffer in 128 for leaks and records a stack trace for each: the most
+        // expensive JVM-runtime function in the worker JVMs' profile under the tutorial's load
+        // (BENCHMARKS.md, "Timers and timeouts"). Leaks are looked for in the test suites, which keep it.
+        "-Dio.grpc.netty.shaded.io.netty.leakDetection.level=disabled",
         // One pooled-buffer arena instead of one per core-pair: a worker's traffic is light per JVM, and
         // each arena holds its own 2 MB chunks (with MALLOC_ARENA_MAX below: 10 MB less native memory).
         "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
