@@ -20,7 +20,9 @@ final class TutorialBench {
     boolean quick = a.flag("quick");
     int inFlight = a.getInt("in-flight", quick ? 300 : 1000);
     long seconds = a.getLong("seconds", quick ? 6 : 20);
-    long warmupSeconds = a.getLong("warmup-seconds", quick ? 10 : 30);
+    // 45 s: the relay, restarted for this phase, still spent 4.2 s of its 35 s of JIT compilation in a
+    // window that started after 30 s (jstat -compiler, BENCHMARKS.md "Timers and timeouts").
+    long warmupSeconds = a.getLong("warmup-seconds", quick ? 10 : 45);
     Duration timeout = Duration.ofMillis(a.getLong("timeout-ms", 5000));
     long launcherPid = a.getLong("launcher-pid", -1);
     List<Long> services = List.of(a.getLong("registry-pid", -1), launcherPid, a.getLong("relay-pid", -1));
