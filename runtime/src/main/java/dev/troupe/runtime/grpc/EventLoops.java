@@ -1,5 +1,6 @@
 package dev.troupe.runtime.grpc;
 
+import dev.troupe.runtime.node.SystemProperties;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
@@ -42,20 +43,8 @@ public final class EventLoops {
 
   /** How many event-loop threads this JVM runs: the property's value, else the default. */
   public static int threads() {
-    String value = System.getProperty(THREADS_PROPERTY);
-    if (value == null || value.isBlank()) {
-      return DEFAULT_THREADS;
-    }
-    try {
-      int n = Integer.parseInt(value.trim());
-      if (n >= 1) {
-        return n;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below
-    }
-    throw new IllegalArgumentException("-D" + THREADS_PROPERTY + " must be a whole number of threads >= 1, got '"
-        + value + "'");
+    return (int) Math.min(Integer.MAX_VALUE,
+        SystemProperties.atLeastOne(THREADS_PROPERTY, DEFAULT_THREADS, "threads"));
   }
 
   public static NettyServerBuilder on(NettyServerBuilder b) {

@@ -20,10 +20,15 @@ import java.util.concurrent.locks.LockSupport;
  * waiting every {@link #TICK} and fails those past their deadline with a {@link TimeoutException}
  * (as {@code orTimeout} does); a future completed meanwhile is dropped at the next walk. The thread
  * sleeps while nothing waits. A timeout fires between its deadline and one tick later.
+ *
+ * <p>Not the timer thread of sleeps ({@code Timers}): that one keeps a timer until it is due, and a
+ * request answered in 100 us would then be held for its whole timeout (30 s: 300,000 entries at
+ * 10,000 requests a second); here an answered request is dropped at the next walk.
  */
 public final class Deadlines {
   /** How often waiting futures are checked; the most a timeout can fire late. */
-  public static final Duration TICK = Duration.ofMillis(tickMillis());
+  public static final Duration TICK =
+      Duration.ofMillis(SystemProperties.atLeastOne("troupe.deadlines.tickMs", 50, "milliseconds"));
 
   private static final Deadlines SHARED = new Deadlines(TICK);
 
@@ -89,19 +94,5 @@ public final class Deadlines {
         w.future().completeExceptionally(new TimeoutException());
       }
     }
-  }
-
-  private static long tickMillis() {
-    String value = System.getProperty("troupe.deadlines.tickMs", "50");
-    try {
-      long ms = Long.parseLong(value.trim());
-      if (ms >= 1) {
-        return ms;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException("-Dtroupe.deadlines.tickMs must be a whole number of milliseconds >= 1, was '"
-        + value + "'");
   }
 }
