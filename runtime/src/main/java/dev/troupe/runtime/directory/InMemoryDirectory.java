@@ -195,8 +195,8 @@ public final class InMemoryDirectory implements Directory {
       }
       removeNodeLocked(current, reason);
     }
+    dispatch(); // first: the log line costs more than telling every node, on this rarely run path
     LOG.warn("registry: node {} lost: {}", node.label(), reason);
-    dispatch();
   }
 
   /** Removes the node and its names; names are released first, so a monitor that learns of the

@@ -856,12 +856,6 @@ public final class Node implements DirectoryListener {
     if (node.name().equals(config.name()) || !lostIncarnations.add(node.label())) {
       return;
     }
-    if (stopping) {
-      // Its own shutdown cut the streams: no peer failed, so a clean stop is not a warning.
-      LOG.debug("{}: left peer {} while stopping ({})", label(), node.label(), reason);
-    } else {
-      LOG.warn("{}: peer {} lost ({}); firing monitors and links across it", label(), node.label(), reason);
-    }
     pending.failAll(node.name(), reason);
     peers.drop(node);
     for (LocalProcess lp : processes.values()) {
@@ -872,6 +866,14 @@ public final class Node implements DirectoryListener {
       for (Pid l : d.links()) {
         linkDown(lp, Frames.event(EventKind.EVENT_KIND_LINK_DOWN, l.toString(), lost));
       }
+    }
+    // Logged after the monitors fired: on this rarely run (interpreted) path the line costs more than
+    // the events.
+    if (stopping) {
+      // Its own shutdown cut the streams: no peer failed, so a clean stop is not a warning.
+      LOG.debug("{}: left peer {} while stopping ({})", label(), node.label(), reason);
+    } else {
+      LOG.warn("{}: peer {} lost ({}); fired monitors and links across it", label(), node.label(), reason);
     }
     // Worker JVMs never outlive their launcher: its loss is theirs, for the same reason.
     for (NodeRecord m : directory.nodes()) {

@@ -27,12 +27,19 @@ import org.slf4j.LoggerFactory;
  * {@code maxWorkers} (beyond that a spawn is refused with RESOURCE_EXHAUSTED, never left to wait), and
  * reaps idle ones above the minimum. A JVM that fails to start is forked again after a back-off, and the
  * spawns that waited for it go with it. When a JVM dies, the pool reports the cause (the signal, from
- * {@link Process#onExit()}) to the directory, which tells every node: each monitor of each process it
+ * its exit status) to the directory, which tells every node: each monitor of each process it
  * hosted gets one EXIT naming it.
  */
 public final class WorkerPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
   private static final long TICK_MS = 100;
+  /** Stack of a thread that waits for a worker JVM's exit: it runs only the pool's report of it. */
+  private static final long WATCHER_STACK_BYTES = 256 * 1024;
+  /**
+   * A JVM is renewed only after it has hosted nothing for this long: spawners place processes on worker
+   * JVMs directly, so the pool's view of a JVM that just went idle may already be stale.
+   */
+  private static final long RENEW_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final PoolSettings settings;
   private final WorkerForker forker;
@@ -57,6 +64,8 @@ public final class WorkerPool implements AutoCloseable {
   /** No spare is forked to keep the minimum before this (a JVM just died: see crashReplaceDelay). */
   private long noSpareBeforeNanos;
   private long nextPollNanos;
+  /** Shared JVMs forked before this are replaced once idle (see {@link #renewIdleJvms}). */
+  private long renewForkedBeforeNanos = Long.MIN_VALUE;
   private boolean closed;
 
   /**
@@ -222,6 +231,7 @@ public final class WorkerPool implements AutoCloseable {
       expireStarts();
       poll();
       reap();
+      renewOne();
       pump();
     } catch (RuntimeException e) {
       LOG.error("{}: worker pool housekeeping failed", label(), e);
@@ -279,10 +289,30 @@ public final class WorkerPool implements AutoCloseable {
       j.forked(p);
       stopNow = !j.isLive();
     }
-    p.onExit().thenAccept(dead -> onJvmExit(j, dead.exitValue()));
+    watchExit(j, p);
     if (stopNow) {
       stopJvm(j);
     }
+  }
+
+  /**
+   * Calls {@link #onJvmExit} as soon as the JDK's reaper thread has the JVM's exit status. Not through
+   * {@link Process#onExit()}: that completes on the common pool, whose idle threads end after a minute,
+   * so a death was reported 0.8-6.5 ms after the JVM was reaped (a thread started anew); a thread
+   * waiting in {@link Process#waitFor()} is woken by the reaper itself. A platform thread, since JDK 21
+   * pins a virtual one's carrier in that wait; one per live worker JVM, with a small stack.
+   */
+  private void watchExit(WorkerJvm j, Process p) {
+    Thread.ofPlatform().daemon().name("worker-exit-" + j.id).stackSize(WATCHER_STACK_BYTES).start(() -> {
+      while (true) {
+        try {
+          onJvmExit(j, p.waitFor());
+          return;
+        } catch (InterruptedException e) {
+          // never interrupted by us: keep waiting, a dead JVM must always be reported
+        }
+      }
+    });
   }
 
   /**
@@ -418,6 +448,12 @@ public final class WorkerPool implements AutoCloseable {
         // By name (incarnation 0): this launcher never gives a name twice, and the report must not
         // miss the live incarnation (system tests saw it ignored now and then; see the issue notes).
         n.directory().declareLost(n.self(), member.name(), 0, cause);
+        if (unexpected && !startFailed) {
+          // This node knows first hand: its own monitors fire now rather than after the report's round
+          // trip through the registry (two hops of rarely run code, 6-10 ms; BENCHMARKS.md, "exit_kill").
+          // The registry's word on it comes later and finds it done.
+          n.nodeLost(member, cause);
+        }
       }
       probe.forget(member);
     }
@@ -455,6 +491,49 @@ public final class WorkerPool implements AutoCloseable {
       p.destroyForcibly();
       return null;
     });
+  }
+
+  /**
+   * Replaces the shared JVMs running now, each once it is idle, one at a time: the launcher calls this
+   * when the AOT cache is ready, since the JVMs forked before it (the first spares of a first start) run
+   * without it: 13-26 MB more memory each, and slower to tear down when killed (BENCHMARKS.md).
+   */
+  public synchronized void renewIdleJvms() {
+    renewForkedBeforeNanos = System.nanoTime();
+  }
+
+  /** Stops one idle JVM due for renewal, while no other JVM is starting; {@link #pump} forks its successor. */
+  private void renewOne() {
+    WorkerJvm victim = null;
+    synchronized (this) {
+      if (closed || renewForkedBeforeNanos == Long.MIN_VALUE) {
+        return;
+      }
+      boolean due = false;
+      long now = System.nanoTime();
+      for (WorkerJvm j : jvms.values()) {
+        if (j.state() == WorkerJvm.State.STARTING) {
+          return;
+        }
+        if (j.isLive() && !j.dedicated() && j.forkedAtNanos() < renewForkedBeforeNanos) {
+          due = true;
+          if (victim == null && j.isIdle() && j.idleSinceNanos() < now - RENEW_IDLE_NANOS) {
+            victim = j;
+          }
+        }
+      }
+      if (!due) {
+        renewForkedBeforeNanos = Long.MIN_VALUE; // all renewed
+        return;
+      }
+      if (victim == null) {
+        return;
+      }
+      victim.stopping();
+    }
+    retired.incrementAndGet();
+    LOG.info("{}: replacing idle worker JVM {}, started before the AOT cache was ready", label(), victim.id);
+    stopJvm(victim);
   }
 
   private void reap() {

@@ -122,7 +122,71 @@ class WorkerPoolLifecycleTest {
   private final AtomicLong incarnations = new AtomicLong(100);
   /** What each member says when the pool asks for its load, by node name. */
   private final Map<String, LoadProbe.Load> loads = new ConcurrentHashMap<>();
+  /** While set, the directory takes reports of lost members and tells nobody (a slow or far registry). */
+  private final java.util.concurrent.atomic.AtomicBoolean registrySilent = new java.util.concurrent.atomic.AtomicBoolean();
+  private final List<String> reported = new CopyOnWriteArrayList<>();
   private final InMemoryDirectory directory = new InMemoryDirectory();
+
+  /** The launcher's node's view of the directory: reports of lost members are recorded, and dropped while silent. */
+  private final class LauncherDirectory implements dev.troupe.runtime.directory.Directory {
+    @Override
+    public void declareLost(NodeRecord by, String member, long incarnation, String reason) {
+      reported.add(member + ": " + reason);
+      if (!registrySilent.get()) {
+        directory.declareLost(by, member, incarnation, reason);
+      }
+    }
+
+    @Override
+    public long join(NodeRecord self, Map<String, Pid> names, DirectoryListener listener) {
+      return directory.join(self, names, listener);
+    }
+
+    @Override
+    public void leave(NodeRecord self) {
+      directory.leave(self);
+    }
+
+    @Override
+    public java.util.Optional<NodeRecord> nodeServing(String host) {
+      return directory.nodeServing(host);
+    }
+
+    @Override
+    public java.util.Optional<NodeRecord> node(String name) {
+      return directory.node(name);
+    }
+
+    @Override
+    public java.util.Collection<NodeRecord> nodes() {
+      return directory.nodes();
+    }
+
+    @Override
+    public CompletableFuture<Void> register(NodeRecord by, String name, Pid owner) {
+      return directory.register(by, name, owner);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> unregister(NodeRecord by, String name, Pid owner) {
+      return directory.unregister(by, name, owner);
+    }
+
+    @Override
+    public CompletableFuture<java.util.Optional<Pid>> lookup(String name) {
+      return directory.lookup(name);
+    }
+
+    @Override
+    public CompletableFuture<List<String>> releaseAll(NodeRecord by, Pid owner) {
+      return directory.releaseAll(by, owner);
+    }
+
+    @Override
+    public Map<String, Pid> names() {
+      return directory.names();
+    }
+  }
   private final List<String> lost = new CopyOnWriteArrayList<>();
   private WorkerPool pool;
   private Node launcher;
@@ -147,7 +211,7 @@ class WorkerPoolLifecycleTest {
       forked.put(name, j);
       return j;
     }, probe, ref::get);
-    launcher = new Node(NodeConfig.defaults("launcher"), directory,
+    launcher = new Node(NodeConfig.defaults("launcher"), new LauncherDirectory(),
         List.of(new WorkerPoolHost(HOST, Set.of("t:shared", "t:alone"), Set.of("t:alone"), pool)));
     ref.set(launcher);
     launcher.start("127.0.0.1:1", dev.troupe.runtime.node.PeerTransport.NONE);
@@ -266,6 +330,55 @@ class WorkerPoolLifecycleTest {
     await("a spare replaces it").until(() -> forked.size() == 3);
     assertThat(forkTimes.get(2) - died).as("its replacement waited, so that the loss reached every node first")
         .isGreaterThanOrEqualTo(CRASH_REPLACE_DELAY.toNanos());
+  }
+
+  @Test
+  void jvmsStartedBeforeTheAotCacheWasReadyAreReplacedOnceIdleOneAtATime() {
+    // given two running JVMs, one of them hosting a process
+    start(settings(2, 4, 100));
+    NodeRecord w1 = join("launcher.w1");
+    NodeRecord w2 = join("launcher.w2");
+    loads.put(w2.name(), new LoadProbe.Load(1, 1));
+    await().until(() -> pool.stats().processes() == 1);
+
+    // when the AOT cache becomes ready
+    pool.renewIdleJvms();
+
+    // then the idle one is stopped (not as a crash) and a successor forked; the busy one is kept
+    await().until(() -> !forked.get(w1.name()).isAlive());
+    await().until(() -> forked.containsKey("launcher.w3"));
+    assertThat(forked.get(w2.name()).isAlive()).isTrue();
+    // and while that successor starts, the other is kept even once idle: one at a time
+    loads.put(w2.name(), new LoadProbe.Load(0, 1));
+    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> forked.get(w2.name()).isAlive());
+    join("launcher.w3");
+    await().until(() -> !forked.get(w2.name()).isAlive());
+    join("launcher.w4");
+    assertThat(pool.stats().crashed()).isZero();
+    // and the JVMs forked since are not renewed
+    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+        .until(() -> forked.get("launcher.w3").isAlive() && forked.get("launcher.w4").isAlive() && forked.size() == 4);
+  }
+
+  @Test
+  void theLaunchersNodeLearnsOfADeathFirstHandWithoutWaitingForTheRegistry() {
+    start(settings(2, 4, 100));
+    NodeRecord w1 = join("launcher.w1");
+    NodeRecord w2 = join("launcher.w2");
+    registrySilent.set(true);
+
+    forked.get(w1.name()).die(128 + 9);
+
+    await().until(() -> reported.contains("launcher.w1: worker JVM killed by signal 9 (SIGKILL)"));
+    await().until(() -> launcher.isLost(w1.name(), w1.incarnation()));
+    assertThat(lost).as("the registry told nobody").isEmpty();
+    assertThat(launcher.isLost(w2.name(), w2.incarnation())).isFalse();
+    // and a JVM the pool stops itself (here: renewed) is not taken for lost by its node first hand
+    join("launcher.w3"); // w1's replacement
+    pool.renewIdleJvms();
+    await().until(() -> !forked.get(w2.name()).isAlive());
+    await().until(() -> reported.size() == 2);
+    assertThat(launcher.isLost(w2.name(), w2.incarnation())).isFalse();
   }
 
   @Test
