@@ -226,26 +226,26 @@ log "starting the topology (registry, launcher, relay) with scripts/troupe... ($
 TOPOLOGY_UP=1
 "$TROUPE_ROOT/scripts/troupe" up >&2
 LAUNCHER_PID=$(topology_pid launcher)
-# The launcher builds the worker JVMs' AOT cache in the background (this run removed it), then replaces
-# the spares forked without it: measure the pool as it runs from then on (and from the start of every
-# later 'troupe up').
-wait_for_aot_spares() {
-  local c all deadline=$((SECONDS + 180))
+# The launcher builds the worker JVMs' AOT cache in the background on a first start (this run removed
+# it), and the spares it forked meanwhile run without it. Measure the topology of every later start:
+# once the cache is built, start it again.
+wait_for_aot_cache() {
+  local deadline=$((SECONDS + 180))
   while [ "$SECONDS" -lt "$deadline" ]; do
-    grep -q "AOT cache .* unavailable" "$TROUPE_RUN_DIR/logs/launcher.log" && { log "no AOT cache for the worker JVMs"; return 0; }
-    if grep -q "AOT cache .* ready" "$TROUPE_RUN_DIR/logs/launcher.log"; then
-      all=0
-      for c in $(children_of "$LAUNCHER_PID"); do
-        if grep -q worker.aot "/proc/$c/maps" 2>/dev/null; then all=$((all + 1)); else all=-1000; fi
-      done
-      [ "$all" -ge 2 ] && return 0
-    fi
+    grep -q "AOT cache .* ready" "$TROUPE_RUN_DIR/logs/launcher.log" && return 0
+    grep -q "AOT cache .* unavailable" "$TROUPE_RUN_DIR/logs/launcher.log" && return 1
     sleep 0.5
   done
-  log "the worker JVMs do not map the AOT cache after 180 s; measuring them as they are"
+  return 1
 }
-wait_for_aot_spares
-log "worker JVMs map the AOT cache ($(( $(date +%s) - START_S )) s)"
+if wait_for_aot_cache; then
+  "$TROUPE_ROOT/scripts/troupe" down >&2
+  "$TROUPE_ROOT/scripts/troupe" up >&2
+  LAUNCHER_PID=$(topology_pid launcher)
+  log "topology started again with the worker JVMs' AOT cache ($(( $(date +%s) - START_S )) s)"
+else
+  log "no AOT cache for the worker JVMs: measuring them without it"
+fi
 if [ -n "${BENCH_JFR_DIR:-}" ]; then
   for s in registry launcher relay; do
     "$JAVA_HOME/bin/jcmd" "$(topology_pid "$s")" JFR.start name=bench settings=profile >/dev/null 2>&1 || true

@@ -8,8 +8,9 @@ import java.util.List;
  * The Echo pattern against the real topology (scripts/troupe, relay with {@code --worker-delay-ms 0}):
  * a client attached to the relay's node, as the CLI is, sends {@code {sender, data, id}} to
  * {@code relay}; the relay spawns a monitored {@code app:worker} in a worker JVM per message; the
- * worker answers the client. After a warm-up with 8 in flight ({@code --warmup-seconds}: 12, full 30;
- * its first 2 s are {@code echo8_cold_per_s}), one request in flight (latency), then 8 (throughput).
+ * worker answers the client. After a warm-up with 8 in flight ({@code --warmup-seconds}: 12, full 60, for
+ * the worker JVMs' C2 compiles for 40-60 s; its first 2 s are {@code echo8_cold_per_s}), one request in
+ * flight (latency), then 8 (throughput).
  */
 final class EchoBench {
   /** A request without a reply after this long counts as lost. */
@@ -21,7 +22,7 @@ final class EchoBench {
     boolean quick = a.flag("quick");
     int warmup = a.getInt("warmup", quick ? 100 : 500);
     int count = a.getInt("count", quick ? 1000 : 3000);
-    long warmupSeconds = a.getLong("warmup-seconds", quick ? 12 : 30);
+    long warmupSeconds = a.getLong("warmup-seconds", quick ? 12 : 60);
     int rounds8 = a.getInt("rounds8", quick ? 3 : 5);
     long seconds8 = a.getLong("seconds8", quick ? 2 : 4);
     int window = a.getInt("window", 8);

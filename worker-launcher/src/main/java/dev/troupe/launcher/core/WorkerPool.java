@@ -35,11 +35,6 @@ public final class WorkerPool implements AutoCloseable {
   private static final long TICK_MS = 100;
   /** Stack of a thread that waits for a worker JVM's exit: it runs only the pool's report of it. */
   private static final long WATCHER_STACK_BYTES = 256 * 1024;
-  /**
-   * A JVM is renewed only after it has hosted nothing for this long: spawners place processes on worker
-   * JVMs directly, so the pool's view of a JVM that just went idle may already be stale.
-   */
-  private static final long RENEW_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final PoolSettings settings;
   private final WorkerForker forker;
@@ -64,8 +59,6 @@ public final class WorkerPool implements AutoCloseable {
   /** No spare is forked to keep the minimum before this (a JVM just died: see crashReplaceDelay). */
   private long noSpareBeforeNanos;
   private long nextPollNanos;
-  /** Shared JVMs forked before this are replaced once idle (see {@link #renewIdleJvms}). */
-  private long renewForkedBeforeNanos = Long.MIN_VALUE;
   private boolean closed;
 
   /**
@@ -231,7 +224,6 @@ public final class WorkerPool implements AutoCloseable {
       expireStarts();
       poll();
       reap();
-      renewOne();
       pump();
     } catch (RuntimeException e) {
       LOG.error("{}: worker pool housekeeping failed", label(), e);
@@ -491,49 +483,6 @@ public final class WorkerPool implements AutoCloseable {
       p.destroyForcibly();
       return null;
     });
-  }
-
-  /**
-   * Replaces the shared JVMs running now, each once it is idle, one at a time: the launcher calls this
-   * when the AOT cache is ready, since the JVMs forked before it (the first spares of a first start) run
-   * without it: 13-26 MB more memory each, and slower to tear down when killed (BENCHMARKS.md).
-   */
-  public synchronized void renewIdleJvms() {
-    renewForkedBeforeNanos = System.nanoTime();
-  }
-
-  /** Stops one idle JVM due for renewal, while no other JVM is starting; {@link #pump} forks its successor. */
-  private void renewOne() {
-    WorkerJvm victim = null;
-    synchronized (this) {
-      if (closed || renewForkedBeforeNanos == Long.MIN_VALUE) {
-        return;
-      }
-      boolean due = false;
-      long now = System.nanoTime();
-      for (WorkerJvm j : jvms.values()) {
-        if (j.state() == WorkerJvm.State.STARTING) {
-          return;
-        }
-        if (j.isLive() && !j.dedicated() && j.forkedAtNanos() < renewForkedBeforeNanos) {
-          due = true;
-          if (victim == null && j.isIdle() && j.idleSinceNanos() < now - RENEW_IDLE_NANOS) {
-            victim = j;
-          }
-        }
-      }
-      if (!due) {
-        renewForkedBeforeNanos = Long.MIN_VALUE; // all renewed
-        return;
-      }
-      if (victim == null) {
-        return;
-      }
-      victim.stopping();
-    }
-    retired.incrementAndGet();
-    LOG.info("{}: replacing idle worker JVM {}, started before the AOT cache was ready", label(), victim.id);
-    stopJvm(victim);
   }
 
   private void reap() {

@@ -152,11 +152,7 @@ public final class LauncherMain implements Callable<Integer> {
       Thread.ofVirtual().name("aot-training").start(() -> {
         long t0 = System.nanoTime();
         try {
-          boolean built = !java.nio.file.Files.exists(aotCache);
           boolean ok = forker.ensureAotCache();
-          if (ok && built) {
-            pool.renewIdleJvms(); // the spares forked meanwhile run without it
-          }
           LOG.info("{}: AOT cache {} {} ({} ms)", server.node().label(), aotCache,
               ok ? "ready" : "unavailable", (System.nanoTime() - t0) / 1_000_000);
         } catch (Exception e) {

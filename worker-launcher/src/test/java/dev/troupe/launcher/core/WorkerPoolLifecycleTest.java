@@ -333,34 +333,6 @@ class WorkerPoolLifecycleTest {
   }
 
   @Test
-  void jvmsStartedBeforeTheAotCacheWasReadyAreReplacedOnceIdleOneAtATime() {
-    // given two running JVMs, one of them hosting a process
-    start(settings(2, 4, 100));
-    NodeRecord w1 = join("launcher.w1");
-    NodeRecord w2 = join("launcher.w2");
-    loads.put(w2.name(), new LoadProbe.Load(1, 1));
-    await().until(() -> pool.stats().processes() == 1);
-
-    // when the AOT cache becomes ready
-    pool.renewIdleJvms();
-
-    // then the idle one is stopped (not as a crash) and a successor forked; the busy one is kept
-    await().until(() -> !forked.get(w1.name()).isAlive());
-    await().until(() -> forked.containsKey("launcher.w3"));
-    assertThat(forked.get(w2.name()).isAlive()).isTrue();
-    // and while that successor starts, the other is kept even once idle: one at a time
-    loads.put(w2.name(), new LoadProbe.Load(0, 1));
-    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> forked.get(w2.name()).isAlive());
-    join("launcher.w3");
-    await().until(() -> !forked.get(w2.name()).isAlive());
-    join("launcher.w4");
-    assertThat(pool.stats().crashed()).isZero();
-    // and the JVMs forked since are not renewed
-    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
-        .until(() -> forked.get("launcher.w3").isAlive() && forked.get("launcher.w4").isAlive() && forked.size() == 4);
-  }
-
-  @Test
   void theLaunchersNodeLearnsOfADeathFirstHandWithoutWaitingForTheRegistry() {
     start(settings(2, 4, 100));
     NodeRecord w1 = join("launcher.w1");
@@ -373,11 +345,22 @@ class WorkerPoolLifecycleTest {
     await().until(() -> launcher.isLost(w1.name(), w1.incarnation()));
     assertThat(lost).as("the registry told nobody").isEmpty();
     assertThat(launcher.isLost(w2.name(), w2.incarnation())).isFalse();
-    // and a JVM the pool stops itself (here: renewed) is not taken for lost by its node first hand
-    join("launcher.w3"); // w1's replacement
-    pool.renewIdleJvms();
-    await().until(() -> !forked.get(w2.name()).isAlive());
-    await().until(() -> reported.size() == 2);
+  }
+
+  @Test
+  void aJvmThePoolStopsItselfIsNotTakenForLostFirstHand() {
+    start(settings(1, 4, 100));
+    join("launcher.w1");
+    registrySilent.set(true);
+    // an isolated spawn's JVM, stopped by the pool once its process ended
+    pool.place(true);
+    NodeRecord w2 = join("launcher.w2");
+    loads.put(w2.name(), new LoadProbe.Load(1, 1));
+    await().until(() -> pool.stats().processes() == 1);
+    loads.put(w2.name(), new LoadProbe.Load(0, 1));
+    await("stopped after its process ended").until(() -> forked.get(w2.name()).exit.isDone());
+
+    await().until(() -> reported.size() == 1);
     assertThat(launcher.isLost(w2.name(), w2.incarnation())).isFalse();
   }
 
