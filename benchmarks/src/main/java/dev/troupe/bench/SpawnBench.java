@@ -222,7 +222,7 @@ final class SpawnBench {
     Channel<Event> events = c.events();
     for (int i = 0; i < count; i++) {
       pool.awaitSpares(2, Duration.ofSeconds(60));
-      Thread.sleep(300); // let the replacement JVM of the last kill finish its start-up work
+      awaitQuiet(launcherPid, Duration.ofSeconds(10)); // the replacement of the last kill has started up
       String child = c.spawnMonitored("bench:pid", host, c.pid());
       Message m = MessagingBench.receive(inbox, Duration.ofSeconds(30), "pid");
       long osPid = ((Number) m.payload()).longValue();
@@ -249,6 +249,38 @@ final class SpawnBench {
     Stats.result("exit_kill_p50_ms", killed.percentile(50) / 1e6);
     Stats.result("exit_kill_max_ms", killed.percentile(100) / 1e6);
     Stats.result("exit_kill_floor_ms", killFloor(anonMb, hugePages, count).percentile(50) / 1e6);
+  }
+
+  /**
+   * Waits until the launcher and its worker JVMs use less than a tenth of a core for 200 ms in a row:
+   * a JVM that replaces a killed one compiles with C1 and C2 for a second or two after it joined, and a
+   * kill meanwhile would measure that contention rather than the report of a death. Gives up at the
+   * deadline (logged).
+   */
+  private static void awaitQuiet(long launcherPid, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long window = Duration.ofMillis(100).toNanos();
+    int quietWindows = 0;
+    long before = cpuNs(launcherPid);
+    while (quietWindows < 2) {
+      if (System.nanoTime() > deadline) {
+        Stats.log("the worker JVMs were still busy after %d s; killing anyway", timeout.toSeconds());
+        return;
+      }
+      Thread.sleep(Duration.ofNanos(window));
+      long now = cpuNs(launcherPid);
+      quietWindows = now - before < window / 10 ? quietWindows + 1 : 0;
+      before = now;
+    }
+  }
+
+  /** CPU time used so far by the launcher and its worker JVMs. */
+  private static long cpuNs(long launcherPid) {
+    long sum = ProcStats.read(launcherPid).cpuNs();
+    for (ProcessHandle w : workerJvms(launcherPid)) {
+      sum += ProcStats.read(w.pid()).cpuNs();
+    }
+    return sum;
   }
 
   /**
