@@ -1,5 +1,7 @@
 package dev.troupe.runtime.grpc;
 
+import dev.troupe.proto.node.v1.DrainRequest;
+import dev.troupe.proto.node.v1.DrainResponse;
 import dev.troupe.proto.node.v1.HostInfo;
 import dev.troupe.proto.node.v1.GetLoadRequest;
 import dev.troupe.proto.node.v1.GetLoadResponse;
@@ -40,6 +42,13 @@ public final class AdminGrpcService extends NodeAdminServiceGrpc.NodeAdminServic
   public void getLoad(GetLoadRequest request, StreamObserver<GetLoadResponse> out) {
     out.onNext(GetLoadResponse.newBuilder().setNode(node.config().name()).setIncarnation(node.incarnation())
         .setProcesses(node.processCount()).setStartedTotal(node.startedTotal()).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void drain(DrainRequest request, StreamObserver<DrainResponse> out) {
+    node.drain();
+    out.onNext(DrainResponse.newBuilder().setProcesses(node.processCount()).build());
     out.onCompleted();
   }
 }

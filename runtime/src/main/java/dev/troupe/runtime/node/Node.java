@@ -73,6 +73,8 @@ public final class Node implements DirectoryListener {
   private volatile NodeRecord self;
   /** Set by {@link #shutdown()}: the peers this node then loses go because it leaves them. */
   private volatile boolean stopping;
+  /** Set by {@link #drain}: spawns placed here are refused, so their spawners place them elsewhere. */
+  private volatile boolean draining;
   private final String label;
 
   public Node(NodeConfig config, Directory directory, Collection<? extends ProcessHost> hosts) {
@@ -227,6 +229,11 @@ public final class Node implements DirectoryListener {
 
   private Prepared prepareSpawn(Pid parent, String entry, ProcessHost host, List<Payload> args,
       boolean monitor, boolean link) {
+    if (draining) {
+      // RESOURCE_EXHAUSTED, as a full member's: a spawner places it elsewhere (its launcher).
+      throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "node " + config.name()
+          + " is draining before it stops: it takes no new process");
+    }
     host.checkSpawn(entry);
     LocalProcess child = newProcess(host.name(), entry, entry, new BufferingSink());
     if (monitor) {
@@ -880,6 +887,18 @@ public final class Node implements DirectoryListener {
       if (m.shard() != null && m.shard().owner().equals(node.name())) {
         lose(m, reason, lost);
       }
+    }
+  }
+
+  /**
+   * From now on this node takes no new process: each spawn placed here is refused with
+   * RESOURCE_EXHAUSTED (a spawner then places it elsewhere). Its launcher calls this before it stops
+   * it; the processes it runs go on until they end.
+   */
+  public void drain() {
+    if (!draining) {
+      draining = true;
+      LOG.debug("{}: draining: no new process from now on", label());
     }
   }
 

@@ -85,6 +85,32 @@ class SharedHostSemanticsTest {
   }
 
   @Test
+  void aDrainingMemberRefusesNewProcessesWithACodeAndKeepsThoseItRuns() throws Exception {
+    // given a process on each member
+    List<String> before = List.of(client.spawn("test:block", POOL), client.spawn("test:block", POOL));
+    assertThat(membersOf(cluster, before)).containsExactlyInAnyOrder("m1", "m2");
+
+    // when m1 drains (its launcher is about to stop it)
+    cluster.node("m1").drain();
+
+    // then no new process starts there: a spawn placed on it is refused with RESOURCE_EXHAUSTED (which
+    // makes a spawner place it through the host's launcher), the others go to m2
+    List<String> after = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      try {
+        after.add(client.spawn("test:block", POOL));
+      } catch (TroupeException e) {
+        assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
+        assertThat(e.getMessage()).contains("m1").contains("draining");
+      }
+    }
+    assertThat(after).isNotEmpty();
+    assertThat(membersOf(cluster, after)).containsExactly("m2");
+    // and the process it ran goes on
+    assertThat(cluster.node("m1").processCount()).isEqualTo(1);
+  }
+
+  @Test
   void aMonitorOfAProcessOnAMemberGetsItsExitAndNothingOfTheOtherMember() throws Exception {
     String echo = client.spawnMonitored("test:return", POOL, "done");
     Event exit = driver.nextEvent();

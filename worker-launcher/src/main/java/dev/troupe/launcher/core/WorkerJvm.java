@@ -7,7 +7,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One worker JVM through its life: queued to start, starting (forked, not yet a member), running (it
- * joined the registry as a member of the pool's host: spawns go to it), stopping. The launcher does not
+ * joined the registry as a member of the pool's host: spawns go to it), draining (told to take no new
+ * process, before it is stopped), stopping. The launcher does not
  * run its processes: it knows how many there are from the JVM's own reports and the spawns it placed
  * there since. Not thread-safe: the pool guards it.
  */
@@ -19,6 +20,11 @@ final class WorkerJvm {
     STARTING,
     /** Joined as a member: spawns are placed on it. */
     RUNNING,
+    /**
+     * To be stopped (idle above the minimum, or out of ids): told to take no new process, and stopped
+     * once it has said so and runs nothing.
+     */
+    DRAINING,
     /** Being stopped (reaped, its isolated process done, or the pool closing). */
     STOPPING
   }
@@ -36,6 +42,7 @@ final class WorkerJvm {
   private long startedTotal;
   private int placedSinceReport;
   private boolean usedUp;
+  private long drainedAtNanos;
   private final List<CompletableFuture<NodeRecord>> waiters = new ArrayList<>();
 
   /**
@@ -51,8 +58,9 @@ final class WorkerJvm {
     return state;
   }
 
+  /** Takes spawns (or will, once started): neither draining nor stopping. */
   boolean isLive() {
-    return state != State.STOPPING;
+    return state != State.STOPPING && state != State.DRAINING;
   }
 
   boolean dedicated() {
@@ -178,6 +186,21 @@ final class WorkerJvm {
 
   long idleSinceNanos() {
     return idleSinceNanos;
+  }
+
+  void draining() {
+    state = State.DRAINING;
+  }
+
+  /** It has said it takes no new process: from then on, a report of no process means it may stop. */
+  void drained(long atNanos) {
+    drainedAtNanos = atNanos;
+  }
+
+  /** Draining, and a report asked for after it said it takes no new process says it runs none. */
+  boolean readyToStop(long reportAskedAtNanos) {
+    return state == State.DRAINING && drainedAtNanos != 0 && reportAskedAtNanos - drainedAtNanos > 0
+        && load() == 0;
   }
 
   void stopping() {

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * about one JVM per core warm ({@code minSpares}), forks another when a spawn that reached the launcher
  * finds every JVM full or asks for a JVM of its own ({@code isolation: jvm}), never more than
  * {@code maxWorkers} (beyond that a spawn is refused with RESOURCE_EXHAUSTED, never left to wait), and
- * reaps idle ones above the minimum. A JVM that fails to start is forked again after a back-off, and the
+ * reaps idle ones above the minimum (each told first to take no new process, see {@link #drainThenStop}).
+ * A JVM that fails to start is forked again after a back-off, and the
  * spawns that waited for it go with it. When a JVM dies, the pool reports the cause (the signal, from
  * its exit status) to the directory, which tells every node: each monitor of each process it
  * hosted gets one EXIT naming it.
@@ -385,36 +386,71 @@ public final class WorkerPool implements AutoCloseable {
       return;
     }
     nextPollNanos = now + settings.loadPollInterval().toNanos();
-    List<WorkerJvm> running = new ArrayList<>();
+    List<WorkerJvm> polled = new ArrayList<>();
     synchronized (this) {
       for (WorkerJvm j : jvms.values()) {
-        if (j.state() == WorkerJvm.State.RUNNING) {
-          running.add(j);
+        if (j.state() == WorkerJvm.State.RUNNING || j.state() == WorkerJvm.State.DRAINING) {
+          polled.add(j);
         }
       }
     }
-    for (WorkerJvm j : running) {
+    for (WorkerJvm j : polled) {
+      long asked = System.nanoTime();
       probe.load(j.member()).whenComplete((load, t) -> {
         if (t != null) {
           return; // it may be dying: its exit is handled by onJvmExit
         }
-        boolean done;
+        boolean stop = false;
+        boolean drain = false;
         synchronized (this) {
-          // A JVM that may soon run out of ids is replaced while it can still take a full load.
-          done = j.state() == WorkerJvm.State.RUNNING
-              && j.report(load.processes(), load.startedTotal(), 2L * settings.maxProcessesPerJvm());
-          if (done) {
+          if (j.state() == WorkerJvm.State.DRAINING) {
+            j.report(load.processes(), load.startedTotal(), 0);
+            stop = j.readyToStop(asked);
+          } else if (j.state() == WorkerJvm.State.RUNNING
+              // A JVM that may soon run out of ids is replaced while it can still take a full load.
+              && j.report(load.processes(), load.startedTotal(), 2L * settings.maxProcessesPerJvm())) {
+            // Only its launcher places on a dedicated JVM: nobody else can have placed a spawn there.
+            stop = j.dedicated();
+            drain = !j.dedicated();
+            retired.incrementAndGet();
+            LOG.info("{}: worker JVM {} {}; stopping it", label(), j.id,
+                j.dedicated() ? "ran its isolated process" : "used up its range of ids and runs nothing");
+          }
+          if (stop) {
             j.stopping();
+          } else if (drain) {
+            j.draining();
           }
         }
-        if (done) {
-          retired.incrementAndGet();
-          LOG.info("{}: worker JVM {} {}; stopping it", label(), j.id,
-              j.dedicated() ? "ran its isolated process" : "used up its range of ids and runs nothing");
+        if (stop) {
           stopJvm(j);
+        } else if (drain) {
+          drainThenStop(j);
         }
       });
     }
+  }
+
+  /**
+   * Tells a JVM the pool will stop to take no new process, since spawners place processes on worker JVMs
+   * directly and one may be on its way there: refused, it is placed elsewhere rather than lost with the
+   * JVM. The poll stops the JVM once it has said so and then reports no process ({@link
+   * WorkerJvm#readyToStop}); one that cannot be told is stopped at once.
+   */
+  private void drainThenStop(WorkerJvm j) {
+    probe.drain(j.member()).whenComplete((ok, t) -> {
+      synchronized (this) {
+        if (j.state() != WorkerJvm.State.DRAINING) {
+          return;
+        }
+        if (t == null) {
+          j.drained(System.nanoTime());
+          return;
+        }
+        j.stopping();
+      }
+      stopJvm(j);
+    });
   }
 
   private void onJvmExit(WorkerJvm j, int exitValue) {
@@ -498,7 +534,7 @@ public final class WorkerPool implements AutoCloseable {
           break;
         }
         if (j.isIdle() && j.idleSinceNanos() < cutoff) {
-          j.stopping();
+          j.draining();
           victims.add(j);
           shared--;
         }
@@ -507,7 +543,7 @@ public final class WorkerPool implements AutoCloseable {
     for (WorkerJvm v : victims) {
       reaped.incrementAndGet();
       LOG.info("{}: reaped idle worker JVM {}", label(), v.id);
-      stopJvm(v);
+      drainThenStop(v);
     }
   }
 

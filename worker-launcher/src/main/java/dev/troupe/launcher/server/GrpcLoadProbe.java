@@ -1,6 +1,7 @@
 package dev.troupe.launcher.server;
 
 import dev.troupe.launcher.core.LoadProbe;
+import dev.troupe.proto.node.v1.DrainRequest;
 import dev.troupe.proto.node.v1.GetLoadRequest;
 import dev.troupe.proto.node.v1.NodeAdminServiceGrpc;
 import dev.troupe.runtime.directory.NodeRecord;
@@ -22,12 +23,19 @@ public final class GrpcLoadProbe implements LoadProbe, AutoCloseable {
 
   @Override
   public CompletableFuture<Load> load(NodeRecord member) {
+    return Futures.of(stub(member).getLoad(GetLoadRequest.getDefaultInstance()))
+        .thenApply(r -> new Load(r.getProcesses(), r.getStartedTotal()));
+  }
+
+  @Override
+  public CompletableFuture<Void> drain(NodeRecord member) {
+    return Futures.of(stub(member).drain(DrainRequest.getDefaultInstance())).thenApply(r -> null);
+  }
+
+  private NodeAdminServiceGrpc.NodeAdminServiceFutureStub stub(NodeRecord member) {
     ManagedChannel ch = channels.computeIfAbsent(member.label(),
         k -> Channels.open(member.address(), PeerSettings.defaults()));
-    return Futures.of(NodeAdminServiceGrpc.newFutureStub(ch)
-            .withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-            .getLoad(GetLoadRequest.getDefaultInstance()))
-        .thenApply(r -> new Load(r.getProcesses(), r.getStartedTotal()));
+    return NodeAdminServiceGrpc.newFutureStub(ch).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -126,6 +126,9 @@ class WorkerPoolLifecycleTest {
   private final java.util.concurrent.atomic.AtomicBoolean registrySilent = new java.util.concurrent.atomic.AtomicBoolean();
   private final List<String> reported = new CopyOnWriteArrayList<>();
   private final InMemoryDirectory directory = new InMemoryDirectory();
+  /** The pool's requests to drain, by node name; completed at once unless {@link #holdDrains} is set. */
+  private final Map<String, CompletableFuture<Void>> drains = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicBoolean holdDrains = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** The launcher's node's view of the directory: reports of lost members are recorded, and dropped while silent. */
   private final class LauncherDirectory implements dev.troupe.runtime.directory.Directory {
@@ -200,8 +203,22 @@ class WorkerPoolLifecycleTest {
 
   private void start(PoolSettings settings) {
     AtomicReference<Node> ref = new AtomicReference<>();
-    LoadProbe probe = member -> CompletableFuture.completedFuture(
-        loads.getOrDefault(member.name(), new LoadProbe.Load(0, 0)));
+    LoadProbe probe = new LoadProbe() {
+      @Override
+      public CompletableFuture<Load> load(NodeRecord member) {
+        return CompletableFuture.completedFuture(loads.getOrDefault(member.name(), new LoadProbe.Load(0, 0)));
+      }
+
+      @Override
+      public CompletableFuture<Void> drain(NodeRecord member) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        drains.put(member.name(), f);
+        if (!holdDrains.get()) {
+          f.complete(null);
+        }
+        return f;
+      }
+    };
     pool = new WorkerPool(settings, (name, dedicated) -> {
       forkTimes.add(System.nanoTime());
       if (failNextForks.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -332,6 +349,42 @@ class WorkerPoolLifecycleTest {
         .isGreaterThanOrEqualTo(CRASH_REPLACE_DELAY.toNanos());
   }
 
+  /** With one process per JVM: w1 runs one, so the spawn after it forks w2, which takes it. */
+  private NodeRecord[] twoJvmsAboveAMinimumOfOne() {
+    NodeRecord w1 = join("launcher.w1");
+    loads.put(w1.name(), new LoadProbe.Load(1, 1));
+    await().until(() -> pool.stats().processes() == 1);
+    CompletableFuture<NodeRecord> second = pool.place(false);
+    NodeRecord w2 = join("launcher.w2");
+    assertThat(second.join()).isEqualTo(w2);
+    return new NodeRecord[] {w1, w2};
+  }
+
+  @Test
+  void aJvmToBeReapedIsToldToTakeNoNewProcessAndStoppedOnlyOnceItHasAndRunsNothing() {
+    // given two JVMs above a minimum of one, the second idle
+    holdDrains.set(true);
+    start(settings(1, 4, 1));
+    NodeRecord[] w = twoJvmsAboveAMinimumOfOne();
+    NodeRecord w1 = w[0];
+    NodeRecord w2 = w[1];
+    loads.put(w2.name(), new LoadProbe.Load(0, 1));
+
+    // when it has been idle past the reaping delay, it is told to drain, and not stopped meanwhile
+    await().until(() -> drains.containsKey(w2.name()));
+    await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2)).until(() -> forked.get(w2.name()).isAlive());
+    // a spawn a spawner placed on it before it drained keeps it running
+    loads.put(w2.name(), new LoadProbe.Load(1, 2));
+    drains.get(w2.name()).complete(null);
+    await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2)).until(() -> forked.get(w2.name()).isAlive());
+
+    // then once it runs nothing, it is stopped (not as a crash)
+    loads.put(w2.name(), new LoadProbe.Load(0, 2));
+    await().until(() -> !forked.get(w2.name()).isAlive());
+    assertThat(pool.stats().crashed()).isZero();
+    assertThat(pool.stats().reaped()).isEqualTo(1);
+  }
+
   @Test
   void theLaunchersNodeLearnsOfADeathFirstHandWithoutWaitingForTheRegistry() {
     start(settings(2, 4, 100));
@@ -384,12 +437,9 @@ class WorkerPoolLifecycleTest {
   @Test
   void idleJvmsAboveTheMinimumAreReaped() {
     start(settings(1, 4, 1));
-    NodeRecord w1 = join("launcher.w1");
-    loads.put(w1.name(), new LoadProbe.Load(1, 1));
-    await().until(() -> pool.stats().processes() == 1);
-    CompletableFuture<NodeRecord> second = pool.place(false);
-    NodeRecord w2 = join("launcher.w2");
-    assertThat(second.join()).isEqualTo(w2);
+    NodeRecord[] w = twoJvmsAboveAMinimumOfOne();
+    NodeRecord w1 = w[0];
+    NodeRecord w2 = w[1];
 
     loads.put(w1.name(), new LoadProbe.Load(0, 1));
 
