@@ -229,11 +229,11 @@ LAUNCHER_PID=$(topology_pid launcher)
 # The launcher builds the worker JVMs' AOT cache in the background on a first start (this run removed
 # it), and the spares it forked meanwhile run without it. Measure the topology of every later start:
 # once the cache is built, start it again.
-wait_for_aot_cache() {
+wait_for_aot_cache() { # this launcher's own line: the log of a reused run directory has older ones
   local deadline=$((SECONDS + 180))
   while [ "$SECONDS" -lt "$deadline" ]; do
-    grep -q "AOT cache .* ready" "$TROUPE_RUN_DIR/logs/launcher.log" && return 0
-    grep -q "AOT cache .* unavailable" "$TROUPE_RUN_DIR/logs/launcher.log" && return 1
+    grep -q "launcher\[$LAUNCHER_PID\]: AOT cache .* ready" "$TROUPE_RUN_DIR/logs/launcher.log" && return 0
+    grep -q "launcher\[$LAUNCHER_PID\]: AOT cache .* unavailable" "$TROUPE_RUN_DIR/logs/launcher.log" && return 1
     sleep 0.5
   done
   return 1
