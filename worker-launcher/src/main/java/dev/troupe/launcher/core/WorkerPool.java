@@ -303,6 +303,9 @@ public final class WorkerPool implements AutoCloseable {
           return;
         } catch (InterruptedException e) {
           // never interrupted by us: keep waiting, a dead JVM must always be reported
+        } catch (RuntimeException e) {
+          LOG.error("{}: could not handle the exit of worker JVM {}", label(), j.id, e);
+          return;
         }
       }
     });
