@@ -416,8 +416,8 @@ public final class WorkerPool implements AutoCloseable {
             stop = j.dedicated();
             drain = !j.dedicated();
             retired.incrementAndGet();
-            LOG.info("{}: worker JVM {} {}; stopping it", label(), j.id,
-                j.dedicated() ? "ran its isolated process" : "used up its range of ids and runs nothing");
+            LOG.info("{}: worker JVM {} {}", label(), j.id, j.dedicated() ? "ran its isolated process; stopping it"
+                : "used up its range of ids and runs nothing; draining it, then stopping it");
           }
           if (stop) {
             j.stopping();
