@@ -15,9 +15,31 @@ from .errors import TroupeError, status_code
 
 _END = object()
 
+#: Most frames packed into one ``AttachRequest.batch`` (the Java client's default too).
+MAX_BATCH_FRAMES = 512
+
+
+def take_waiting(outbox: "queue.SimpleQueue[Any]", first: Any, limit: int) -> Tuple[list, bool]:
+    """``first`` and the frames already waiting behind it in ``outbox`` (never waits for more), at most
+    ``limit`` frames; and whether the end of the stream (``_END``) was among them."""
+    frames = [first]
+    while len(frames) < limit:
+        try:
+            frame = outbox.get_nowait()
+        except queue.Empty:
+            break
+        if frame is _END:
+            return frames, True
+        frames.append(frame)
+    return frames, False
+
 
 class AttachStream:
     """Writes frames in order, reads them on one thread, and correlates replies by request id.
+
+    Frames that wait for the stream are packed into one ``batch`` once the node has said it takes
+    batches (:meth:`node_accepts_batches`); a lone frame goes as itself. Batches from the node (this
+    client accepts them) are handed on frame by frame.
 
     Every frame that is not a reply goes to ``on_frame`` (on the reader thread, in arrival order).
     When the stream ends, waiting requests fail with ``UNAVAILABLE`` and ``on_closed`` is called once
@@ -35,18 +57,34 @@ class AttachStream:
         self._half_closed = False
         self._on_frame = on_frame
         self._on_closed = on_closed
+        self._batch_type = stubs.attach.AttachRequestBatch
+        self._request_type = stubs.attach.AttachRequest
+        self._batches = False
         self._call = stubs.attach_grpc.AttachServiceStub(channel).Attach(self._requests(), metadata=list(metadata))
         self._reader = threading.Thread(target=self._read, name="troupe-attach-reader", daemon=True)
         self._reader.start()
 
     # ------------------------------------------------------------------ writing
 
+    def node_accepts_batches(self) -> None:
+        """The node's ``attached`` said it takes ``AttachRequest.batch``."""
+        self._batches = True
+
     def _requests(self) -> Iterator[Any]:
         while True:
             frame = self._outbox.get()
             if frame is _END:
                 return
-            yield frame
+            if not self._batches:
+                yield frame
+                continue
+            frames, ended = take_waiting(self._outbox, frame, MAX_BATCH_FRAMES)
+            if len(frames) == 1:
+                yield frames[0]
+            else:
+                yield self._request_type(batch=self._batch_type(frames=frames))
+            if ended:
+                return
 
     def _check_open(self) -> None:
         if self._closed is not None:
@@ -116,7 +154,12 @@ class AttachStream:
             self._finish(error)
 
     def _dispatch(self, frame: Any) -> None:
-        if frame.WhichOneof("frame") != "reply":
+        kind = frame.WhichOneof("frame")
+        if kind == "batch":
+            for inner in frame.batch.frames:
+                self._dispatch(inner)
+            return
+        if kind != "reply":
             self._on_frame(frame)
             return
         with self._lock:

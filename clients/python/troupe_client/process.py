@@ -70,7 +70,7 @@ class Process:
         self._end_reason: Optional[str] = None
         self._stream = AttachStream(channel, _stubs.load(), self._on_frame, self._on_closed, security.metadata())
         self._stream.write(self._pb.AttachRequest(hello=self._pb.Hello(
-            protocol_version=PROTOCOL_VERSION, host=host, client_name=name)))
+            protocol_version=PROTOCOL_VERSION, host=host, client_name=name, accept_batches=True)))
         attached = self._await_attached(address, timeout)
         self._pid: str = attached.pid
         self._node: str = attached.node
@@ -148,6 +148,8 @@ class Process:
     def _on_frame(self, frame: Any) -> None:
         kind = frame.WhichOneof("frame")
         if kind == "attached":
+            if frame.attached.accepts_batches:
+                self._stream.node_accepts_batches()
             if not self._attached.done():
                 self._attached.set_result(frame.attached)
         elif kind == "delivery":

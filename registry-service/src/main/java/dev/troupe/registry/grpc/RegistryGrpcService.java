@@ -61,7 +61,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   public StreamObserver<JoinClusterRequest> joinCluster(StreamObserver<JoinClusterResponse> responses) {
     ServerCallStreamObserver<JoinClusterResponse> call = (ServerCallStreamObserver<JoinClusterResponse>) responses;
     ReadyGatedWriter<JoinClusterResponse, JoinClusterResponse> out =
-        new ReadyGatedWriter<>(call, batch -> batch.get(0), 1);
+        ReadyGatedWriter.single(call);
     call.setOnReadyHandler(out::drain);
     return new StreamObserver<>() {
       private NodeRecord node;

@@ -2,6 +2,7 @@ package dev.troupe.runtime.grpc;
 
 import dev.troupe.proto.node.v1.AttachRequest;
 import dev.troupe.proto.node.v1.AttachResponse;
+import dev.troupe.proto.node.v1.AttachResponseBatch;
 import dev.troupe.proto.node.v1.AttachServiceGrpc;
 import dev.troupe.runtime.node.AttachSession;
 import dev.troupe.runtime.node.FrameSink;
@@ -12,20 +13,33 @@ import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The gRPC adapter of the attach protocol: one {@link AttachSession} per stream. */
+/**
+ * The gRPC adapter of the attach protocol: one {@link AttachSession} per stream. Frames for a client
+ * that accepts batches are packed into {@code AttachResponse.batch} when several wait for its stream.
+ */
 public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(AttachGrpcService.class);
   private final Node node;
+  private final PeerSettings settings;
 
-  public AttachGrpcService(Node node) {
+  public AttachGrpcService(Node node, PeerSettings settings) {
     this.node = node;
+    this.settings = settings;
+  }
+
+  /** One frame as itself; several as a batch (sent only once the client said it accepts batches). */
+  static AttachResponse toMessage(java.util.List<AttachResponse> frames) {
+    return frames.size() == 1 ? frames.get(0)
+        : AttachResponse.newBuilder().setBatch(AttachResponseBatch.newBuilder().addAllFrames(frames)).build();
   }
 
   @Override
   public StreamObserver<AttachRequest> attach(StreamObserver<AttachResponse> responses) {
     ServerCallStreamObserver<AttachResponse> call = (ServerCallStreamObserver<AttachResponse>) responses;
-    ReadyGatedWriter<AttachResponse, AttachResponse> writer =
-        new ReadyGatedWriter<>(call, batch -> batch.get(0), 1);
+    // One frame per message until the client's hello says it accepts batches.
+    ReadyGatedWriter<AttachResponse, AttachResponse> writer = new ReadyGatedWriter<>(call,
+        AttachGrpcService::toMessage, AttachResponse::getSerializedSize, 1, settings.maxBatchBytes())
+        .drainOn(EventLoops.writer());
     call.setOnReadyHandler(writer::drain);
     FrameSink sink = new FrameSink() {
       @Override
@@ -51,6 +65,9 @@ public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImpl
       public void onNext(AttachRequest frame) {
         if (done) {
           return;
+        }
+        if (frame.hasHello() && frame.getHello().getAcceptBatches()) {
+          writer.batchUpTo(settings.maxBatch());
         }
         try {
           session.onFrame(frame);

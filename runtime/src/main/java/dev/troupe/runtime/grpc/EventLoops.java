@@ -47,6 +47,15 @@ public final class EventLoops {
         SystemProperties.atLeastOne(THREADS_PROPERTY, DEFAULT_THREADS, "threads"));
   }
 
+  /**
+   * A network thread to hand a stream's writing to ({@link ReadyGatedWriter#drainOn}). With the
+   * default of one thread it is the thread that serves every stream of this JVM; with more, one of
+   * them (grpc-java does not say which serves a given call): still correct, at the cost of a hop.
+   */
+  public static java.util.concurrent.Executor writer() {
+    return shared().group().next();
+  }
+
   public static NettyServerBuilder on(NettyServerBuilder b) {
     Shared s = shared();
     return b.bossEventLoopGroup(s.group()).workerEventLoopGroup(s.group()).channelType(s.serverChannelType());

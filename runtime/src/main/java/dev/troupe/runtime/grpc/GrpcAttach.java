@@ -1,6 +1,7 @@
 package dev.troupe.runtime.grpc;
 
 import dev.troupe.proto.node.v1.AttachRequest;
+import dev.troupe.proto.node.v1.AttachRequestBatch;
 import dev.troupe.proto.node.v1.AttachResponse;
 import dev.troupe.proto.node.v1.AttachServiceGrpc;
 import dev.troupe.runtime.api.ErrorCode;
@@ -20,21 +21,35 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Attaches a process to a node over gRPC: the way CLIs, worker JVMs and any other OS process take
- * part. Writes wait while the stream is not ready, so a fast sender is slowed, never buffered without
- * bound.
+ * part. A frame goes out at once, on the sender's thread, when the stream is ready and nothing waits
+ * before it; frames that queue up while it is not (a fast sender) are packed into batches once the
+ * node has said it takes them, and a sender that gets more than {@link #DEFAULT_MAX_QUEUED_BYTES}
+ * ahead of the stream waits: it is slowed, never buffered without bound.
  */
 public final class GrpcAttach implements AttachTransport, ClientResponseObserver<AttachRequest, AttachResponse> {
-  private final AttachConnection conn;
-  private final Object readyLock = new Object();
-  private ClientCallStreamObserver<AttachRequest> call;
+  /** How many bytes of frames a sender may queue ahead of a stream that is not ready before it waits. */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 1 << 20;
 
-  private GrpcAttach(AttachConnection conn) {
+  private final AttachConnection conn;
+  private final PeerSettings settings;
+  private final Object roomLock = new Object();
+  private volatile int waitingForRoom;
+  private ReadyGatedWriter<AttachRequest, AttachRequest> writer;
+
+  private GrpcAttach(AttachConnection conn, PeerSettings settings) {
     this.conn = conn;
+    this.settings = settings;
+  }
+
+  /** One frame as itself; several as a batch (sent only once the node said it takes batches). */
+  static AttachRequest toMessage(java.util.List<AttachRequest> frames) {
+    return frames.size() == 1 ? frames.get(0)
+        : AttachRequest.newBuilder().setBatch(AttachRequestBatch.newBuilder().addAllFrames(frames)).build();
   }
 
   /** Opens the stream on {@code channel} and binds it to {@code conn}; hello is still to be sent. */
   public static AttachConnection open(Channel channel, AttachConnection conn) {
-    GrpcAttach t = new GrpcAttach(conn);
+    GrpcAttach t = new GrpcAttach(conn, PeerSettings.defaults());
     AttachServiceGrpc.newStub(channel).attach(t);
     conn.bind(t);
     return conn;
@@ -91,41 +106,57 @@ public final class GrpcAttach implements AttachTransport, ClientResponseObserver
 
   @Override
   public void beforeStart(ClientCallStreamObserver<AttachRequest> requestStream) {
-    this.call = requestStream;
-    requestStream.setOnReadyHandler(() -> {
-      synchronized (readyLock) {
-        readyLock.notifyAll();
-      }
-    });
+    // One frame per message until the node's `attached` says it takes batches.
+    writer = new ReadyGatedWriter<>(requestStream, GrpcAttach::toMessage, AttachRequest::getSerializedSize,
+        1, settings.maxBatchBytes()).drainOn(EventLoops.writer());
+    writer.afterDrain(this::wakeSenders);
+    requestStream.setOnReadyHandler(writer::drain);
+  }
+
+  @Override
+  public void nodeAcceptsBatches() {
+    writer.batchUpTo(settings.maxBatch());
   }
 
   @Override
   public void send(AttachRequest frame) {
-    synchronized (readyLock) {
-      while (!call.isReady() && !conn.isClosed()) {
-        try {
-          readyLock.wait(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new TroupeException(ErrorCode.CANCELLED, "interrupted while the stream was full");
+    if (conn.isClosed() || writer.isClosed()) {
+      throw new TroupeException(ErrorCode.UNAVAILABLE, "the attach stream to the node is closed");
+    }
+    writer.enqueue(frame, false);
+    if (writer.backlogBytes() > DEFAULT_MAX_QUEUED_BYTES) {
+      awaitRoom();
+    }
+  }
+
+  private void awaitRoom() {
+    synchronized (roomLock) {
+      waitingForRoom++;
+      try {
+        while (writer.backlogBytes() > DEFAULT_MAX_QUEUED_BYTES && !conn.isClosed() && !writer.isClosed()) {
+          roomLock.wait(100);
         }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TroupeException(ErrorCode.CANCELLED, "interrupted while the stream was full");
+      } finally {
+        waitingForRoom--;
       }
-      if (conn.isClosed()) {
-        throw new TroupeException(ErrorCode.UNAVAILABLE, "the attach stream to the node is closed");
+    }
+  }
+
+  /** After the writer has written or closed: senders waiting for room check again. */
+  private void wakeSenders() {
+    if (waitingForRoom > 0) {
+      synchronized (roomLock) {
+        roomLock.notifyAll();
       }
-      call.onNext(frame);
     }
   }
 
   @Override
   public void halfClose() {
-    synchronized (readyLock) {
-      try {
-        call.onCompleted();
-      } catch (IllegalStateException ignored) {
-        // already closed
-      }
-    }
+    writer.finish(c -> c.onCompleted());
   }
 
   @Override
@@ -135,11 +166,13 @@ public final class GrpcAttach implements AttachTransport, ClientResponseObserver
 
   @Override
   public void onError(Throwable t) {
+    writer.close();
     conn.onStreamClosed(t);
   }
 
   @Override
   public void onCompleted() {
+    writer.close();
     conn.onStreamClosed(null);
   }
 }

@@ -76,7 +76,7 @@ public final class NodeServer implements AutoCloseable {
         .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(true)
         .maxInboundMessageSize(16 << 20)
-        .addService(new AttachGrpcService(node))
+        .addService(new AttachGrpcService(node, peerSettings))
         .addService(new PeerGrpcService(node))
         .addService(new WatchGrpcService(node))
         .addService(new AdminGrpcService(node))

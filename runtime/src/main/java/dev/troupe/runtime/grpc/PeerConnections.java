@@ -70,7 +70,8 @@ public final class PeerConnections implements PeerTransport {
       this.writer = new ReadyGatedWriter<>(call,
           batch -> ConnectRequest.newBuilder()
               .setBatch(EnvelopeBatch.newBuilder().addAllEnvelopes(batch)).build(),
-          settings.maxBatch());
+          Envelope::getSerializedSize, settings.maxBatch(), settings.maxBatchBytes())
+          .drainOn(EventLoops.writer());
       // The handshake is the first message: it names the incarnation we mean to reach.
       call.onNext(ConnectRequest.newBuilder().setHandshake(PeerHandshake.newBuilder()
           .setFromNode(node.config().name()).setFromIncarnation(node.incarnation())

@@ -112,7 +112,7 @@ public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBas
     }
     ServerCallStreamObserver<WatchHostResponse> call = (ServerCallStreamObserver<WatchHostResponse>) out;
     ReadyGatedWriter<WatchHostResponse, WatchHostResponse> writer =
-        new ReadyGatedWriter<>(call, batch -> batch.get(0), 1);
+        ReadyGatedWriter.single(call);
     call.setOnReadyHandler(writer::drain);
     if (node.host(request.getHost()).get().isFront()) {
       watchMembers(request, call, writer);

@@ -65,6 +65,20 @@ public final class AttachSession {
    * @throws StreamFault when the stream must end (no hello first, a second hello, a bad hello)
    */
   public void onFrame(AttachRequest frame) {
+    if (frame.getFrameCase() == AttachRequest.FrameCase.BATCH && helloSeen) {
+      List<AttachRequest> frames = frame.getBatch().getFramesList();
+      if (frames.isEmpty()) {
+        throw new StreamFault(ErrorCode.INVALID_ARGUMENT, "empty batch: a batch holds at least one frame");
+      }
+      for (AttachRequest f : frames) {
+        if (f.getFrameCase() == AttachRequest.FrameCase.HELLO || f.getFrameCase() == AttachRequest.FrameCase.BATCH) {
+          throw new StreamFault(ErrorCode.INVALID_ARGUMENT,
+              "a batch may not hold " + f.getFrameCase() + "; send hello alone, and batches unnested");
+        }
+        onFrame(f);
+      }
+      return;
+    }
     if (frame.getFrameCase() == AttachRequest.FrameCase.HELLO) {
       onHello(frame.getHello());
       return;
@@ -129,7 +143,7 @@ public final class AttachSession {
         }
         node.exit(p, result);
       }
-      case HELLO, FRAME_NOT_SET -> throw new StreamFault(ErrorCode.INVALID_ARGUMENT,
+      case HELLO, BATCH, FRAME_NOT_SET -> throw new StreamFault(ErrorCode.INVALID_ARGUMENT,
           "empty frame: set exactly one field of AttachRequest.frame");
     }
   }
@@ -163,6 +177,7 @@ public final class AttachSession {
         .setNode(node.config().name())
         .setNodeIncarnation(node.incarnation())
         .setMaxPayloadBytes(node.config().maxPayloadBytes())
+        .setAcceptsBatches(true)
         .setEntry(entry)
         .addAllArgs(args)).build());
   }

@@ -24,6 +24,19 @@ public final class BufferingSink implements FrameSink {
     t.push(frame);
   }
 
+  @Override
+  public void deliver(String from, String topic, java.util.List<dev.troupe.proto.common.v1.Payload> payloads) {
+    FrameSink t;
+    synchronized (this) {
+      t = target;
+    }
+    if (t == null) {
+      FrameSink.super.deliver(from, topic, payloads); // held as a frame, in order with the rest
+    } else {
+      t.deliver(from, topic, payloads);
+    }
+  }
+
   /** Forwards what was held, then everything after, to {@code target}. */
   public void connect(FrameSink newTarget) {
     synchronized (this) {

@@ -6,7 +6,6 @@ import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.common.v1.ProcessEvent;
 import dev.troupe.proto.node.v1.AttachResponse;
-import dev.troupe.proto.node.v1.Delivery;
 import dev.troupe.proto.node.v1.Envelope;
 import dev.troupe.proto.node.v1.PeerCancel;
 import dev.troupe.proto.node.v1.PeerDeliver;
@@ -375,8 +374,7 @@ public final class Node implements DirectoryListener {
         throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "mailbox of " + to + " is full ("
             + config.maxMailbox() + " messages waiting); retry later or slow down");
       }
-      sink.push(AttachResponse.newBuilder().setDelivery(Delivery.newBuilder()
-          .setFrom(from).setTopic(topic).addAllPayloads(payloads)).build());
+      sink.deliver(from, topic, payloads);
       return;
     }
     NodeRecord node = nodeServing(to);

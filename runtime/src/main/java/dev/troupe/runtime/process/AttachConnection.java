@@ -50,10 +50,10 @@ public final class AttachConnection {
     this.onClosed = listener;
   }
 
-  /** Sends hello. */
+  /** Sends hello; this client understands batches. */
   public void hello(String host, String clientName) {
     send(AttachRequest.newBuilder().setHello(Hello.newBuilder()
-        .setProtocolVersion(1).setHost(host).setClientName(clientName)).build());
+        .setProtocolVersion(1).setHost(host).setClientName(clientName).setAcceptBatches(true)).build());
   }
 
   /** The first process assigned to this stream. */
@@ -127,6 +127,11 @@ public final class AttachConnection {
         }
       }
       case ATTACHED -> assigned(frame.getAttached());
+      case BATCH -> {
+        for (AttachResponse f : frame.getBatch().getFramesList()) {
+          onFrame(f);
+        }
+      }
       case TERMINATED -> {
         AttachedProcess p = target(frame);
         if (p != null) {
@@ -138,9 +143,21 @@ public final class AttachConnection {
     }
   }
 
+  /** A message for the current process, handed over without a frame (an in-JVM node's delivery). */
+  public void deliver(String from, String topic, java.util.List<dev.troupe.proto.common.v1.Payload> payloads) {
+    AttachedProcess p = current;
+    if (p != null) {
+      p.deliver(from, topic, payloads);
+    }
+  }
+
   private void assigned(Attached a) {
     AttachedProcess p = new AttachedProcess(this, a);
     current = p;
+    AttachTransport t = transport;
+    if (t != null && a.getAcceptsBatches()) {
+      t.nodeAcceptsBatches();
+    }
     first.complete(p);
     onAssigned.accept(p);
   }

@@ -9,4 +9,7 @@ public interface AttachTransport {
 
   /** Half-closes: the client will send nothing more. */
   void halfClose();
+
+  /** The node said it takes {@code AttachRequest.batch}: frames that wait may now be packed. */
+  default void nodeAcceptsBatches() {}
 }

@@ -336,7 +336,11 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
   // ---------------------------------------------------------------- inbound
 
   void deliver(Delivery d) {
-    mailbox.add(new Message(d.getFrom(), d.getTopic(), PayloadCodec.decodeAll(d.getPayloadsList())));
+    deliver(d.getFrom(), d.getTopic(), d.getPayloadsList());
+  }
+
+  void deliver(String from, String topic, java.util.List<dev.troupe.proto.common.v1.Payload> payloads) {
+    mailbox.add(new Message(from, topic, PayloadCodec.decodeAll(payloads)));
   }
 
   int queued() {

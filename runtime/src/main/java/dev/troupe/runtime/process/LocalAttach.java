@@ -21,6 +21,11 @@ public final class LocalAttach {
       }
 
       @Override
+      public void deliver(String from, String topic, java.util.List<dev.troupe.proto.common.v1.Payload> payloads) {
+        conn.deliver(from, topic, payloads);
+      }
+
+      @Override
       public int backlog() {
         return conn.queued(); // an in-JVM process's mailbox is bounded like a remote one's
       }

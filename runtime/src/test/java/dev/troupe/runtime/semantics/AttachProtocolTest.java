@@ -22,6 +22,7 @@ import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.PayloadCodec;
 import dev.troupe.runtime.testing.Driver;
 import dev.troupe.runtime.testing.Entries;
+import dev.troupe.runtime.testing.RawAttachStream;
 import dev.troupe.runtime.testing.TestCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -63,99 +64,15 @@ class AttachProtocolTest {
     cluster.close();
   }
 
-  /** One attach stream driven frame by frame. */
-  private final class RawStream implements StreamObserver<AttachResponse> {
-    private final BlockingQueue<AttachResponse> frames = new LinkedBlockingQueue<>();
-    private final List<AttachResponse> deliveries = new ArrayList<>();
-    private final CompletableFuture<Status> end = new CompletableFuture<>();
-    private final StreamObserver<AttachRequest> requests;
-    private final AtomicLong ids = new AtomicLong();
-
-    RawStream() {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
-      channels.add(ch);
-      requests = AttachServiceGrpc.newStub(ch).attach(this);
-    }
-
-    @Override
-    public void onNext(AttachResponse value) {
-      frames.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      end.complete(Status.fromThrowable(t));
-    }
-
-    @Override
-    public void onCompleted() {
-      end.complete(Status.OK);
-    }
-
-    void write(AttachRequest frame) {
-      requests.onNext(frame);
-    }
-
-    /** Sends hello (version 1) and returns the PID from attached. */
-    String hello() throws InterruptedException {
-      write(AttachProtocolTest.hello(1));
-      AttachResponse r = next();
-      assertThat(r.getFrameCase()).isEqualTo(AttachResponse.FrameCase.ATTACHED);
-      return r.getAttached().getPid();
-    }
-
-    AttachResponse next() throws InterruptedException {
-      AttachResponse r = frames.poll(Driver.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      if (r == null) {
-        fail("expected a frame from the node within " + Driver.WAIT);
-      }
-      return r;
-    }
-
-    /** Sends {@code to}/{@code topic}/{@code payloads} with a request id; returns the reply. */
-    Reply send(String to, String topic, Payload... payloads) throws InterruptedException {
-      long id = ids.incrementAndGet();
-      write(AttachRequest.newBuilder().setSend(Send.newBuilder().setRequestId(id).setTo(to)
-          .setTopic(topic).addAllPayloads(List.of(payloads))).build());
-      return reply(id);
-    }
-
-    Reply request(LongFunction<AttachRequest> build) throws InterruptedException {
-      long id = ids.incrementAndGet();
-      write(build.apply(id));
-      return reply(id);
-    }
-
-    /** The reply to request {@code id}; deliveries seen meanwhile are kept for {@link #delivery}. */
-    Reply reply(long id) throws InterruptedException {
-      while (true) {
-        AttachResponse r = next();
-        if (r.hasReply() && r.getReply().getRequestId() == id) {
-          return r.getReply();
-        }
-        if (r.hasDelivery()) {
-          deliveries.add(r);
-        }
-      }
-    }
-
-    AttachResponse delivery() throws InterruptedException {
-      if (!deliveries.isEmpty()) {
-        return deliveries.remove(0);
-      }
-      AttachResponse r = next();
-      assertThat(r.getFrameCase()).isEqualTo(AttachResponse.FrameCase.DELIVERY);
-      return r;
-    }
-
-    Status ended() throws Exception {
-      return end.get(Driver.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    }
+  private static AttachRequest hello(int version) {
+    return RawAttachStream.hello(version, false);
   }
 
-  private static AttachRequest hello(int version) {
-    return AttachRequest.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(version)
-        .setClientName("raw-test")).build();
+  /** A raw stream on its own channel. */
+  private RawAttachStream rawStream() {
+    ManagedChannel ch = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+    channels.add(ch);
+    return new RawAttachStream(ch);
   }
 
   private static Payload text(String s) {
@@ -168,7 +85,7 @@ class AttachProtocolTest {
 
   @Test
   void shouldEndTheStreamWithFailedPreconditionWhenARequestComesBeforeHello() throws Exception {
-    RawStream s = new RawStream();
+    RawAttachStream s = rawStream();
 
     s.write(AttachRequest.newBuilder().setSend(Send.newBuilder().setRequestId(1).setTo("x")
         .setTopic("t")).build());
@@ -180,7 +97,7 @@ class AttachProtocolTest {
 
   @Test
   void shouldEndTheStreamWithFailedPreconditionOnASecondHello() throws Exception {
-    RawStream s = new RawStream();
+    RawAttachStream s = rawStream();
     s.hello();
 
     s.write(hello(1));
@@ -190,7 +107,7 @@ class AttachProtocolTest {
 
   @Test
   void shouldEndTheStreamWithInvalidArgumentForAnUnsupportedProtocolVersion() throws Exception {
-    RawStream s = new RawStream();
+    RawAttachStream s = rawStream();
 
     s.write(hello(2));
 
@@ -201,7 +118,7 @@ class AttachProtocolTest {
 
   @Test
   void shouldEndTheStreamWithInvalidArgumentForAnUnknownHelloHost() throws Exception {
-    RawStream s = new RawStream();
+    RawAttachStream s = rawStream();
 
     s.write(AttachRequest.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1)
         .setHost("app:nowhere")).build());
@@ -212,14 +129,14 @@ class AttachProtocolTest {
   @Test
   void shouldEndTheStreamWithUnavailableForAHelloOnceItsNodeIsShuttingDown() throws Exception {
     // given: the node has begun to shut down (its processes ended), its server not closed yet
-    RawStream before = new RawStream();
+    RawAttachStream before = rawStream();
     before.hello();
     cluster.server("n1").node().shutdown();
     assertThat(before.next().getFrameCase()).as("the attached client's end")
         .isEqualTo(AttachResponse.FrameCase.TERMINATED);
 
     // when: a client attaches then, as one that re-attaches at once would
-    RawStream s = new RawStream();
+    RawAttachStream s = rawStream();
     s.write(hello(1));
 
     // then: refused, saying why, rather than given a PID the closing server would end again
@@ -230,7 +147,7 @@ class AttachProtocolTest {
 
   @Test
   void shouldEndTheStreamWithInvalidArgumentForAnEmptyFrame() throws Exception {
-    RawStream s = new RawStream();
+    RawAttachStream s = rawStream();
     s.hello();
 
     s.write(AttachRequest.getDefaultInstance());
@@ -241,7 +158,7 @@ class AttachProtocolTest {
   @Test
   void shouldAnswerAMalformedPidWithInvalidArgumentAndKeepTheStream() throws Exception {
     // given
-    RawStream s = new RawStream();
+    RawAttachStream s = rawStream();
     String me = s.hello();
 
     // when
@@ -258,7 +175,7 @@ class AttachProtocolTest {
 
   @Test
   void shouldAnswerOtherBadRequestsWithTheirCodesAndKeepTheStream() throws Exception {
-    RawStream s = new RawStream();
+    RawAttachStream s = rawStream();
     String me = s.hello();
 
     assertThat(code(s.send(me, "@x"))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
@@ -283,7 +200,7 @@ class AttachProtocolTest {
   @Test
   void shouldRefuseAPayloadOverTheNodesLimitAndKeepTheStream() throws Exception {
     // given
-    RawStream s = new RawStream();
+    RawAttachStream s = rawStream();
     String me = s.hello();
 
     // when
@@ -299,7 +216,7 @@ class AttachProtocolTest {
   @Test
   void shouldTellAClientItsNodesPayloadLimitInAttachedAndMeasureAMessageAsTheNodeDoes() throws Exception {
     // given
-    RawStream s = new RawStream();
+    RawAttachStream s = rawStream();
     s.write(hello(1));
 
     // when
@@ -334,7 +251,7 @@ class AttachProtocolTest {
     // given: a raw client monitored by a good one
     AttachedProcess good = cluster.attachRemote("n1");
     Driver driver = new Driver(good);
-    RawStream bad = new RawStream();
+    RawAttachStream bad = rawStream();
     String badPid = bad.hello();
     good.monitor(badPid);
 
@@ -375,12 +292,12 @@ class AttachProtocolTest {
 
     for (int round = 0; round < 5; round++) {
       // when: bad clients misbehave in every way at the same time
-      RawStream noHello = new RawStream();
+      RawAttachStream noHello = rawStream();
       noHello.write(AttachRequest.newBuilder().setSend(Send.newBuilder().setTo(echo).setTopic("t"))
           .build());
-      RawStream wrongVersion = new RawStream();
+      RawAttachStream wrongVersion = rawStream();
       wrongVersion.write(hello(7));
-      RawStream noisy = new RawStream();
+      RawAttachStream noisy = rawStream();
       String noisyPid = noisy.hello();
       noisy.send("{nope", "t");
       noisy.send(echo, "t", text("z".repeat(5 * MAX_PAYLOAD)));
