@@ -27,6 +27,8 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
       private PeerHandshake handshake;
       private boolean done;
 
+      private final dev.troupe.runtime.node.PidMemo pids = new dev.troupe.runtime.node.PidMemo();
+
       @Override
       public void onNext(ConnectRequest frame) {
         if (done) {
@@ -57,7 +59,7 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
         switch (frame.getFrameCase()) {
           case BATCH -> {
             for (Envelope e : frame.getBatch().getEnvelopesList()) {
-              node.onEnvelope(handshake.getFromNode(), e);
+              node.onEnvelope(handshake.getFromNode(), e, pids);
             }
           }
           case HEARTBEAT -> {}

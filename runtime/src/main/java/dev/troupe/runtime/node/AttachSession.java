@@ -10,6 +10,7 @@ import dev.troupe.proto.node.v1.Hello;
 import dev.troupe.proto.node.v1.Reply;
 import dev.troupe.proto.node.v1.Send;
 import dev.troupe.runtime.api.ErrorCode;
+import dev.troupe.runtime.api.Pid;
 import dev.troupe.runtime.api.TroupeException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -44,7 +45,13 @@ public final class AttachSession {
   private final FrameSink out;
   private volatile LocalProcess current;
   private volatile boolean helloSeen;
-  private CompletableFuture<Void> sendTail = CompletableFuture.completedFuture(null);
+  private CompletableFuture<Void> sendTail = Node.SENT;
+  /**
+   * The PID text the last send went to, and its resolution: a stream's messages mostly go where its
+   * last one went, and a PID text always names the same process (names are resolved every time).
+   */
+  private String lastTo = "";
+  private CompletableFuture<Pid> lastTarget;
 
   public AttachSession(Node node, FrameSink out) {
     this.node = node;
@@ -186,7 +193,7 @@ public final class AttachSession {
     CompletableFuture<Void> result;
     synchronized (this) {
       if (sendTail.isDone()) {
-        result = node.send(p, s.getTo(), s.getTopic(), s.getPayloadsList());
+        result = node.send(p, s.getTo(), knownTarget(s.getTo()), s.getTopic(), s.getPayloadsList());
       } else {
         result = sendTail.handle((v, t) -> null)
             .thenCompose(v -> node.send(p, s.getTo(), s.getTopic(), s.getPayloadsList()));
@@ -195,13 +202,29 @@ public final class AttachSession {
     }
     if (s.getRequestId() != 0) {
       reply(s.getRequestId(), result.thenApply(v -> ""));
-    } else {
+    } else if (result != Node.SENT) {
       result.exceptionally(t -> {
         LOG.debug("{}: fire-and-forget send from {} to {} failed: {}", node.label(), p.pidText(),
             s.getTo(), Frames.unwrap(t).getMessage());
         return null;
       });
     }
+  }
+
+  /** The resolution of {@code to} when it is a PID text (remembered for the next send), else null. */
+  private CompletableFuture<Pid> knownTarget(String to) {
+    if (to.equals(lastTo)) {
+      return lastTarget;
+    }
+    if (!Pid.looksLikePid(to)) {
+      return null;
+    }
+    CompletableFuture<Pid> target = node.resolve(to);
+    if (target.isDone() && !target.isCompletedExceptionally()) {
+      lastTo = to;
+      lastTarget = target;
+    }
+    return target;
   }
 
   private void rejectWithoutProcess(AttachRequest frame) {

@@ -349,13 +349,25 @@ public final class Node implements DirectoryListener {
 
   /** Sends a message from {@code from}; completes when it is queued for a live target. */
   public CompletableFuture<Void> send(LocalProcess from, String to, String topic, List<Payload> payloads) {
+    return send(from, to, null, topic, payloads);
+  }
+
+  /** Completed and shared: what a send that was routed at once returns (no allocation per message). */
+  static final CompletableFuture<Void> SENT = CompletableFuture.completedFuture(null);
+
+  /**
+   * {@link #send}, with {@code known} the outcome of {@code resolve(to)} when the caller has it (a
+   * stream resolving the PID its last message went to, again), else null.
+   */
+  CompletableFuture<Void> send(LocalProcess from, String to, CompletableFuture<Pid> known, String topic,
+      List<Payload> payloads) {
     try {
       checkTopic(topic);
       checkPayloadSize(payloads);
-      CompletableFuture<Pid> target = resolve(to);
+      CompletableFuture<Pid> target = known != null ? known : resolve(to);
       if (target.isDone() && !target.isCompletedExceptionally()) {
         route(from.pidText(), target.join(), topic, payloads);
-        return CompletableFuture.completedFuture(null);
+        return SENT;
       }
       return target.thenAccept(pid -> route(from.pidText(), pid, topic, payloads));
     } catch (RuntimeException e) {
@@ -694,7 +706,12 @@ public final class Node implements DirectoryListener {
 
   /** An envelope from peer {@code fromNode}. */
   public void onEnvelope(String fromNode, Envelope e) {
-    peerInbox.onEnvelope(fromNode, e);
+    onEnvelope(fromNode, e, new PidMemo());
+  }
+
+  /** {@link #onEnvelope(String, Envelope)}, with the memo of the stream it came on. */
+  public void onEnvelope(String fromNode, Envelope e, PidMemo pids) {
+    peerInbox.onEnvelope(fromNode, e, pids);
   }
 
   /** Answers a peer's request envelope. */

@@ -20,10 +20,10 @@ final class PeerInbox {
     this.node = node;
   }
 
-  void onEnvelope(String fromNode, Envelope e) {
+  void onEnvelope(String fromNode, Envelope e, PidMemo pids) {
     try {
       switch (e.getKindCase()) {
-        case DELIVER -> deliver(e.getDeliver());
+        case DELIVER -> deliver(e.getDeliver(), pids);
         case EVENT -> {
           LocalProcess lp = node.liveLocal(Pid.parse(e.getEvent().getTo()));
           if (lp != null) {
@@ -60,9 +60,9 @@ final class PeerInbox {
   }
 
   /** A remote send succeeded when it was queued; a target gone meanwhile is only logged. */
-  private void deliver(PeerDeliver d) {
+  private void deliver(PeerDeliver d, PidMemo pids) {
     try {
-      node.route(d.getFrom(), Pid.parse(d.getTo()), d.getTopic(), d.getPayloadsList());
+      node.route(d.getFrom(), pids.parse(d.getTo()), d.getTopic(), d.getPayloadsList());
     } catch (TroupeException ex) {
       LOG.debug("{}: dropped a message from {} to {}: {}", node.label(), d.getFrom(), d.getTo(),
           ex.getMessage());
