@@ -254,6 +254,15 @@ fi
 TIMEOUT_SHORT=$([ "$QUICK" = 1 ] && echo 120 || echo 400)
 
 if has_phase rss; then
+  # Idle service JVMs, just started (the issue's goal: each <= 64 MB): VmRSS of each, and the largest.
+  max_kb=0
+  for s in registry launcher relay; do
+    kb=$(awk '/^VmRSS/{print $2}' "/proc/$(topology_pid "$s")/status" 2>/dev/null || true)
+    kb=${kb:-0}
+    echo "service_rss_mb_$s=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')" >> "$RESULTS"
+    [ "$kb" -gt "$max_kb" ] && max_kb=$kb
+  done
+  echo "service_rss_mb_max=$(awk -v k="$max_kb" 'BEGIN { printf "%.1f", k / 1024 }')" >> "$RESULTS"
   run_client rss 150 spawn --mode rss --launcher "127.0.0.1:$LAUNCHER_PORT" --launcher-pid "$LAUNCHER_PID" --spares 2
 fi
 
@@ -358,7 +367,7 @@ value() { # key -> value or NA (the last one wins)
   echo "${v:-NA}"
 }
 REQUIRED=(grpc_rtt_p50_us grpc_tput_msgs_s tput_msgs_s rtt_p50_us rtt_p99_us echo_p50_us echo_p99_us echo8_per_s
-  spawn_warm_p50_us spawn_cold_p50_ms exit_normal_p50_us exit_kill_p50_ms worker_rss_mb
+  spawn_warm_p50_us spawn_cold_p50_ms exit_normal_p50_us exit_kill_p50_ms worker_rss_mb service_rss_mb_max
   tutorial_per_s tutorial_p50_ms tutorial_p99_ms tutorial_timeouts tutorial_rss_mb tutorial_jvms idle_100k_rss_mb)
 line="troupe-bench: mode=$MODE"
 for k in "${REQUIRED[@]}"; do line+=" $k=$(value "$k")"; done
