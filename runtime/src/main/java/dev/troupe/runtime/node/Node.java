@@ -405,8 +405,8 @@ public final class Node implements DirectoryListener {
 
   private void checkPayloadSize(List<Payload> payloads) {
     long size = 0;
-    for (Payload p : payloads) {
-      size += p.getSerializedSize();
+    for (int i = 0, n = payloads.size(); i < n; i++) { // indexed: no iterator per message
+      size += payloads.get(i).getSerializedSize();
     }
     if (size > config.maxPayloadBytes()) {
       throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "payload of " + size

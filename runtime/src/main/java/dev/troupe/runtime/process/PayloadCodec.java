@@ -64,12 +64,17 @@ public final class PayloadCodec {
   }
 
   public static List<Object> decodeAll(List<Payload> payloads) {
-    if (payloads.isEmpty()) {
+    int n = payloads.size();
+    if (n == 0) {
       return List.of();
     }
-    List<Object> out = new ArrayList<>(payloads.size());
-    for (Payload p : payloads) {
-      out.add(decode(p));
+    if (n == 1) {
+      // Most messages carry one payload: no list and iterator to allocate for it (null allowed).
+      return Collections.singletonList(decode(payloads.get(0)));
+    }
+    List<Object> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(decode(payloads.get(i)));
     }
     return Collections.unmodifiableList(out);
   }
