@@ -58,8 +58,8 @@ final class Mailbox {
       } else {
         messages.add((Message) messageOrEvent);
       }
+      flushLocked(); // under the same hold of the lock: one acquisition per delivery, not two
     }
-    flush();
   }
 
   @SuppressWarnings("unchecked")
@@ -131,50 +131,55 @@ final class Mailbox {
   @SuppressWarnings({"unchecked", "rawtypes"})
   void flush() {
     synchronized (lock) {
-      while (events != null && !eventQueue.isEmpty() && events.trySend(eventQueue.peek())) {
-        eventQueue.poll();
+      flushLocked();
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void flushLocked() {
+    while (events != null && !eventQueue.isEmpty() && events.trySend(eventQueue.peek())) {
+      eventQueue.poll();
+    }
+    if (messages.isEmpty()) {
+      return;
+    }
+    if (listeners.isEmpty() && pumps.isEmpty()) {
+      // Every message is for the inbox (most processes, most of the time): move them in order
+      // until it takes no more, without the bookkeeping of several channels.
+      while (inbox != null && !messages.isEmpty() && inbox.trySend(messages.peek())) {
+        messages.poll();
       }
-      if (messages.isEmpty()) {
-        return;
+      return;
+    }
+    Set<Channel<?>> blocked = new HashSet<>();
+    // Once every message channel is blocked nothing further can move: stop there instead of
+    // walking a long queue on every arrival (the profile's hot spot under a flood).
+    int channels = listeners.size() + (inbox == null ? 0 : 1);
+    for (Iterator<Message> it = messages.iterator(); it.hasNext() && blocked.size() < channels; ) {
+      Message m = it.next();
+      Channel target;
+      Object value;
+      Listener l = listeners.get(m.topic());
+      if (l != null) {
+        target = l.channel();
+        value = l.messages() ? m : m.payload();
+      } else {
+        target = inbox;
+        value = m;
       }
-      if (listeners.isEmpty() && pumps.isEmpty()) {
-        // Every message is for the inbox (most processes, most of the time): move them in order
-        // until it takes no more, without the bookkeeping of several channels.
-        while (inbox != null && !messages.isEmpty() && inbox.trySend(messages.peek())) {
-          messages.poll();
-        }
-        return;
+      if (target == null || blocked.contains(target)) {
+        continue;
       }
-      Set<Channel<?>> blocked = new HashSet<>();
-      // Once every message channel is blocked nothing further can move: stop there instead of
-      // walking a long queue on every arrival (the profile's hot spot under a flood).
-      int channels = listeners.size() + (inbox == null ? 0 : 1);
-      for (Iterator<Message> it = messages.iterator(); it.hasNext() && blocked.size() < channels; ) {
-        Message m = it.next();
-        Channel target;
-        Object value;
-        Listener l = listeners.get(m.topic());
+      if (pumps.containsKey(m)) {
+        blocked.add(target); // in flight: whatever follows for this channel waits behind it
+        continue;
+      }
+      if (target.trySend(value)) {
+        it.remove();
+      } else {
+        blocked.add(target);
         if (l != null) {
-          target = l.channel();
-          value = l.messages() ? m : m.payload();
-        } else {
-          target = inbox;
-          value = m;
-        }
-        if (target == null || blocked.contains(target)) {
-          continue;
-        }
-        if (pumps.containsKey(m)) {
-          blocked.add(target); // in flight: whatever follows for this channel waits behind it
-          continue;
-        }
-        if (target.trySend(value)) {
-          it.remove();
-        } else {
-          blocked.add(target);
-          if (l != null) {
-            pump(m, target, value);
-          }
+          pump(m, target, value);
         }
       }
     }
