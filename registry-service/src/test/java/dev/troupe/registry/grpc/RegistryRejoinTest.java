@@ -174,4 +174,32 @@ class RegistryRejoinTest {
     // and the name the launcher's process held before the restart is the registry's again
     assertThat(directory.lookup("service").get()).contains(service);
   }
+
+  @Test
+  void aGraceFromAnEarlierRestartNeverEndsTheWaitOfALaterOne() throws Exception {
+    // given: 'relay' rejoins a restarted registry 2.5 s after losing it, within a grace of 3 s
+    Duration grace = Duration.ofSeconds(3);
+    int port = startRegistry(freePort());
+    Joined launcher = join(port, "launcher", settings(FAST, grace));
+    join(port, "relay", settings(Duration.ofMillis(2_500), grace));
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(launcher.client().nodes())
+        .extracting(NodeRecord::name).contains("relay"));
+
+    // when: the registry is killed, and killed again as soon as 'relay' has rejoined it: the launcher's
+    // grace for the first restart ends while 'relay' has not yet rejoined the second registry
+    registry.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    startRegistry(port);
+    await("relay rejoined the first restarted registry").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(5)).until(() -> directory.node("relay").isPresent());
+    registry.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    startRegistry(port);
+
+    // then: 'relay' rejoins the second registry too, and the launcher never took it for lost
+    await("relay rejoined the second restarted registry").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(5)).until(() -> {
+          assertThat(launcher.client().nodeServing("app:relay")).map(NodeRecord::name).contains("relay");
+          return directory.node("relay").isPresent();
+        });
+    assertThat(launcher.heard()).noneMatch(h -> h.startsWith("lost relay"));
+  }
 }

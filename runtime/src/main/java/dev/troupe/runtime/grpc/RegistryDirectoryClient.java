@@ -73,7 +73,21 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   private final Map<String, NodeRecord> nodes = new ConcurrentHashMap<>();
   private final Map<String, Pid> names = new ConcurrentHashMap<>();
   /** Peers the registry's latest view lacked, kept until they rejoin or {@code rejoinGrace} ends. */
-  private final Map<String, NodeRecord> awaitingRejoin = new ConcurrentHashMap<>();
+  private final Map<String, AwaitedPeer> awaitingRejoin = new ConcurrentHashMap<>();
+
+  /**
+   * One wait for a peer that a registry's view lacked. Compared by identity: the timer of a wait that
+   * ended (the peer rejoined) must not end a later wait for the same peer, whose record is equal (a
+   * registry killed twice in a row: the first wait's timer fired during the second and took a live
+   * peer, about to rejoin, for lost).
+   */
+  private static final class AwaitedPeer {
+    final NodeRecord node;
+
+    AwaitedPeer(NodeRecord node) {
+      this.node = node;
+    }
+  }
   /** Names this node's processes hold: re-announced after a registry restart. */
   private final Map<String, Pid> ownNames = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -275,16 +289,18 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     }
     names.putAll(viewNames);
     for (NodeRecord cached : nodes.values()) {
-      if (!viewNodes.containsKey(cached.name()) && !cached.name().equals(self.name())
-          && awaitingRejoin.put(cached.name(), cached) == null) {
-        timer.schedule(() -> rejoinGraceOver(cached), settings.rejoinGrace().toMillis(), TimeUnit.MILLISECONDS);
+      if (!viewNodes.containsKey(cached.name()) && !cached.name().equals(self.name())) {
+        AwaitedPeer wait = new AwaitedPeer(cached);
+        if (awaitingRejoin.putIfAbsent(cached.name(), wait) == null) {
+          timer.schedule(() -> rejoinGraceOver(wait), settings.rejoinGrace().toMillis(), TimeUnit.MILLISECONDS);
+        }
       }
     }
     names.entrySet().removeIf(e -> !viewNames.containsKey(e.getKey()) && !awaited(e.getValue()));
   }
 
   private boolean awaited(Pid pid) {
-    return awaitingRejoin.values().stream().anyMatch(n -> n.serves(pid));
+    return awaitingRejoin.values().stream().anyMatch(w -> w.node.serves(pid));
   }
 
   /** A peer is (again) in the registry; a new incarnation replaces the old one, which is lost. */
@@ -300,8 +316,9 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     }
   }
 
-  private void rejoinGraceOver(NodeRecord n) {
-    if (!closed && awaitingRejoin.remove(n.name(), n)) {
+  private void rejoinGraceOver(AwaitedPeer wait) {
+    NodeRecord n = wait.node;
+    if (!closed && awaitingRejoin.remove(n.name(), wait)) {
       forget(n, "did not rejoin the registry within " + settings.rejoinGrace().toMillis()
           + " ms of this node rejoining it");
     }
@@ -309,7 +326,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
 
   private void forget(NodeRecord n, String reason) {
     if (nodes.remove(n.name(), n)) {
-      awaitingRejoin.remove(n.name(), n);
+      awaitingRejoin.computeIfPresent(n.name(), (name, w) -> w.node.equals(n) ? null : w);
       names.values().removeIf(n::serves);
       listener.nodeLost(n, reason);
     }
