@@ -46,12 +46,8 @@ public final class AttachSession {
   private volatile LocalProcess current;
   private volatile boolean helloSeen;
   private CompletableFuture<Void> sendTail = Node.SENT;
-  /**
-   * The PID text the last send went to, and its resolution: a stream's messages mostly go where its
-   * last one went, and a PID text always names the same process (names are resolved every time).
-   */
-  private String lastTo = "";
-  private CompletableFuture<Pid> lastTarget;
+  /** Sends of a stream mostly go where its last one went: PIDs are not parsed again. */
+  private final PidMemo pids = new PidMemo();
 
   public AttachSession(Node node, FrameSink out) {
     this.node = node;
@@ -211,20 +207,16 @@ public final class AttachSession {
     }
   }
 
-  /** The resolution of {@code to} when it is a PID text (remembered for the next send), else null. */
-  private CompletableFuture<Pid> knownTarget(String to) {
-    if (to.equals(lastTo)) {
-      return lastTarget;
-    }
+  /** The target when {@code to} is a valid PID text, else null (a name, or an error send reports). */
+  private Pid knownTarget(String to) {
     if (!Pid.looksLikePid(to)) {
       return null;
     }
-    CompletableFuture<Pid> target = node.resolve(to);
-    if (target.isDone() && !target.isCompletedExceptionally()) {
-      lastTo = to;
-      lastTarget = target;
+    try {
+      return node.target(pids.parse(to));
+    } catch (IllegalArgumentException | TroupeException e) {
+      return null; // send resolves it again and reports why
     }
-    return target;
   }
 
   private void rejectWithoutProcess(AttachRequest frame) {

@@ -356,15 +356,18 @@ public final class Node implements DirectoryListener {
   static final CompletableFuture<Void> SENT = CompletableFuture.completedFuture(null);
 
   /**
-   * {@link #send}, with {@code known} the outcome of {@code resolve(to)} when the caller has it (a
-   * stream resolving the PID its last message went to, again), else null.
+   * {@link #send}, with {@code known} the target when the caller has already parsed {@code to} (a
+   * stream's {@link PidMemo}), else null.
    */
-  CompletableFuture<Void> send(LocalProcess from, String to, CompletableFuture<Pid> known, String topic,
-      List<Payload> payloads) {
+  CompletableFuture<Void> send(LocalProcess from, String to, Pid known, String topic, List<Payload> payloads) {
     try {
       checkTopic(topic);
       checkPayloadSize(payloads);
-      CompletableFuture<Pid> target = known != null ? known : resolve(to);
+      if (known != null) {
+        route(from.pidText(), known, topic, payloads);
+        return SENT;
+      }
+      CompletableFuture<Pid> target = resolve(to);
       if (target.isDone() && !target.isCompletedExceptionally()) {
         route(from.pidText(), target.join(), topic, payloads);
         return SENT;
@@ -421,29 +424,34 @@ public final class Node implements DirectoryListener {
       return CompletableFuture.failedFuture(TroupeException.invalid("destination must not be empty"));
     }
     if (Pid.looksLikePid(dest)) {
-      Pid pid;
       try {
-        pid = Pid.parse(dest);
+        return CompletableFuture.completedFuture(target(Pid.parse(dest)));
       } catch (IllegalArgumentException e) {
         return CompletableFuture.failedFuture(TroupeException.invalid(e.getMessage()));
+      } catch (TroupeException e) {
+        return CompletableFuture.failedFuture(e);
       }
-      if (!pid.node().isEmpty()) {
-        // Relations and events name a process by the PID its node hands out, {host|id}; one live
-        // node serves a host, so {node@host|id} is the same process once that node is checked.
-        // Kept qualified, a monitor or link taken with it would never match its EXIT / LINK_DOWN.
-        try {
-          if (!isLocal(pid)) {
-            nodeServing(pid); // NOT_FOUND unless that node is live and serves the host
-          }
-        } catch (TroupeException e) {
-          return CompletableFuture.failedFuture(e);
-        }
-        pid = Pid.of(pid.host(), pid.id());
-      }
-      return CompletableFuture.completedFuture(pid);
     }
     return directory.lookup(dest).thenApply(pid -> pid.orElseThrow(() -> Failures.nameNotRegistered(dest,
         "could not resolve '" + dest + "' as PID or registered name")));
+  }
+
+  /**
+   * A parsed PID as the target of a request. Relations and events name a process by the PID its node
+   * hands out, {host|id}; one live node serves a host, so {node@host|id} is the same process once that
+   * node is checked. Kept qualified, a monitor or link taken with it would never match its EXIT /
+   * LINK_DOWN.
+   *
+   * @throws TroupeException NOT_FOUND unless the named node is live and serves the host
+   */
+  Pid target(Pid pid) {
+    if (pid.node().isEmpty()) {
+      return pid;
+    }
+    if (!isLocal(pid)) {
+      nodeServing(pid);
+    }
+    return Pid.of(pid.host(), pid.id());
   }
 
   // ---------------------------------------------------------------- names
