@@ -11,9 +11,21 @@ from troupe_client.security import SECRET_HEADER, Security
 
 
 class SecurityTest(unittest.TestCase):
-    def test_nothing_set_means_plaintext_without_secret(self):
-        s = Security.from_environment({})
+    def test_nothing_set_and_no_default_file_means_plaintext_without_secret(self):
+        with tempfile.TemporaryDirectory() as d:
+            s = Security.from_environment({"TROUPE_HOME": d})
         self.assertEqual((s.secret, s.tls, s.metadata()), (None, False, []))
+
+    def test_nothing_set_finds_the_secret_troupe_up_made(self):
+        with tempfile.TemporaryDirectory() as d:
+            (Path(d) / "secret").write_text("made-by-up\n")
+            self.assertEqual(Security.from_environment({"TROUPE_HOME": d}).secret, "made-by-up")
+            self.assertEqual(Security.from_environment({"HOME": d, "TROUPE_HOME": ""}).secret, None)
+            (Path(d) / ".troupe").mkdir()
+            (Path(d) / ".troupe" / "secret").write_text("in-home\n")
+            self.assertEqual(Security.from_environment({"HOME": d}).secret, "in-home")
+            # turning it off is explicit
+            self.assertEqual(Security.from_environment({"HOME": d, "TROUPE_INSECURE": "1"}).secret, None)
 
     def test_secret_file_wins_and_only_its_first_line_counts(self):
         with tempfile.TemporaryDirectory() as d:

@@ -12,7 +12,10 @@ line, where other users could read them in the process list):
 ``TROUPE_TLS_CERT``, ``TROUPE_TLS_KEY``
     PEM certificate chain and key of this program, for mutual TLS.
 
-No secret: calls carry none (nodes without a secret accept them). No TLS setting: plaintext.
+Neither set (and ``TROUPE_INSECURE`` unset): the secret in ``$TROUPE_HOME/secret`` (default
+``~/.troupe/secret``) if that file exists, the one ``scripts/troupe up`` creates on first use, as Erlang
+finds ``~/.erlang.cookie``. No secret at all: calls carry none (nodes without a secret accept them).
+No TLS setting: plaintext.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ SECRET_HEADER = "troupe-secret"
 def _path(env: Mapping[str, str], key: str) -> Optional[Path]:
     value = env.get(key, "")
     return Path(value) if value else None
+
+
+def default_secret_file(env: Mapping[str, str]) -> Path:
+    """Where ``scripts/troupe up`` keeps the topology's process secret unless told otherwise."""
+    home = env.get("TROUPE_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".troupe")
+    return Path(home) / "secret"
 
 
 def _read_secret_file(name: str) -> str:
@@ -66,6 +75,8 @@ class Security:
             secret = _read_secret_file(env["TROUPE_SECRET_FILE"])
         elif env.get("TROUPE_SECRET"):
             secret = env["TROUPE_SECRET"]
+        elif not env.get("TROUPE_INSECURE") and default_secret_file(env).is_file():
+            secret = _read_secret_file(str(default_secret_file(env)))
         return cls(secret=secret, tls_ca=_path(env, "TROUPE_TLS_CA"), tls_cert=_path(env, "TROUPE_TLS_CERT"),
                    tls_key=_path(env, "TROUPE_TLS_KEY"))
 

@@ -21,6 +21,8 @@ import dev.troupe.proto.registry.v1.ReleaseNamesResponse;
 import dev.troupe.proto.registry.v1.UnregisterNameRequest;
 import dev.troupe.proto.registry.v1.UnregisterNameResponse;
 import dev.troupe.registry.core.Liveness;
+import dev.troupe.registry.core.MemberAdmission;
+import com.google.protobuf.ByteString;
 import dev.troupe.runtime.api.ErrorCode;
 import dev.troupe.runtime.api.Pid;
 import dev.troupe.runtime.api.TroupeException;
@@ -50,6 +52,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   private final String label;
   /** How long the death of a worker JVM waits for its launcher's report of the cause (see NodeConfig). */
   private final java.time.Duration memberLossWait = NodeConfig.DEFAULT_MEMBER_LOSS_WAIT;
+  private final MemberAdmission members = new MemberAdmission();
 
   public RegistryGrpcService(InMemoryDirectory directory, Liveness liveness, String label) {
     this.directory = directory;
@@ -67,6 +70,8 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
       private NodeRecord node;
       private DirectoryListener listener;
       private boolean done;
+      /** The member key it announced, if it forks members. */
+      private byte[] memberKey = new byte[0];
 
       @Override
       public void onNext(JoinClusterRequest frame) {
@@ -123,9 +128,12 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
           fail(Status.INVALID_ARGUMENT, "malformed name claim: " + e.getMessage());
           return;
         }
-        NodeFeed feed = new NodeFeed(out, n.name());
+        NodeFeed feed = new NodeFeed(out, directory, n.name());
         long first;
         try {
+          if (n.shard() != null) {
+            members.admit(n, frame.getAnnounce().getMemberToken().toByteArray());
+          }
           first = directory.join(n, claims, feed);
         } catch (TroupeException e) {
           fail(Status.fromCodeValue(e.code().value()), e.getMessage());
@@ -134,13 +142,19 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         listener = feed;
         node = n;
         liveness.heard(n);
+        if (!frame.getAnnounce().getMemberKey().isEmpty()) {
+          memberKey = frame.getAnnounce().getMemberKey().toByteArray();
+          members.ownerJoined(n.name(), memberKey);
+        }
         // The view is read after the feed was registered, so the view plus the feed's events is
         // complete; the feed holds its events until the view has been queued ahead of them.
-        JoinAccepted.Builder a = JoinAccepted.newBuilder().setFirstProcessId(first);
-        directory.nodes().forEach(r -> a.addNodes(ProtoRecords.toProto(r)));
+        NodeRecord self = directory.node(n.name()).orElse(n.withShardFrom(first));
+        JoinAccepted.Builder a = JoinAccepted.newBuilder().setFirstProcessId(first)
+            .setNodeToken(ByteString.copyFrom(directory.token(self).orElse(new byte[0])));
+        directory.nodes().forEach(r -> a.addNodes(feed.recordFor(self, r)));
         directory.names().forEach((name, pid) ->
             a.addNames(NameRecord.newBuilder().setName(name).setPid(pid.toString())));
-        feed.open(JoinClusterResponse.newBuilder().setAccepted(a).build());
+        feed.open(self, JoinClusterResponse.newBuilder().setAccepted(a).build());
       }
 
       private void fail(Status status, String message) {
@@ -163,6 +177,9 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
       private void ended(String reason) {
         done = true;
         out.close();
+        if (node != null && memberKey.length > 0) {
+          members.ownerGone(node.name(), memberKey);
+        }
         if (listener != null) {
           directory.removeListener(listener);
         }
@@ -190,47 +207,69 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
    */
   private static final class NodeFeed implements DirectoryListener {
     private final ReadyGatedWriter<JoinClusterResponse, JoinClusterResponse> out;
+    private final InMemoryDirectory directory;
     private final String nodeName;
-    private List<JoinClusterResponse> held = new ArrayList<>();
+    /** The node this feed serves, as admitted: known once its join is done. */
+    private NodeRecord recipient;
+    /** Changes made before {@link #open}: made into frames then, when the recipient's record is known. */
+    private List<java.util.function.Supplier<JoinClusterResponse>> held = new ArrayList<>();
 
-    NodeFeed(ReadyGatedWriter<JoinClusterResponse, JoinClusterResponse> out, String nodeName) {
+    NodeFeed(ReadyGatedWriter<JoinClusterResponse, JoinClusterResponse> out, InMemoryDirectory directory,
+        String nodeName) {
       this.out = out;
+      this.directory = directory;
       this.nodeName = nodeName;
     }
 
+    /** {@code peer}'s record as {@code recipient} gets it: with the ticket it shows that peer. */
+    dev.troupe.proto.registry.v1.NodeRecord recordFor(NodeRecord recipient, NodeRecord peer) {
+      var r = ProtoRecords.toProto(peer);
+      return peer.name().equals(recipient.name()) ? r
+          : r.toBuilder().setPeerTicket(ByteString.copyFrom(directory.peerTicket(recipient, peer))).build();
+    }
+
     /** Sends the node's view, then every change held since the feed was registered. */
-    synchronized void open(JoinClusterResponse accepted) {
+    synchronized void open(NodeRecord recipient, JoinClusterResponse accepted) {
+      this.recipient = recipient;
       out.enqueue(accepted, true);
-      held.forEach(f -> out.enqueue(f, true));
+      held.forEach(f -> out.enqueue(f.get(), true));
       held = null;
     }
 
-    private synchronized void push(JoinClusterResponse frame) {
+    private synchronized void push(java.util.function.Supplier<JoinClusterResponse> frame) {
       if (held != null) {
         held.add(frame);
       } else {
-        out.enqueue(frame, true);
+        out.enqueue(frame.get(), true);
       }
     }
 
     @Override
     public void nodeUp(NodeRecord up) {
       if (!up.name().equals(nodeName)) {
-        push(JoinClusterResponse.newBuilder().setNodeUp(ProtoRecords.toProto(up)).build());
+        push(() -> JoinClusterResponse.newBuilder().setNodeUp(recordFor(recipient, up)).build());
       }
     }
 
     @Override
     public void nodeLost(NodeRecord lost, String reason) {
-      push(JoinClusterResponse.newBuilder().setNodeLost(NodeLost.newBuilder()
+      push(() -> JoinClusterResponse.newBuilder().setNodeLost(NodeLost.newBuilder()
           .setNode(lost.name()).setIncarnation(lost.incarnation()).setReason(reason)).build());
     }
 
     @Override
     public void nameChanged(String name, Pid owner) {
-      push(JoinClusterResponse.newBuilder().setNameChanged(NameChanged.newBuilder()
+      push(() -> JoinClusterResponse.newBuilder().setNameChanged(NameChanged.newBuilder()
           .setName(name).setPid(owner == null ? "" : owner.toString())).build());
     }
+  }
+
+  /**
+   * Lets the members of {@code owner}, a node that joined the directory in this JVM rather than over
+   * JoinCluster (in-JVM test topologies), join with tokens made with {@code memberKey}.
+   */
+  public void admitMembersOf(String owner, byte[] memberKey) {
+    members.ownerJoined(owner, memberKey);
   }
 
   /** Declares silent nodes lost; called periodically by the server. */
@@ -240,9 +279,13 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     }
   }
 
-  private NodeRecord joined(String nodeName) {
-    return directory.node(nodeName).orElseThrow(() -> new TroupeException(ErrorCode.PERMISSION_DENIED,
-        "node '" + nodeName + "' has not joined the registry (or was declared lost); rejoin first"));
+  /** The node that makes a name call, if its token proves it is the live node it names. */
+  private NodeRecord caller(String nodeName, ByteString token) {
+    return directory.authenticate(nodeName, token.toByteArray()).orElseThrow(() -> new TroupeException(
+        ErrorCode.PERMISSION_DENIED, directory.node(nodeName).isEmpty()
+            ? "node '" + nodeName + "' has not joined the registry (or was declared lost); rejoin first"
+            : "node_token is not the one node '" + nodeName + "' was given when it joined: only that node"
+                + " may act for its processes (a node that rejoined must use its new token)"));
   }
 
   private static Pid pid(String text) {
@@ -255,19 +298,19 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   @Override
   public void registerName(RegisterNameRequest r, StreamObserver<RegisterNameResponse> out) {
-    unary(out, () -> directory.register(joined(r.getNode()), r.getName(), pid(r.getOwner())),
+    unary(out, () -> directory.register(caller(r.getNode(), r.getNodeToken()), r.getName(), pid(r.getOwner())),
         v -> RegisterNameResponse.getDefaultInstance());
   }
 
   @Override
   public void unregisterName(UnregisterNameRequest r, StreamObserver<UnregisterNameResponse> out) {
-    unary(out, () -> directory.unregister(joined(r.getNode()), r.getName(), pid(r.getOwner())),
+    unary(out, () -> directory.unregister(caller(r.getNode(), r.getNodeToken()), r.getName(), pid(r.getOwner())),
         removed -> UnregisterNameResponse.newBuilder().setRemoved(removed).build());
   }
 
   @Override
   public void releaseNames(ReleaseNamesRequest r, StreamObserver<ReleaseNamesResponse> out) {
-    unary(out, () -> directory.releaseAll(joined(r.getNode()), pid(r.getOwner())),
+    unary(out, () -> directory.releaseAll(caller(r.getNode(), r.getNodeToken()), pid(r.getOwner())),
         names -> ReleaseNamesResponse.newBuilder().addAllNames(names).build());
   }
 

@@ -95,4 +95,16 @@ public interface Directory {
 
   /** Every name and its owner, for status listings. */
   Map<String, Pid> names();
+
+  /**
+   * The ticket node {@code self} shows {@code peer} when it opens a peer stream to it (see
+   * {@link NodeCredentials}); empty when the directory has none for that incarnation of the peer.
+   */
+  byte[] peerTicket(NodeRecord self, NodeRecord peer);
+
+  /**
+   * Whether {@code ticket} proves, towards node {@code self}, that the registry admitted a node as
+   * {@code claimed} says (its name, incarnation and what it serves).
+   */
+  boolean admitsPeer(NodeRecord self, NodeRecord claimed, byte[] ticket);
 }

@@ -41,6 +41,8 @@ public final class InMemoryDirectory implements Directory {
   private final Map<String, NodeRecord> nodes = new LinkedHashMap<>();
   private final Map<String, Pid> names = new HashMap<>();
   private final Map<String, Long> nextIdByHost = new HashMap<>();
+  /** Each live node's token (NodeCredentials), by name: issued when it joins, dropped when it goes. */
+  private final Map<String, byte[]> tokens = new HashMap<>();
   private final List<DirectoryListener> listeners = new CopyOnWriteArrayList<>();
   /** Events of changes made, in change order; appended under {@link #lock}. */
   private final Queue<Event> events = new ConcurrentLinkedQueue<>();
@@ -89,6 +91,7 @@ public final class InMemoryDirectory implements Directory {
         listeners.add(listener);
       }
       nodes.put(self.name(), self);
+      tokens.put(self.name(), NodeCredentials.newToken()); // a rejoin gets a new one: the old may have leaked
       NodeRecord up = self;
       publishLocked(l -> l.nodeUp(up), listener);
       for (Map.Entry<String, Pid> e : claimed.entrySet()) {
@@ -203,6 +206,7 @@ public final class InMemoryDirectory implements Directory {
    * loss already sees them free. Caller holds the lock. */
   private void removeNodeLocked(NodeRecord node, String reason) {
     nodes.remove(node.name());
+    tokens.remove(node.name());
     names.entrySet().removeIf(e -> {
       boolean gone = node.serves(e.getValue());
       if (gone) {
@@ -322,6 +326,11 @@ public final class InMemoryDirectory implements Directory {
   public CompletableFuture<Boolean> unregister(NodeRecord by, String name, Pid owner) {
     boolean removed;
     synchronized (lock) {
+      try {
+        checkServes(by, owner);
+      } catch (TroupeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
       Pid holder = names.get(name);
       if (holder == null) {
         return CompletableFuture.completedFuture(false);
@@ -349,6 +358,11 @@ public final class InMemoryDirectory implements Directory {
   public CompletableFuture<List<String>> releaseAll(NodeRecord by, Pid owner) {
     List<String> released = new ArrayList<>();
     synchronized (lock) {
+      try {
+        checkServes(by, owner);
+      } catch (TroupeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
       names.entrySet().removeIf(e -> {
         if (e.getValue().equals(owner)) {
           released.add(e.getKey());
@@ -360,6 +374,49 @@ public final class InMemoryDirectory implements Directory {
     }
     dispatch();
     return CompletableFuture.completedFuture(released);
+  }
+
+  /** The token of {@code node} if it is live in that incarnation: given to it, and to no one else, when it joins. */
+  public Optional<byte[]> token(NodeRecord node) {
+    synchronized (lock) {
+      NodeRecord current = nodes.get(node.name());
+      return current == null || current.incarnation() != node.incarnation()
+          ? Optional.empty() : Optional.ofNullable(tokens.get(node.name()));
+    }
+  }
+
+  /** The live node named {@code name}, if {@code token} is its token. */
+  public Optional<NodeRecord> authenticate(String name, byte[] token) {
+    synchronized (lock) {
+      NodeRecord current = nodes.get(name);
+      return current != null && NodeCredentials.matches(tokens.get(name), token)
+          ? Optional.of(current) : Optional.empty();
+    }
+  }
+
+  @Override
+  public byte[] peerTicket(NodeRecord self, NodeRecord peer) {
+    synchronized (lock) {
+      NodeRecord current = nodes.get(peer.name());
+      NodeRecord holder = nodes.getOrDefault(self.name(), self);
+      if (current == null || current.incarnation() != peer.incarnation() || holder.incarnation() != self.incarnation()) {
+        return NodeCredentials.none();
+      }
+      return NodeCredentials.ticket(tokens.get(peer.name()), holder, current);
+    }
+  }
+
+  @Override
+  public boolean admitsPeer(NodeRecord self, NodeRecord claimed, byte[] ticket) {
+    byte[] token;
+    synchronized (lock) {
+      NodeRecord current = nodes.get(self.name());
+      if (current == null || current.incarnation() != self.incarnation()) {
+        return false;
+      }
+      token = tokens.get(self.name());
+    }
+    return NodeCredentials.matches(NodeCredentials.ticket(token, claimed, self), ticket);
   }
 
   @Override

@@ -73,9 +73,13 @@ public final class PeerConnections implements PeerTransport {
           Envelope::getSerializedSize, settings.maxBatch(), settings.maxBatchBytes())
           .drainOn(EventLoops.writer());
       // The handshake is the first message: it names the incarnation we mean to reach.
+      // With who we are and the registry's proof of it for this peer (see NodeCredentials).
+      NodeRecord me = node.self();
       call.onNext(ConnectRequest.newBuilder().setHandshake(PeerHandshake.newBuilder()
           .setFromNode(node.config().name()).setFromIncarnation(node.incarnation())
-          .setToNode(peer.name()).setToIncarnation(peer.incarnation())).build());
+          .setToNode(peer.name()).setToIncarnation(peer.incarnation())
+          .setFromRecord(ProtoRecords.toProto(me))
+          .setTicket(com.google.protobuf.ByteString.copyFrom(node.directory().peerTicket(me, peer)))).build());
       writer.drain();
       LOG.debug("{}: opened peer link to {} at {}", node.label(), peer.label(), peer.address());
     }

@@ -6,7 +6,9 @@ import dev.troupe.proto.node.v1.Envelope;
 import dev.troupe.proto.node.v1.PeerHandshake;
 import dev.troupe.proto.node.v1.PeerHandshakeAck;
 import dev.troupe.proto.node.v1.PeerServiceGrpc;
+import dev.troupe.runtime.directory.NodeRecord;
 import dev.troupe.runtime.node.Node;
+import dev.troupe.runtime.node.PeerStream;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
@@ -25,9 +27,8 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
   public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responses) {
     return new StreamObserver<>() {
       private PeerHandshake handshake;
+      private PeerStream stream;
       private boolean done;
-
-      private final dev.troupe.runtime.node.PidMemo pids = new dev.troupe.runtime.node.PidMemo();
 
       @Override
       public void onNext(ConnectRequest frame) {
@@ -51,7 +52,22 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
                 + Long.toHexString(h.getFromIncarnation()) + " was declared lost; restart it");
             return;
           }
+          NodeRecord claimed;
+          try {
+            claimed = ProtoRecords.fromProto(h.getFromRecord());
+          } catch (IllegalArgumentException e) {
+            fail(Status.INVALID_ARGUMENT, "malformed from_record in the handshake: " + e.getMessage());
+            return;
+          }
+          if (!claimed.name().equals(h.getFromNode()) || claimed.incarnation() != h.getFromIncarnation()
+              || !node.directory().admitsPeer(node.self(), claimed, h.getTicket().toByteArray())) {
+            fail(Status.PERMISSION_DENIED, "node " + h.getFromNode() + "#" + Long.toHexString(h.getFromIncarnation())
+                + " showed no valid ticket for " + node.label() + ": only a node the registry admitted may"
+                + " open a peer stream, and only as itself");
+            return;
+          }
           handshake = h;
+          stream = new PeerStream(claimed);
           responses.onNext(ConnectResponse.newBuilder().setHandshakeAck(PeerHandshakeAck.newBuilder()
               .setNode(node.config().name()).setIncarnation(node.incarnation())).build());
           return;
@@ -59,7 +75,7 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
         switch (frame.getFrameCase()) {
           case BATCH -> {
             for (Envelope e : frame.getBatch().getEnvelopesList()) {
-              node.onEnvelope(handshake.getFromNode(), e, pids);
+              node.onEnvelope(stream, e);
             }
           }
           case HEARTBEAT -> {}

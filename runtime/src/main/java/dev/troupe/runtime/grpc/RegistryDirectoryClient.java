@@ -17,6 +17,7 @@ import dev.troupe.runtime.api.Pid;
 import dev.troupe.runtime.api.TroupeException;
 import dev.troupe.runtime.directory.Directory;
 import dev.troupe.runtime.directory.DirectoryListener;
+import dev.troupe.runtime.directory.NodeCredentials;
 import dev.troupe.runtime.directory.NodeRecord;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -96,6 +97,17 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     return t;
   });
   private volatile NodeRecord self;
+  /**
+   * This node's credentials (NodeCredentials): its token from the latest join, and the one before
+   * (a peer that has not yet heard of our rejoin of a restarted registry still shows a ticket made
+   * with it); the tickets the registry gave us for each peer, by name.
+   */
+  private volatile byte[] token = new byte[0];
+  private volatile byte[] previousToken = new byte[0];
+  private final Map<String, Ticket> tickets = new ConcurrentHashMap<>();
+  /** What this node shows when it joins as a launcher (a member key) or as a member (its token). */
+  private volatile byte[] memberKey = new byte[0];
+  private volatile byte[] memberToken = new byte[0];
   private volatile DirectoryListener listener;
   private volatile LongSupplier nextProcessId = () -> 0;
   private volatile java.util.function.Consumer<String> onDeclaredLost = why -> {};
@@ -114,6 +126,22 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
    */
   public void onDeclaredLost(java.util.function.Consumer<String> handler) {
     this.onDeclaredLost = handler;
+  }
+
+  /** A ticket for one incarnation of a peer. */
+  private record Ticket(long incarnation, byte[] ticket) {}
+
+  /**
+   * Joins as a node that forks members: they must show tokens made with {@code key} (see
+   * {@link dev.troupe.runtime.directory.NodeCredentials#memberToken}). Call before {@link #join}.
+   */
+  public void memberKey(byte[] key) {
+    this.memberKey = key.clone();
+  }
+
+  /** Joins as a member with the token its owner gave it. Call before {@link #join}. */
+  public void memberToken(byte[] token) {
+    this.memberToken = token.clone();
   }
 
   /** Where heartbeats read the node's next process id from. */
@@ -186,7 +214,9 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
       List<NameRecord> claims = new ArrayList<>();
       ownNames.forEach((n, p) -> claims.add(NameRecord.newBuilder().setName(n).setPid(p.toString()).build()));
       send(JoinClusterRequest.newBuilder().setAnnounce(NodeAnnouncement.newBuilder()
-          .setNode(ProtoRecords.toProto(self)).addAllNames(claims)).build());
+          .setNode(ProtoRecords.toProto(self)).addAllNames(claims)
+          .setMemberKey(com.google.protobuf.ByteString.copyFrom(memberKey))
+          .setMemberToken(com.google.protobuf.ByteString.copyFrom(memberToken))).build());
       return accepted;
     }
 
@@ -209,10 +239,18 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
         case ACCEPTED -> {
           // A member's announce asked for a range: from now on (rejoins too) it announces the one it got.
           self = self.withShardFrom(r.getAccepted().getFirstProcessId());
+          byte[] given = r.getAccepted().getNodeToken().toByteArray();
+          if (!java.util.Arrays.equals(given, token)) {
+            previousToken = token;
+            token = given;
+          }
           adoptView(r.getAccepted());
           accepted.complete(r.getAccepted());
         }
-        case NODE_UP -> nodeUp(ProtoRecords.fromProto(r.getNodeUp()));
+        case NODE_UP -> {
+          keepTicket(r.getNodeUp());
+          nodeUp(ProtoRecords.fromProto(r.getNodeUp()));
+        }
         case NODE_LOST -> {
           if (r.getNodeLost().getNode().equals(self.name())
               && r.getNodeLost().getIncarnation() == self.incarnation()) {
@@ -277,7 +315,10 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
    */
   private void adoptView(JoinAccepted view) {
     Map<String, NodeRecord> viewNodes = new java.util.HashMap<>();
-    view.getNodesList().forEach(n -> viewNodes.put(n.getNode(), ProtoRecords.fromProto(n)));
+    view.getNodesList().forEach(n -> {
+      keepTicket(n);
+      viewNodes.put(n.getNode(), ProtoRecords.fromProto(n));
+    });
     Map<String, Pid> viewNames = new java.util.HashMap<>();
     view.getNamesList().forEach(n -> viewNames.put(n.getName(), Pid.parse(n.getPid())));
     for (NodeRecord n : viewNodes.values()) {
@@ -395,6 +436,28 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     }
   }
 
+  private void keepTicket(dev.troupe.proto.registry.v1.NodeRecord r) {
+    if (!r.getPeerTicket().isEmpty()) {
+      tickets.put(r.getNode(), new Ticket(r.getIncarnation(), r.getPeerTicket().toByteArray()));
+    }
+  }
+
+  @Override
+  public byte[] peerTicket(NodeRecord me, NodeRecord peer) {
+    Ticket t = tickets.get(peer.name());
+    return t == null || t.incarnation() != peer.incarnation() ? NodeCredentials.none() : t.ticket();
+  }
+
+  @Override
+  public boolean admitsPeer(NodeRecord me, NodeRecord claimed, byte[] ticket) {
+    return NodeCredentials.matches(NodeCredentials.ticket(token, claimed, me), ticket)
+        || NodeCredentials.matches(NodeCredentials.ticket(previousToken, claimed, me), ticket);
+  }
+
+  private com.google.protobuf.ByteString tokenBytes() {
+    return com.google.protobuf.ByteString.copyFrom(token);
+  }
+
   private RegistryServiceGrpc.RegistryServiceFutureStub stub() {
     return RegistryServiceGrpc.newFutureStub(channel)
         .withDeadlineAfter(settings.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -403,7 +466,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   @Override
   public CompletableFuture<Void> register(NodeRecord by, String name, Pid owner) {
     return Futures.of(detached(() -> stub().registerName(RegisterNameRequest.newBuilder()
-            .setNode(by.name()).setName(name).setOwner(owner.toString()).build())))
+            .setNode(by.name()).setNodeToken(tokenBytes()).setName(name).setOwner(owner.toString()).build())))
         .handle((r, t) -> {
           if (t != null) {
             throw toTroupe(t, "register '" + name + "' failed");
@@ -417,7 +480,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   @Override
   public CompletableFuture<Boolean> unregister(NodeRecord by, String name, Pid owner) {
     return Futures.of(detached(() -> stub().unregisterName(UnregisterNameRequest.newBuilder()
-            .setNode(by.name()).setName(name).setOwner(owner.toString()).build())))
+            .setNode(by.name()).setNodeToken(tokenBytes()).setName(name).setOwner(owner.toString()).build())))
         .handle((r, t) -> {
           if (t != null) {
             throw toTroupe(t, "unregister '" + name + "' failed");
@@ -452,7 +515,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     ownNames.values().removeIf(owner::equals);
     names.values().removeIf(owner::equals);
     return Futures.of(detached(() -> stub().releaseNames(ReleaseNamesRequest.newBuilder()
-            .setNode(by.name()).setOwner(owner.toString()).build())))
+            .setNode(by.name()).setNodeToken(tokenBytes()).setOwner(owner.toString()).build())))
         .handle((r, t) -> {
           if (t != null) {
             if (closed) {

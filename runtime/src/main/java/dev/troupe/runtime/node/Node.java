@@ -712,14 +712,14 @@ public final class Node implements DirectoryListener {
 
   // ---------------------------------------------------------------- peers
 
-  /** An envelope from peer {@code fromNode}. */
-  public void onEnvelope(String fromNode, Envelope e) {
-    onEnvelope(fromNode, e, new PidMemo());
+  /** An envelope from {@code peer}, which may act only for the PIDs it serves. */
+  public void onEnvelope(NodeRecord peer, Envelope e) {
+    onEnvelope(new PeerStream(peer), e);
   }
 
-  /** {@link #onEnvelope(String, Envelope)}, with the memo of the stream it came on. */
-  public void onEnvelope(String fromNode, Envelope e, PidMemo pids) {
-    peerInbox.onEnvelope(fromNode, e, pids);
+  /** An envelope that came on {@code stream}. */
+  public void onEnvelope(PeerStream stream, Envelope e) {
+    peerInbox.onEnvelope(stream, e);
   }
 
   /** Answers a peer's request envelope. */

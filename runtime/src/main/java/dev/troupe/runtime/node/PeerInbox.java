@@ -2,8 +2,11 @@ package dev.troupe.runtime.node;
 
 import dev.troupe.proto.node.v1.Envelope;
 import dev.troupe.proto.node.v1.PeerDeliver;
+import dev.troupe.proto.node.v1.PeerSpawn;
+import dev.troupe.runtime.api.ErrorCode;
 import dev.troupe.runtime.api.Pid;
 import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.runtime.directory.NodeRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,6 +14,11 @@ import org.slf4j.LoggerFactory;
  * What a node does with each envelope from a peer: deliveries and events go to local processes;
  * requests (monitor, link, spawn, terminate, cancel) are carried out and answered; replies complete
  * this node's own requests. A malformed envelope is logged and dropped: it never ends the link.
+ *
+ * <p>A peer acts only for its own processes: the sender of a message, the watcher of a monitor, the
+ * process that links, terminates or cancels, and the process an EXIT or LINK_DOWN reports must be a
+ * PID the peer serves (by its admitted record, see {@link PeerStream}). Anything else is a forgery:
+ * dropped (a request is answered PERMISSION_DENIED), and logged once per stream.
  */
 final class PeerInbox {
   private static final Logger LOG = LoggerFactory.getLogger(PeerInbox.class);
@@ -20,37 +28,55 @@ final class PeerInbox {
     this.node = node;
   }
 
-  void onEnvelope(String fromNode, Envelope e, PidMemo pids) {
+  void onEnvelope(PeerStream stream, Envelope e) {
+    String fromNode = stream.peer().name();
     try {
       switch (e.getKindCase()) {
-        case DELIVER -> deliver(e.getDeliver(), pids);
+        case DELIVER -> deliver(stream, e.getDeliver());
         case EVENT -> {
-          LocalProcess lp = node.liveLocal(Pid.parse(e.getEvent().getTo()));
-          if (lp != null) {
-            node.acceptEvent(lp, e.getEvent().getEvent());
+          if (actsFor(stream, Pid.parse(e.getEvent().getEvent().getFrom()), e)) {
+            LocalProcess lp = node.liveLocal(Pid.parse(e.getEvent().getTo()));
+            if (lp != null) {
+              node.acceptEvent(lp, e.getEvent().getEvent());
+            }
           }
         }
-        case MONITOR -> answer(fromNode, e.getMonitor().getRequestId(), () -> node.watchLocal(
-            Pid.parse(e.getMonitor().getTarget()), Pid.parse(e.getMonitor().getWatcher())));
+        case MONITOR -> {
+          Pid watcher = Pid.parse(e.getMonitor().getWatcher());
+          answer(stream, watcher, e, e.getMonitor().getRequestId(),
+              () -> node.watchLocal(Pid.parse(e.getMonitor().getTarget()), watcher));
+        }
         case UNMONITOR -> {
+          Pid watcher = Pid.parse(e.getUnmonitor().getWatcher());
           LocalProcess tp = node.liveLocal(Pid.parse(e.getUnmonitor().getTarget()));
-          if (tp != null) {
-            tp.removeWatcher(Pid.parse(e.getUnmonitor().getWatcher()));
+          if (tp != null && actsFor(stream, watcher, e)) {
+            tp.removeWatcher(watcher);
           }
         }
-        case LINK -> answer(fromNode, e.getLink().getRequestId(), () -> node.linkLocal(
-            Pid.parse(e.getLink().getTarget()), Pid.parse(e.getLink().getFrom())));
+        case LINK -> {
+          Pid from = Pid.parse(e.getLink().getFrom());
+          answer(stream, from, e, e.getLink().getRequestId(),
+              () -> node.linkLocal(Pid.parse(e.getLink().getTarget()), from));
+        }
         case UNLINK -> {
+          Pid from = Pid.parse(e.getUnlink().getFrom());
           LocalProcess tp = node.liveLocal(Pid.parse(e.getUnlink().getTarget()));
-          if (tp != null) {
-            tp.removeLink(Pid.parse(e.getUnlink().getFrom()));
+          if (tp != null && actsFor(stream, from, e)) {
+            tp.removeLink(from);
           }
         }
-        case SPAWN -> node.spawnForPeer(fromNode, e.getSpawn());
-        case TERMINATE -> answer(fromNode, e.getTerminate().getRequestId(),
+        case SPAWN -> {
+          if (maySpawn(stream, e.getSpawn(), e)) {
+            node.spawnForPeer(fromNode, e.getSpawn());
+          } else {
+            node.reply(fromNode, e.getSpawn().getRequestId(), Frames.status(refused(stream, e)), "");
+          }
+        }
+        case TERMINATE -> answer(stream, Pid.parse(e.getTerminate().getFrom()), e, e.getTerminate().getRequestId(),
             () -> node.terminateLocal(Pid.parse(e.getTerminate().getTarget())));
-        case CANCEL -> answer(fromNode, e.getCancel().getRequestId(), () -> node.cancelLocal(
-            Pid.parse(e.getCancel().getTarget()), e.getCancel().getFrom(), e.getCancel().getReason()));
+        case CANCEL -> answer(stream, Pid.parse(e.getCancel().getFrom()), e, e.getCancel().getRequestId(),
+            () -> node.cancelLocal(Pid.parse(e.getCancel().getTarget()), e.getCancel().getFrom(),
+                e.getCancel().getReason()));
         case REPLY -> node.completeRequest(e.getReply());
         case KIND_NOT_SET -> LOG.warn("{}: expected an envelope kind from {}, but got none", node.label(), fromNode);
       }
@@ -60,16 +86,60 @@ final class PeerInbox {
   }
 
   /** A remote send succeeded when it was queued; a target gone meanwhile is only logged. */
-  private void deliver(PeerDeliver d, PidMemo pids) {
+  private void deliver(PeerStream stream, PeerDeliver d) {
+    if (!actsFor(stream, stream.senders.parse(d.getFrom()), null)) {
+      return;
+    }
     try {
-      node.route(d.getFrom(), pids.parse(d.getTo()), d.getTopic(), d.getPayloadsList());
+      node.route(d.getFrom(), stream.targets.parse(d.getTo()), d.getTopic(), d.getPayloadsList());
     } catch (TroupeException ex) {
       LOG.debug("{}: dropped a message from {} to {}: {}", node.label(), d.getFrom(), d.getTo(),
           ex.getMessage());
     }
   }
 
-  private void answer(String fromNode, long requestId, Runnable action) {
+  /**
+   * Whether the peer may act for {@code pid}: it serves it. If not, the envelope is a forgery; the
+   * first of a stream is logged ({@code e} may be null on the message path: it is only for the log).
+   */
+  private boolean actsFor(PeerStream stream, Pid pid, Envelope e) {
+    if (stream.peer().serves(pid)) {
+      return true;
+    }
+    if (!stream.refusalLogged) {
+      stream.refusalLogged = true;
+      LOG.warn("{}: peer {} sent an envelope ({}) that acts for {}, a PID it does not serve; refused, as"
+              + " are all such from this stream", node.label(), stream.peer().label(),
+          e == null ? "DELIVER" : e.getKindCase(), pid);
+    }
+    return false;
+  }
+
+  /**
+   * A spawn acts for its parent; a launcher also places spawns of others' processes on its own worker
+   * JVMs, and a worker JVM hands an isolated entry (or one it has no room for) back to its launcher.
+   */
+  private boolean maySpawn(PeerStream stream, PeerSpawn s, Envelope e) {
+    NodeRecord peer = stream.peer();
+    NodeRecord me = node.self();
+    if ((peer.shard() != null && peer.shard().owner().equals(me.name()))
+        || (me.shard() != null && me.shard().owner().equals(peer.name()))) {
+      return true;
+    }
+    return actsFor(stream, Pid.parse(s.getParent()), e);
+  }
+
+  private TroupeException refused(PeerStream stream, Envelope e) {
+    return new TroupeException(ErrorCode.PERMISSION_DENIED, "node " + stream.peer().label()
+        + " may act only for the PIDs it serves; " + e.getKindCase() + " refused");
+  }
+
+  private void answer(PeerStream stream, Pid actor, Envelope e, long requestId, Runnable action) {
+    String fromNode = stream.peer().name();
+    if (!actsFor(stream, actor, e)) {
+      node.reply(fromNode, requestId, Frames.status(refused(stream, e)), "");
+      return;
+    }
     try {
       action.run();
       node.reply(fromNode, requestId, Frames.OK, "");

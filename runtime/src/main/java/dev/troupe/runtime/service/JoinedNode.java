@@ -30,8 +30,20 @@ public final class JoinedNode {
   /** As above; with {@code deferServing} health says NOT_SERVING until the caller marks it serving. */
   public static NodeServer start(NodeOptions options, Function<Supplier<Node>, List<? extends ProcessHost>> hosts,
       Runnable onLost, boolean deferServing) throws IOException {
+    return start(options, hosts, onLost, deferServing, null);
+  }
+
+  /**
+   * As above, for a node that forks members (a launcher): it announces {@code memberKey}, with which
+   * the tokens of its members are made (see NodeCredentials); null for none.
+   */
+  public static NodeServer start(NodeOptions options, Function<Supplier<Node>, List<? extends ProcessHost>> hosts,
+      Runnable onLost, boolean deferServing, byte[] memberKey) throws IOException {
     RegistryDirectoryClient directory = new RegistryDirectoryClient(options.registry,
         RegistryDirectoryClient.Settings.defaults());
+    if (memberKey != null) {
+      directory.memberKey(memberKey);
+    }
     AtomicReference<Node> ref = new AtomicReference<>();
     Node node = new Node(options.config(options.nodeName + ":clients"), directory, hosts.apply(ref::get));
     ref.set(node);

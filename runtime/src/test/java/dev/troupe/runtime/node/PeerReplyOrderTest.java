@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class PeerReplyOrderTest {
   private static final String CHILD = "{app:n2|0x00005}";
+  private static final NodeRecord N2 = new NodeRecord("n2", 2, "127.0.0.1:1", List.of("app:n2"));
   private final InMemoryDirectory directory = new InMemoryDirectory();
   private Node node;
   private AttachedProcess client;
@@ -49,9 +50,9 @@ class PeerReplyOrderTest {
     }
 
     private void answerThenEnd(long requestId, String to, EventKind kind, ExitResult result) {
-      node.onEnvelope("n2", Envelope.newBuilder().setReply(PeerReply.newBuilder()
+      node.onEnvelope(N2, Envelope.newBuilder().setReply(PeerReply.newBuilder()
           .setRequestId(requestId).setStatus(Frames.OK).setPid(CHILD)).build());
-      node.onEnvelope("n2", Envelope.newBuilder().setEvent(PeerEvent.newBuilder().setTo(to)
+      node.onEnvelope(N2, Envelope.newBuilder().setEvent(PeerEvent.newBuilder().setTo(to)
           .setEvent(Frames.event(kind, CHILD, result))).build());
     }
 
@@ -61,7 +62,7 @@ class PeerReplyOrderTest {
 
   @BeforeEach
   void start() {
-    directory.join(new NodeRecord("n2", 2, "127.0.0.1:1", List.of("app:n2")), Map.of(), null);
+    directory.join(N2, Map.of(), null);
     node = new Node(NodeConfig.defaults("n1"), directory, List.of());
     node.start("127.0.0.1:0", instantPeer);
     client = LocalAttach.attach(node, "", "test");

@@ -25,9 +25,22 @@ import java.util.regex.Pattern;
  * @param aotCache the AOT cache file (JDK 25 JEP 483/514), used when it exists; null for none
  * @param workerArgs what every worker is told (see {@code WorkerMain}): the registry, its host and
  *     owner, its limits, the entries it can run and which of them are isolated
+ * @param memberKey the key this launcher announced to the registry; each worker JVM is given the
+ *     member token made with it for its name (NodeCredentials) on its standard input, which no other
+ *     program can read (a command line or environment can be read by others through /proc). Null:
+ *     none (a worker JVM then cannot join a registry as a member)
  */
 public record JvmForker(String javaBin, String classPath, int heapMb, int carrierThreads, Path aotCache,
-    List<String> workerArgs) implements WorkerForker {
+    List<String> workerArgs, byte[] memberKey) implements WorkerForker {
+
+  /** The worker flag that makes it read its member token from standard input. */
+  public static final String TOKEN_FROM_STDIN = "--member-token-stdin";
+
+  /** A forker without a member key: for the AOT build and tests that never join a registry. */
+  public JvmForker(String javaBin, String classPath, int heapMb, int carrierThreads, Path aotCache,
+      List<String> workerArgs) {
+    this(javaBin, classPath, heapMb, carrierThreads, aotCache, workerArgs, null);
+  }
 
   /** Room for {@link PoolSettings#DEFAULT_MAX_PROCESSES_PER_JVM} idle processes and their messages. */
   public static final int DEFAULT_HEAP_MB = 256;
@@ -124,10 +137,24 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
     if (dedicated) {
       cmd.add("--dedicated");
     }
+    if (memberKey != null) {
+      cmd.add(TOKEN_FROM_STDIN);
+    }
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("MALLOC_ARENA_MAX", "2"); // glibc's default is 8 per core, each a heap of its own
-    return pb.redirectOutput(ProcessBuilder.Redirect.INHERIT)
+    Process p = pb.redirectOutput(ProcessBuilder.Redirect.INHERIT)
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    if (memberKey != null) {
+      try (var in = p.getOutputStream()) {
+        in.write((java.util.Base64.getEncoder().encodeToString(
+            dev.troupe.runtime.directory.NodeCredentials.memberToken(memberKey, nodeName)) + "\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      } catch (IOException e) {
+        p.destroyForcibly();
+        throw e;
+      }
+    }
+    return p;
   }
 
   /**

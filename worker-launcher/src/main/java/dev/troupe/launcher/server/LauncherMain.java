@@ -133,7 +133,9 @@ public final class LauncherMain implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), "--worker-heap-mb must be at least "
           + JvmForker.MIN_HEAP_MB + " (a worker JVM's gRPC server and first processes need it); got " + heapMb);
     }
-    JvmForker forker = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, workerArgs);
+    // Only the worker JVMs forked here can show a member token made with it (see NodeCredentials).
+    byte[] memberKey = dev.troupe.runtime.directory.NodeCredentials.newToken();
+    JvmForker forker = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, workerArgs, memberKey);
 
     // The pool needs the node, known after start: read late.
     AtomicReference<NodeServer> started = new AtomicReference<>();
@@ -142,7 +144,7 @@ public final class LauncherMain implements Callable<Integer> {
         () -> started.get() == null ? null : started.get().node());
     NodeServer server = JoinedNode.start(node,
         n -> hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, isolated, pool)).toList(), pool::close,
-        true);
+        true, memberKey);
     started.set(server);
     Node node = server.node();
     node.onPeerUp(pool::onMemberUp);

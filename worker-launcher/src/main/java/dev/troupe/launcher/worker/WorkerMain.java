@@ -54,6 +54,7 @@ public final class WorkerMain {
     int maxProcesses = dev.troupe.launcher.core.PoolSettings.DEFAULT_MAX_PROCESSES_PER_JVM;
     boolean dedicated = false;
     boolean train = false;
+    boolean tokenFromStdin = false;
     String buildAot = null;
     int heapMb = dev.troupe.launcher.core.JvmForker.DEFAULT_HEAP_MB;
     int carriers = dev.troupe.launcher.core.JvmForker.DEFAULT_CARRIER_THREADS;
@@ -72,6 +73,7 @@ public final class WorkerMain {
         case "--isolated" -> isolated.add(args[++i]);
         case "--entry" -> entries.add(args[++i]);
         case "--train" -> train = true;
+        case dev.troupe.launcher.core.JvmForker.TOKEN_FROM_STDIN -> tokenFromStdin = true;
         case "--build-aot" -> buildAot = args[++i];
         case "--heap-mb" -> heapMb = Integer.parseInt(args[++i]);
         case "--carrier-threads" -> carriers = Integer.parseInt(args[++i]);
@@ -108,6 +110,9 @@ public final class WorkerMain {
     }
     RegistryDirectoryClient directory = new RegistryDirectoryClient(registry,
         RegistryDirectoryClient.Settings.defaults());
+    if (tokenFromStdin) {
+      directory.memberToken(readMemberToken());
+    }
     AtomicReference<Node> ref = new AtomicReference<>();
     Node node = new Node(NodeConfig.defaults(nodeName).withDefaultClientHost(nodeName + ":clients"), directory,
         List.of(new MemberHost(host, catalog, isolated, dedicated, owner, maxProcesses, ref::get)));
@@ -143,6 +148,24 @@ public final class WorkerMain {
             r -> Thread.ofVirtual().start(r), progress, label).start();
       }
     });
+  }
+
+  /** The member token its launcher wrote on this JVM's standard input (one base64 line), then closed. */
+  private static byte[] readMemberToken() throws java.io.IOException {
+    var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.US_ASCII));
+    String line = in.readLine();
+    if (line == null || line.isBlank()) {
+      System.err.println("worker: " + dev.troupe.launcher.core.JvmForker.TOKEN_FROM_STDIN
+          + " given, but standard input holds no member token");
+      Runtime.getRuntime().halt(2);
+    }
+    try {
+      return java.util.Base64.getDecoder().decode(line.strip());
+    } catch (IllegalArgumentException e) {
+      System.err.println("worker: the member token on standard input is not base64: " + e.getMessage());
+      Runtime.getRuntime().halt(2);
+      return null;
+    }
   }
 
   private static void halt(String why) {

@@ -189,6 +189,16 @@ class WorkerPoolLifecycleTest {
     public Map<String, Pid> names() {
       return directory.names();
     }
+
+    @Override
+    public byte[] peerTicket(NodeRecord self, NodeRecord peer) {
+      return directory.peerTicket(self, peer);
+    }
+
+    @Override
+    public boolean admitsPeer(NodeRecord self, NodeRecord claimed, byte[] ticket) {
+      return directory.admitsPeer(self, claimed, ticket);
+    }
   }
   private final List<String> lost = new CopyOnWriteArrayList<>();
   private WorkerPool pool;

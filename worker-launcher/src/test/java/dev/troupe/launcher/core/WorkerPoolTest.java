@@ -80,10 +80,12 @@ class WorkerPoolTest {
     // the registry, in this JVM: its directory is the launcher's too
     InMemoryDirectory directory = new InMemoryDirectory();
     Node registryNode = new Node(NodeConfig.defaults("registry"), directory, List.of());
+    RegistryGrpcService registryService = new RegistryGrpcService(directory,
+        new Liveness(Duration.ofSeconds(10), System::currentTimeMillis), registryNode.label());
+    byte[] memberKey = dev.troupe.runtime.directory.NodeCredentials.newToken();
+    registryService.admitMembersOf("launcher", memberKey);
     registry = new NodeServer(registryNode, "127.0.0.1", 0, PeerSettings.defaults())
-        .addService(new RegistryGrpcService(directory,
-            new Liveness(Duration.ofSeconds(10), System::currentTimeMillis), registryNode.label()))
-        .start();
+        .addService(registryService).start();
     List<String> workerArgs = new ArrayList<>(List.of("--registry", registry.address(), "--owner", "launcher",
         "--host", HOST, "--max-processes", Integer.toString(settings.maxProcessesPerJvm())));
     entries.forEach(e -> workerArgs.addAll(List.of("--entry", e)));
@@ -91,7 +93,7 @@ class WorkerPoolTest {
     String java = ProcessHandle.current().info().command().orElseThrow();
     String cp = System.getProperty("java.class.path");
     AtomicReference<Node> node = new AtomicReference<>();
-    pool = new WorkerPool(settings, new JvmForker(java, cp, 128, carrierThreads, null, workerArgs),
+    pool = new WorkerPool(settings, new JvmForker(java, cp, 128, carrierThreads, null, workerArgs, memberKey),
         new dev.troupe.launcher.server.GrpcLoadProbe(), node::get);
     Set<String> ids = new java.util.HashSet<>();
     entries.forEach(e -> ids.add(e.substring(0, e.indexOf('='))));

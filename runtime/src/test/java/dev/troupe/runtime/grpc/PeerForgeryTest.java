@@ -1,0 +1,203 @@
+package dev.troupe.runtime.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.troupe.proto.common.v1.EventKind;
+import dev.troupe.proto.node.v1.ConnectRequest;
+import dev.troupe.proto.node.v1.ConnectResponse;
+import dev.troupe.proto.node.v1.Envelope;
+import dev.troupe.proto.node.v1.EnvelopeBatch;
+import dev.troupe.proto.node.v1.PeerDeliver;
+import dev.troupe.proto.node.v1.PeerEvent;
+import dev.troupe.proto.node.v1.PeerHandshake;
+import dev.troupe.proto.node.v1.PeerServiceGrpc;
+import dev.troupe.proto.node.v1.PeerTerminate;
+import dev.troupe.runtime.api.Message;
+import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.node.Frames;
+import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.runtime.process.EntryCatalog;
+import dev.troupe.runtime.process.PayloadCodec;
+import dev.troupe.runtime.testing.TestCluster;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A program that reaches a node's PeerService (a local program on a topology without a secret, or a
+ * node gone bad) cannot act for processes it does not serve: a node that never joined, or one that
+ * claims another's name, is refused at the handshake; a node the registry admitted may send only as
+ * its own processes. Real gRPC servers on loopback; the forger speaks the generated stubs alone.
+ */
+@Timeout(60)
+class PeerForgeryTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private TestCluster cluster;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() {
+    cluster = new TestCluster(new EntryCatalog());
+    cluster.startNode("n1");
+    cluster.startNode("n2");
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    cluster.close();
+  }
+
+  /** One peer stream from the forger to node {@code to}: what it writes, and how the node ended it. */
+  private final class Forger implements StreamObserver<ConnectResponse> {
+    final CompletableFuture<Status> end = new CompletableFuture<>();
+    final CompletableFuture<Void> acked = new CompletableFuture<>();
+    final StreamObserver<ConnectRequest> out;
+
+    Forger(String to) {
+      channel = Channels.open(cluster.server(to).address(), PeerSettings.defaults());
+      out = PeerServiceGrpc.newStub(channel).connect(this);
+    }
+
+    void handshake(NodeRecord as, NodeRecord to, byte[] ticket) {
+      out.onNext(ConnectRequest.newBuilder().setHandshake(PeerHandshake.newBuilder()
+          .setFromNode(as.name()).setFromIncarnation(as.incarnation())
+          .setToNode(to.name()).setToIncarnation(to.incarnation())
+          .setFromRecord(ProtoRecords.toProto(as)).setTicket(ByteString.copyFrom(ticket))).build());
+    }
+
+    void send(Envelope... envelopes) {
+      out.onNext(ConnectRequest.newBuilder().setBatch(EnvelopeBatch.newBuilder().addAllEnvelopes(List.of(envelopes)))
+          .build());
+    }
+
+    @Override
+    public void onNext(ConnectResponse value) {
+      if (value.hasHandshakeAck()) {
+        acked.complete(null);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      end.complete(Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      end.complete(Status.OK);
+    }
+  }
+
+  private static Envelope deliver(String from, String to, String text) {
+    return Envelope.newBuilder().setDeliver(PeerDeliver.newBuilder().setFrom(from).setTo(to).setTopic("t")
+        .addPayloads(PayloadCodec.encode(text))).build();
+  }
+
+  private NodeRecord self(String node) {
+    return cluster.node(node).self();
+  }
+
+  @Test
+  void aNodeThatNeverJoinedIsRefusedAtTheHandshakeAndNothingItSendsIsDelivered() throws Exception {
+    AttachedProcess victim = cluster.attachLocal("n1");
+    AttachedProcess other = cluster.attachLocal("n2");
+    NodeRecord intruder = new NodeRecord("intruder", 7, "127.0.0.1:1", List.of("app:intruder"));
+
+    Forger f = new Forger("n1");
+    f.handshake(intruder, self("n1"), new byte[32]);
+    f.send(deliver(other.pid(), victim.pid(), "forged"));
+
+    assertThat(f.end.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertNothingArrivesBefore(victim, other, "after");
+  }
+
+  @Test
+  void aJoinedNodesNameAndIncarnationAreNotEnoughToSpeakAsIt() throws Exception {
+    AttachedProcess victim = cluster.attachLocal("n1");
+    AttachedProcess other = cluster.attachLocal("n2");
+
+    // n2's record is public (GetStatus lists it); its ticket for n1 is not
+    Forger f = new Forger("n1");
+    f.handshake(self("n2"), self("n1"), new byte[0]);
+    f.send(deliver(other.pid(), victim.pid(), "forged"));
+
+    assertThat(f.end.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertNothingArrivesBefore(victim, other, "after");
+  }
+
+  @Test
+  void aTicketProvesOnlyWhatItWasMadeFor() throws Exception {
+    cluster.startNode("n3");
+    NodeRecord n2 = self("n2");
+    byte[] n2ToN1 = cluster.directory().peerTicket(n2, self("n1"));
+
+    // replayed to another node
+    Forger toN3 = new Forger("n3");
+    toN3.handshake(n2, self("n3"), n2ToN1);
+    assertThat(toN3.end.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+
+    // shown for a record that claims one more host than the registry admitted
+    NodeRecord greedy = new NodeRecord(n2.name(), n2.incarnation(), n2.address(), List.of("app:n2", "app:n1"));
+    Forger widened = new Forger("n1");
+    widened.handshake(greedy, self("n1"), n2ToN1);
+    assertThat(widened.end.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+
+    // and as made, it opens the stream
+    Forger honest = new Forger("n1");
+    honest.handshake(n2, self("n1"), n2ToN1);
+    honest.acked.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anAdmittedNodeCannotSendTerminateOrReportAnExitForAnotherNodesProcess() throws Exception {
+    AttachedProcess victim = cluster.attachLocal("n1");
+    AttachedProcess watcher = cluster.attachLocal("n1");
+    AttachedProcess other = cluster.attachLocal("n2");
+    watcher.monitor(other.pid());
+    // mallory joined the registry as a node of its own (anyone may, on a topology without a secret)
+    NodeRecord mallory = new NodeRecord("mallory", 9, "127.0.0.1:1", List.of("app:mallory"));
+    cluster.directory().join(mallory, Map.of(), null);
+    String own = "{app:mallory|0x00001}";
+
+    Forger f = new Forger("n1");
+    f.handshake(mallory, self("n1"), cluster.directory().peerTicket(mallory, self("n1")));
+    f.acked.get(10, TimeUnit.SECONDS);
+    f.send(deliver(other.pid(), victim.pid(), "forged sender"),
+        Envelope.newBuilder().setTerminate(PeerTerminate.newBuilder().setRequestId(1).setFrom(other.pid())
+            .setTarget(victim.pid())).build(),
+        Envelope.newBuilder().setEvent(PeerEvent.newBuilder().setTo(watcher.pid()).setEvent(
+            Frames.event(EventKind.EVENT_KIND_EXIT, other.pid(), Frames.error(
+                dev.troupe.proto.common.v1.ErrorKind.ERROR_KIND_FAILED, "forged")))).build(),
+        deliver(own, victim.pid(), "own"));
+
+    // what it sends as its own process arrives, after everything before it on the stream was handled
+    Message m = victim.inbox().receive(WAIT).orElseThrow().value();
+    assertThat(m.from()).isEqualTo(own);
+    assertThat(m.payload()).isEqualTo("own");
+    assertThat(victim.inbox().tryReceive()).isEmpty();
+    assertThat(victim.hasEnded()).isFalse();
+    assertThat(watcher.events().tryReceive()).isEmpty();
+    assertThat(f.end).isNotDone(); // refused envelopes do not end the stream
+  }
+
+  /** Nothing reached {@code victim} before a message {@code marker} that {@code sender} sends now. */
+  private void assertNothingArrivesBefore(AttachedProcess victim, AttachedProcess sender, String marker)
+      throws InterruptedException {
+    sender.send(victim.pid(), "t", marker);
+    Message m = victim.inbox().receive(WAIT).orElseThrow().value();
+    assertThat(m.payload()).isEqualTo(marker);
+  }
+}
