@@ -108,6 +108,9 @@ ENTRY_ARGS="--entry bench:sink=dev.troupe.bench.entries.SinkEntry --entry bench:
 ENTRY_ARGS+=" --entry bench:hello=dev.troupe.bench.entries.HelloEntry --entry bench:pid=dev.troupe.bench.entries.PidEntry"
 export TROUPE_LAUNCHER_ARGS="$ENTRY_ARGS ${BENCH_LAUNCHER_ARGS:-}"
 export TROUPE_WORKER_CLASSPATH="$BENCH_JAR"
+# Secrets of this run's own (as `up` makes them), exported so that the bench client JVMs have them too.
+export TROUPE_HOME="$RUN/home"
+troupe_secrets make
 
 JVM_FLAGS=("${TROUPE_SERVICE_JVM_FLAGS[@]}")
 jfr_flags() { # name

@@ -24,6 +24,14 @@ export TROUPE_ROOT
 #   TROUPE_RELAY_ARGS     extra relay-service options, e.g. "--worker-delay-ms 0"
 #   TROUPE_WORKER_CLASSPATH  extra jars for worker JVMs (the code of extra entries)
 #   TROUPE_NO_BUILD       set to 1 to never build from the scripts (tests run after the build)
+#   TROUPE_HOME           where the topology's secrets live (default: ~/.troupe): `secret`, which every
+#                         participant uses (the CLI and the Python client find it by themselves), and
+#                         `node-secret`, which only the services and their worker JVMs get; `up` and
+#                         `start` make each on first use (random, readable only by you), like Erlang's
+#                         ~/.erlang.cookie
+#   TROUPE_SECRET_FILE / TROUPE_SECRET, TROUPE_NODE_SECRET_FILE / TROUPE_NODE_SECRET
+#                         use these secrets instead (a topology across machines shares its files)
+#   TROUPE_INSECURE       set to 1 to run without secrets: anything that reaches the ports takes part
 TROUPE_RUN_DIR="${TROUPE_RUN_DIR:-$TROUPE_ROOT/.run}"
 # One spelling of each run directory (absolute, no trailing slash, symbolic links resolved): the
 # services carry it on their command line, and scripts/troupe finds them by it.
@@ -40,6 +48,34 @@ TROUPE_STOP_TIMEOUT="${TROUPE_STOP_TIMEOUT:-10}"
 troupe_die() {
   echo "troupe: $*" >&2
   exit 1
+}
+
+# Exports TROUPE_SECRET_FILE and TROUPE_NODE_SECRET_FILE for the services and tools started from here:
+# those configured are kept; otherwise the files in $TROUPE_HOME, made now if $1 is "make" and they
+# are missing. Nothing with TROUPE_INSECURE set.
+troupe_secrets() { # [make]
+  [ -n "${TROUPE_INSECURE:-}" ] && return 0
+  local dir="${TROUPE_HOME:-$HOME/.troupe}"
+  troupe_secret_file TROUPE_SECRET "$dir/secret" "${1:-}"
+  troupe_secret_file TROUPE_NODE_SECRET "$dir/node-secret" "${1:-}"
+}
+
+troupe_secret_file() { # VARIABLE file make|""
+  local var=$1 file=$2 fvar="${1}_FILE" tmp
+  if [ -n "${!var:-}" ] || [ -n "${!fvar:-}" ]; then
+    return 0
+  fi
+  if [ ! -f "$file" ] && [ "$3" = make ]; then
+    (umask 077 && mkdir -p "$(dirname "$file")") || troupe_die "cannot make $(dirname "$file") for the secrets"
+    tmp="$file.$$.tmp"
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n=+/' > "$tmp") || troupe_die "cannot write $tmp"
+    # ln, not mv: of two `up`s at once, the second keeps the first one's secret
+    ln "$tmp" "$file" 2>/dev/null && echo "troupe: made $file (readable only by you; TROUPE_INSECURE=1 runs without)" >&2
+    rm -f "$tmp"
+  fi
+  if [ -f "$file" ]; then
+    export "$fvar=$file"
+  fi
 }
 
 # The major version of the java at $1 (e.g. 25), or nothing.

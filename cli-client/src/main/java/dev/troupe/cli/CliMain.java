@@ -140,6 +140,14 @@ public final class CliMain implements Callable<Integer> {
 
   public static void main(String[] args) {
     GRPC_LOG.setLevel(Level.OFF);
+    // A client finds the secret `scripts/troupe up` made (~/.troupe/secret) without being told.
+    try {
+      dev.troupe.runtime.grpc.TransportSecurity.setProcess(
+          dev.troupe.runtime.grpc.TransportSecurity.forClient(System.getenv()));
+    } catch (dev.troupe.runtime.api.TroupeException e) {
+      System.err.println("cli-client: " + e.getMessage());
+      Runtime.getRuntime().halt(2);
+    }
     int code = new CommandLine(new CliMain()).execute(args);
     System.out.flush();
     // A JVM that used gRPC lingers at exit for its event loop threads; leave deliberately.

@@ -174,8 +174,11 @@ class PythonClientIT {
 
     static PythonService start(String name) throws IOException {
       Path stderr = topology.runDir().resolve("named-service-" + SERVICES.incrementAndGet() + ".err");
-      Process p = new ProcessBuilder(PYTHON, "clients/python/examples/named_service.py",
-          "--connect", registry(), "--name", name)
+      ProcessBuilder pb = new ProcessBuilder(PYTHON, "clients/python/examples/named_service.py",
+          "--connect", registry(), "--name", name);
+      // It finds the topology's secret in TROUPE_HOME by itself, as a user's program does in ~/.troupe.
+      pb.environment().put("TROUPE_HOME", Topology.SHARED_HOME.toString());
+      Process p = pb
           .directory(repoRoot().toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectError(stderr.toFile())

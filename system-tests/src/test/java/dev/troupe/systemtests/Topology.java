@@ -106,6 +106,9 @@ public final class Topology implements AutoCloseable {
       "TROUPE_REGISTRY_PORT", "TROUPE_LAUNCHER_PORT", "TROUPE_RELAY_PORT", "TROUPE_REGISTRY", "TROUPE_RELAY",
       "TROUPE_START_TIMEOUT", "TROUPE_LAUNCHER_ARGS", "TROUPE_RELAY_ARGS", "TROUPE_WORKER_CLASSPATH",
       "TROUPE_NO_BUILD", "NO_COLOR");
+  /** The secrets come from the topology's TROUPE_HOME alone, never from the environment of the tests. */
+  private static final List<String> SECRET_SETTINGS = List.of("TROUPE_SECRET", "TROUPE_SECRET_FILE",
+      "TROUPE_NODE_SECRET", "TROUPE_NODE_SECRET_FILE", "TROUPE_INSECURE");
   private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(120);
   private static final Set<Integer> PORTS_TAKEN = new HashSet<>();
   private static final AtomicInteger RUNS = new AtomicInteger();
@@ -118,7 +121,39 @@ public final class Topology implements AutoCloseable {
   private final List<AttachedProcess> clients = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> extras = new CopyOnWriteArrayList<>();
 
-  private Topology(String name, String launcherArgs, String relayArgs, String workerClasspath) {
+  /**
+   * TROUPE_HOME of every topology this JVM starts, unless a test gives one of its own: the secrets
+   * `scripts/troupe up` uses, made here first so that this JVM holds them too (as the operator who
+   * runs the scripts does). So every system test runs with the secrets on, as users do by default.
+   */
+  static final Path SHARED_HOME = sharedHome();
+
+  private static Path sharedHome() {
+    Path home = targetDir().resolve("troupe-home");
+    try {
+      Files.createDirectories(home);
+      String secret = secretIn(home.resolve("secret"));
+      String nodeSecret = secretIn(home.resolve("node-secret"));
+      dev.troupe.runtime.grpc.TransportSecurity.setProcess(
+          new dev.troupe.runtime.grpc.TransportSecurity(secret, nodeSecret, null, null, null));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return home;
+  }
+
+  /** The secret in {@code file}, made (random, owner-only) if it is missing. */
+  private static String secretIn(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      byte[] b = new byte[24];
+      new java.security.SecureRandom().nextBytes(b);
+      Files.writeString(file, java.util.HexFormat.of().formatHex(b) + "\n");
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+    return Files.readAllLines(file).get(0).strip();
+  }
+
+  private Topology(String name, String launcherArgs, String relayArgs, String workerClasspath, Path home) {
     this.root = repoRoot();
     this.runDir = targetDir().resolve("topologies")
         .resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss-SSS")));
@@ -134,6 +169,8 @@ public final class Topology implements AutoCloseable {
     PLACEMENT_SETTINGS.forEach(e::remove);
     e.put("JAVA_HOME", javaHome());
     e.put("TROUPE_NO_BUILD", "1");
+    e.put("TROUPE_HOME", home.toString());
+    SECRET_SETTINGS.forEach(e::remove);
     e.put("TROUPE_RUN_DIR", runDir.toString());
     e.put("TROUPE_BIND", "127.0.0.1");
     e.put("TROUPE_REGISTRY_PORT", Integer.toString(ports.get(Service.REGISTRY)));
@@ -159,6 +196,7 @@ public final class Topology implements AutoCloseable {
     private final List<String> launcherArgs = new ArrayList<>();
     private final List<String> relayArgs = new ArrayList<>();
     private final List<String> workerClasspath = new ArrayList<>();
+    private Path home = SHARED_HOME;
 
     private Builder(String name) {
       this.name = name;
@@ -183,9 +221,15 @@ public final class Topology implements AutoCloseable {
       return this;
     }
 
+    /** TROUPE_HOME of this topology (default: {@link #SHARED_HOME}, whose secrets this JVM holds). */
+    public Builder home(Path dir) {
+      this.home = dir;
+      return this;
+    }
+
     public Topology build() {
       return new Topology(name, String.join(" ", launcherArgs), String.join(" ", relayArgs),
-          String.join(File.pathSeparator, workerClasspath));
+          String.join(File.pathSeparator, workerClasspath), home);
     }
   }
 

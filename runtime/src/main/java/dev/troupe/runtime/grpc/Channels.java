@@ -48,8 +48,8 @@ public final class Channels {
     } else {
       b.usePlaintext();
     }
-    if (security.secret() != null) {
-      b.intercept(withCredentials(security.secret()));
+    if (security.callerSecret() != null) {
+      b.intercept(withCredentials(security.callerSecret()));
     }
     return b.build();
   }

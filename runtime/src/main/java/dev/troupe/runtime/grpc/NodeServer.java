@@ -84,8 +84,8 @@ public final class NodeServer implements AutoCloseable {
         .addService(ProtoReflectionServiceV1.newInstance());
     extra.forEach(b::addService);
     TransportSecurity security = TransportSecurity.process();
-    if (security.secret() != null) {
-      b.intercept(SharedSecretAuth.server(security.secret()));
+    if (security.secret() != null || security.nodeSecret() != null) {
+      b.intercept(SharedSecretAuth.server(security.secret(), security.nodeSecret()));
     }
     if (security.tlsCert() != null && security.tlsKey() != null) {
       var ssl = io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forServer(

@@ -19,6 +19,7 @@ import dev.troupe.runtime.node.Frames;
 import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.process.PayloadCodec;
+import dev.troupe.runtime.testing.StreamEnd;
 import dev.troupe.runtime.testing.TestCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Timeout;
 class PeerForgeryTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private TestCluster cluster;
-  private ManagedChannel channel;
+  private final List<ManagedChannel> channels = new java.util.ArrayList<>();
 
   @BeforeEach
   void start() {
@@ -54,21 +55,27 @@ class PeerForgeryTest {
 
   @AfterEach
   void stop() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    for (ManagedChannel c : channels) {
+      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     cluster.close();
   }
 
   /** One peer stream from the forger to node {@code to}: what it writes, and how the node ended it. */
-  private final class Forger implements StreamObserver<ConnectResponse> {
-    final CompletableFuture<Status> end = new CompletableFuture<>();
+  private final class Forger {
     final CompletableFuture<Void> acked = new CompletableFuture<>();
+    final StreamEnd<ConnectResponse> in = new StreamEnd<>(r -> {
+      if (r.hasHandshakeAck()) {
+        acked.complete(null);
+      }
+    });
+    final CompletableFuture<Status> end = in.end;
     final StreamObserver<ConnectRequest> out;
 
     Forger(String to) {
-      channel = Channels.open(cluster.server(to).address(), PeerSettings.defaults());
-      out = PeerServiceGrpc.newStub(channel).connect(this);
+      ManagedChannel channel = Channels.open(cluster.server(to).address(), PeerSettings.defaults());
+      channels.add(channel);
+      out = PeerServiceGrpc.newStub(channel).connect(in);
     }
 
     void handshake(NodeRecord as, NodeRecord to, byte[] ticket) {
@@ -81,23 +88,6 @@ class PeerForgeryTest {
     void send(Envelope... envelopes) {
       out.onNext(ConnectRequest.newBuilder().setBatch(EnvelopeBatch.newBuilder().addAllEnvelopes(List.of(envelopes)))
           .build());
-    }
-
-    @Override
-    public void onNext(ConnectResponse value) {
-      if (value.hasHandshakeAck()) {
-        acked.complete(null);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      end.complete(Status.fromThrowable(t));
-    }
-
-    @Override
-    public void onCompleted() {
-      end.complete(Status.OK);
     }
   }
 

@@ -52,24 +52,13 @@ class SecurityTest {
     ManagedChannel ch = Channels.open(address, PeerSettings.defaults(), security);
     try {
       // A bidi stream needs the async stub: open it, say hello, and wait for the first outcome.
+      // The first answer (attached) or the end of the stream, whichever comes first.
       java.util.concurrent.CompletableFuture<Status> outcome = new java.util.concurrent.CompletableFuture<>();
-      var req = AttachServiceGrpc.newStub(ch).attach(new io.grpc.stub.StreamObserver<>() {
-        @Override
-        public void onNext(dev.troupe.proto.node.v1.AttachResponse value) {
-          outcome.complete(Status.OK);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          outcome.complete(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-          outcome.complete(Status.OK);
-        }
-      });
-      req.onNext(AttachRequest.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1)).build());
+      var stream = new dev.troupe.runtime.testing.StreamEnd<dev.troupe.proto.node.v1.AttachResponse>(
+          first -> outcome.complete(Status.OK));
+      stream.end.thenAccept(outcome::complete);
+      AttachServiceGrpc.newStub(ch).attach(stream)
+          .onNext(AttachRequest.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1)).build());
       return outcome.get(5, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError(e);
@@ -98,7 +87,7 @@ class SecurityTest {
     assertThat(none.getDescription()).contains("TROUPE_SECRET_FILE");
     Status wrong = attachWith(address, new TransportSecurity("guess", null, null, null));
     assertThat(wrong.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-    assertThat(wrong.getDescription()).contains("wrong shared secret");
+    assertThat(wrong.getDescription()).contains("wrong secret");
 
     // while health stays open for supervisors
     ManagedChannel ch = Channels.open(address, PeerSettings.defaults(), TransportSecurity.NONE);
@@ -108,6 +97,52 @@ class SecurityTest {
     } finally {
       ch.shutdownNow();
     }
+  }
+
+  @Test
+  void withANodeSecretTheProcessSecretOpensTheProcessServicesButNotThoseOfNodes() throws Exception {
+    // given nodes that hold both secrets (as scripts/troupe gives them)
+    cluster(new TransportSecurity("process-secret", "node-secret", null, null, null)).startNode("n1");
+    cluster.startNode("n2");
+    String address = cluster.server("n1").address();
+    TransportSecurity process = new TransportSecurity("process-secret", null, null, null, null);
+
+    // then the nodes work together (peer streams take the node secret)
+    AttachedProcess client = cluster.attachRemote("n1");
+    String worker = client.spawn("test:upper", "app:n2", client.pid(), "ok");
+    assertThat(client.inbox().receive(Duration.ofSeconds(5)).orElseThrow().value().from()).isEqualTo(worker);
+
+    // and a process with the process secret attaches, but may not open a peer stream
+    assertThat(attachWith(address, process).getCode()).isEqualTo(Status.Code.OK);
+    ManagedChannel ch = Channels.open(address, PeerSettings.defaults(), process);
+    try {
+      var peer = new dev.troupe.runtime.testing.StreamEnd<dev.troupe.proto.node.v1.ConnectResponse>();
+      dev.troupe.proto.node.v1.PeerServiceGrpc.newStub(ch).connect(peer)
+          .onNext(dev.troupe.proto.node.v1.ConnectRequest.getDefaultInstance());
+      Status refused = peer.end.get(5, TimeUnit.SECONDS);
+      assertThat(refused.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(refused.getDescription()).contains("TROUPE_NODE_SECRET_FILE");
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  @Test
+  void aClientFindsTheSecretTroupeUpMadeUnlessToldOtherwise(@TempDir Path home) throws Exception {
+    Files.writeString(home.resolve("secret"), "made-by-up\n");
+    Files.writeString(home.resolve("node-secret"), "never-for-clients\n");
+    Map<String, String> env = Map.of("TROUPE_HOME", home.toString());
+
+    assertThat(TransportSecurity.forClient(env).secret()).isEqualTo("made-by-up");
+    assertThat(TransportSecurity.forClient(env).nodeSecret()).isNull();
+    assertThat(TransportSecurity.forClient(Map.of("TROUPE_HOME", home.toString(), "TROUPE_SECRET", "given"))
+        .secret()).isEqualTo("given");
+    assertThat(TransportSecurity.forClient(Map.of("TROUPE_HOME", home.toString(), "TROUPE_INSECURE", "1"))
+        .secret()).isNull();
+    // a service reads only what it is given
+    assertThat(TransportSecurity.fromEnvironment(env).secret()).isNull();
+    assertThat(TransportSecurity.fromEnvironment(Map.of("TROUPE_NODE_SECRET_FILE", home.resolve("node-secret")
+        .toString())).nodeSecret()).isEqualTo("never-for-clients");
   }
 
   @Test
