@@ -153,7 +153,8 @@ public final class Topology implements AutoCloseable {
     return Files.readAllLines(file).get(0).strip();
   }
 
-  private Topology(String name, String launcherArgs, String relayArgs, String workerClasspath, Path home) {
+  private Topology(String name, String launcherArgs, String relayArgs, String workerClasspath, Path home,
+      boolean insecure) {
     this.root = repoRoot();
     this.runDir = targetDir().resolve("topologies")
         .resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss-SSS")));
@@ -171,6 +172,9 @@ public final class Topology implements AutoCloseable {
     e.put("TROUPE_NO_BUILD", "1");
     e.put("TROUPE_HOME", home.toString());
     SECRET_SETTINGS.forEach(e::remove);
+    if (insecure) {
+      e.put("TROUPE_INSECURE", "1");
+    }
     e.put("TROUPE_RUN_DIR", runDir.toString());
     e.put("TROUPE_BIND", "127.0.0.1");
     e.put("TROUPE_REGISTRY_PORT", Integer.toString(ports.get(Service.REGISTRY)));
@@ -197,6 +201,7 @@ public final class Topology implements AutoCloseable {
     private final List<String> relayArgs = new ArrayList<>();
     private final List<String> workerClasspath = new ArrayList<>();
     private Path home = SHARED_HOME;
+    private boolean insecure;
 
     private Builder(String name) {
       this.name = name;
@@ -227,9 +232,15 @@ public final class Topology implements AutoCloseable {
       return this;
     }
 
+    /** TROUPE_INSECURE=1: no secrets, as a user who turned them off (anything local may call it). */
+    public Builder insecure() {
+      this.insecure = true;
+      return this;
+    }
+
     public Topology build() {
       return new Topology(name, String.join(" ", launcherArgs), String.join(" ", relayArgs),
-          String.join(File.pathSeparator, workerClasspath), home);
+          String.join(File.pathSeparator, workerClasspath), home, insecure);
     }
   }
 

@@ -28,6 +28,23 @@ public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImpl
   }
 
   /** One frame as itself; several as a batch (sent only once the client said it accepts batches). */
+  /**
+   * Why the stream was cancelled, for the process's end: bytes that were not a frame (ParseGuard), a
+   * frame over the size limit (the transport's status), else the client's cancel.
+   */
+  private static String cancelReason() {
+    String refused = ParseGuard.refusal();
+    if (refused != null) {
+      return "attach stream ended: " + refused;
+    }
+    Throwable cause = io.grpc.Context.current().cancellationCause();
+    Status s = cause == null ? null : Status.fromThrowable(cause);
+    if (s != null && s.getCode() != Status.Code.CANCELLED && s.getCode() != Status.Code.UNKNOWN) {
+      return "attach stream ended: " + s.getCode() + " " + s.getDescription();
+    }
+    return "attach stream cancelled by the client";
+  }
+
   static AttachResponse toMessage(java.util.List<AttachResponse> frames) {
     return frames.size() == 1 ? frames.get(0)
         : AttachResponse.newBuilder().setBatch(AttachResponseBatch.newBuilder().addAllFrames(frames)).build();
@@ -56,7 +73,7 @@ public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImpl
     AttachSession session = new AttachSession(node, sink);
     call.setOnCancelHandler(() -> {
       writer.close();
-      session.onClosed("attach stream cancelled by the client");
+      session.onClosed(cancelReason());
     });
     return new StreamObserver<>() {
       private boolean done;

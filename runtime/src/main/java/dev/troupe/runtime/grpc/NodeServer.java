@@ -75,14 +75,14 @@ public final class NodeServer implements AutoCloseable {
         .directExecutor()
         .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(true)
-        .maxInboundMessageSize(16 << 20)
-        .addService(new AttachGrpcService(node, peerSettings))
-        .addService(new PeerGrpcService(node))
-        .addService(new WatchGrpcService(node))
-        .addService(new AdminGrpcService(node))
+        .maxInboundMessageSize(ParseGuard.TRANSPORT_MAX_REQUEST_BYTES) // the real limit: ParseGuard
+        .addService(ParseGuard.guard(new AttachGrpcService(node, peerSettings).bindService()))
+        .addService(ParseGuard.guard(new PeerGrpcService(node).bindService()))
+        .addService(ParseGuard.guard(new WatchGrpcService(node).bindService()))
+        .addService(ParseGuard.guard(new AdminGrpcService(node).bindService()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
-    extra.forEach(b::addService);
+    extra.forEach(s -> b.addService(ParseGuard.guard(s.bindService())));
     TransportSecurity security = TransportSecurity.process();
     if (security.secret() != null || security.nodeSecret() != null) {
       b.intercept(SharedSecretAuth.server(security.secret(), security.nodeSecret()));

@@ -22,9 +22,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,24 +121,11 @@ class FuzzTest {
 
   /** Random frames, including requests before hello and a second hello. True when the node answered. */
   private boolean fuzzAttachStream(ManagedChannel ch, Random r, int frames) throws Exception {
-    CompletableFuture<Status> end = new CompletableFuture<>();
     AtomicInteger replies = new AtomicInteger();
-    StreamObserver<AttachRequest> req = AttachServiceGrpc.newStub(ch).attach(new StreamObserver<>() {
-      @Override
-      public void onNext(AttachResponse value) {
-        replies.incrementAndGet();
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        end.complete(Status.fromThrowable(t));
-      }
-
-      @Override
-      public void onCompleted() {
-        end.complete(Status.OK);
-      }
-    });
+    dev.troupe.runtime.testing.StreamEnd<AttachResponse> in =
+        new dev.troupe.runtime.testing.StreamEnd<>(reply -> replies.incrementAndGet());
+    CompletableFuture<Status> end = in.end;
+    StreamObserver<AttachRequest> req = AttachServiceGrpc.newStub(ch).attach(in);
     boolean hello = r.nextInt(4) != 0; // a quarter of the streams never say hello
     if (hello) {
       req.onNext(AttachRequest.newBuilder().setHello(dev.troupe.proto.node.v1.Hello.newBuilder()
@@ -188,8 +172,8 @@ class FuzzTest {
     MethodDescriptor<byte[], byte[]> md = MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
         .setFullMethodName(method)
-        .setRequestMarshaller(new Raw())
-        .setResponseMarshaller(new Raw())
+        .setRequestMarshaller(new dev.troupe.runtime.testing.RawBytes())
+        .setResponseMarshaller(new dev.troupe.runtime.testing.RawBytes())
         .build();
     ClientCall<byte[], byte[]> call = ch.newCall(md, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
     CompletableFuture<Status> end = new CompletableFuture<>();
@@ -211,21 +195,9 @@ class FuzzTest {
 
   /** Peer frames out of order: batches before the handshake, handshakes to the wrong incarnation. */
   private boolean fuzzPeerStream(ManagedChannel ch, Random r) throws Exception {
-    CompletableFuture<Status> end = new CompletableFuture<>();
-    StreamObserver<ConnectRequest> req = PeerServiceGrpc.newStub(ch).connect(new StreamObserver<>() {
-      @Override
-      public void onNext(ConnectResponse value) {}
-
-      @Override
-      public void onError(Throwable t) {
-        end.complete(Status.fromThrowable(t));
-      }
-
-      @Override
-      public void onCompleted() {
-        end.complete(Status.OK);
-      }
-    });
+    dev.troupe.runtime.testing.StreamEnd<ConnectResponse> in = new dev.troupe.runtime.testing.StreamEnd<>();
+    CompletableFuture<Status> end = in.end;
+    StreamObserver<ConnectRequest> req = PeerServiceGrpc.newStub(ch).connect(in);
     if (r.nextBoolean()) {
       req.onNext(ConnectRequest.newBuilder().setBatch(dev.troupe.proto.node.v1.EnvelopeBatch.getDefaultInstance()).build());
     } else {
@@ -237,19 +209,5 @@ class FuzzTest {
     return s.getCode() == Status.Code.FAILED_PRECONDITION;
   }
 
-  private static final class Raw implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
 
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  }
 }
