@@ -56,6 +56,12 @@ troupe_die() {
 troupe_secrets() { # [make]
   [ -n "${TROUPE_INSECURE:-}" ] && return 0
   local dir="${TROUPE_HOME:-$HOME/.troupe}"
+  if [ -n "${TROUPE_SECRET:-}${TROUPE_SECRET_FILE:-}" ] && [ -z "${TROUPE_NODE_SECRET:-}${TROUPE_NODE_SECRET_FILE:-}" ]; then
+    # A process secret given without a node secret: the one secret of a topology set up that way
+    # (across machines, each with its own $TROUPE_HOME); a node secret made here would differ from
+    # the other machines'.
+    return 0
+  fi
   troupe_secret_file TROUPE_SECRET "$dir/secret" "${1:-}"
   troupe_secret_file TROUPE_NODE_SECRET "$dir/node-secret" "${1:-}"
 }
@@ -72,6 +78,7 @@ troupe_secret_file() { # VARIABLE file make|""
     # ln, not mv: of two `up`s at once, the second keeps the first one's secret
     ln "$tmp" "$file" 2>/dev/null && echo "troupe: made $file (readable only by you; TROUPE_INSECURE=1 runs without)" >&2
     rm -f "$tmp"
+    [ -f "$file" ] || troupe_die "could not make $file (set TROUPE_HOME to a directory you can write, or TROUPE_INSECURE=1)"
   fi
   if [ -f "$file" ]; then
     export "$fvar=$file"

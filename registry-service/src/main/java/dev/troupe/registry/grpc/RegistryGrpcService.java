@@ -53,6 +53,8 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   /** How long the death of a worker JVM waits for its launcher's report of the cause (see NodeConfig). */
   private final java.time.Duration memberLossWait = NodeConfig.DEFAULT_MEMBER_LOSS_WAIT;
   private final MemberAdmission members = new MemberAdmission();
+  /** Set when this registry stops: the streams it ends itself say nothing about the nodes' health. */
+  private volatile boolean stopping;
 
   public RegistryGrpcService(InMemoryDirectory directory, Liveness liveness, String label) {
     this.directory = directory;
@@ -131,9 +133,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         NodeFeed feed = new NodeFeed(out, directory, n.name());
         long first;
         try {
-          if (n.shard() != null) {
-            members.admit(n, frame.getAnnounce().getMemberToken().toByteArray());
-          }
+          admit(n, frame.getAnnounce());
           first = directory.join(n, claims, feed);
         } catch (TroupeException e) {
           fail(Status.fromCodeValue(e.code().value()), e.getMessage());
@@ -177,6 +177,11 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
       private void ended(String reason) {
         done = true;
         out.close();
+        if (stopping) {
+          // Our own end cut the stream: the node lives on and rejoins the next registry. Declaring it
+          // lost would tell the nodes whose streams are not cut yet that a live peer died.
+          return;
+        }
         if (node != null && memberKey.length > 0) {
           members.ownerGone(node.name(), memberKey);
         }
@@ -265,11 +270,42 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   }
 
   /**
+   * Whether {@code n} may join: no live node has its name (a join under a live node's name would
+   * replace it, and take its hosts and names: the name is free once the node's stream ends or it is
+   * silent for the liveness timeout, so a restarted node retries), and a member must be one its owner
+   * forked, of a host its owner serves.
+   *
+   * @throws TroupeException UNAVAILABLE or PERMISSION_DENIED (see JoinCluster in the .proto)
+   */
+  private void admit(NodeRecord n, dev.troupe.proto.registry.v1.NodeAnnouncement announce) {
+    directory.node(n.name()).ifPresent(live -> {
+      throw new TroupeException(ErrorCode.UNAVAILABLE, "node " + live.label() + " is live; a node of that name"
+          + " may join once it is gone (its registry stream ends, or it is silent for "
+          + liveness.timeout().toMillis() + " ms): retry then");
+    });
+    if (n.shard() != null) {
+      directory.node(n.shard().owner()).filter(o -> !o.hosts().contains(n.shard().host())).ifPresent(o -> {
+        throw new TroupeException(ErrorCode.PERMISSION_DENIED, "member " + n.label() + " names owner "
+            + o.label() + ", which does not serve host " + n.shard().host());
+      });
+      members.admit(n, announce.getMemberToken().toByteArray());
+    }
+  }
+
+  /**
    * Lets the members of {@code owner}, a node that joined the directory in this JVM rather than over
    * JoinCluster (in-JVM test topologies), join with tokens made with {@code memberKey}.
    */
   public void admitMembersOf(String owner, byte[] memberKey) {
     members.ownerJoined(owner, memberKey);
+  }
+
+  /**
+   * This registry is about to stop (call before its server): the streams that end from now on are
+   * ended by it, and no node is declared lost for that.
+   */
+  public void stop() {
+    stopping = true;
   }
 
   /** Declares silent nodes lost; called periodically by the server. */

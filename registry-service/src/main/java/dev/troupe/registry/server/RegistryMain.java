@@ -43,7 +43,8 @@ public final class RegistryMain implements Callable<Integer> {
     Liveness liveness = new Liveness(Duration.ofMillis(livenessTimeoutMs), System::currentTimeMillis);
     Node n = new Node(node.config(clientHost), directory, List.of());
     RegistryGrpcService registry = new RegistryGrpcService(directory, liveness, n.label());
-    NodeServer server = new NodeServer(n, node.bind, node.port, PeerSettings.defaults()).addService(registry);
+    NodeServer server = new NodeServer(n, node.bind, node.port, PeerSettings.defaults()).addService(registry)
+        .beforeClose(registry::stop);
     server.start();
     ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "liveness");

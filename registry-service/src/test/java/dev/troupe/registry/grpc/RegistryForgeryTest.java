@@ -1,7 +1,7 @@
 package dev.troupe.registry.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.troupe.proto.registry.v1.JoinClusterRequest;
@@ -65,7 +65,7 @@ class RegistryForgeryTest {
     RegistryDirectoryClient launcher = new RegistryDirectoryClient(address, RegistryDirectoryClient.Settings.defaults());
     closing.add(launcher);
     launcher.memberKey(launcherKey);
-    NodeRecord record = new NodeRecord("launcher", 1, "127.0.0.1:1", List.of("app:launcher"));
+    NodeRecord record = new NodeRecord("launcher", 1, "127.0.0.1:1", List.of("app:launcher", "app:processes"));
     launcher.join(record, Map.of(), new dev.troupe.runtime.directory.DirectoryListener() {
       @Override
       public void nodeUp(NodeRecord up) {}
@@ -93,19 +93,25 @@ class RegistryForgeryTest {
   }
 
   /** A raw JoinCluster: the first answer, or the status the registry ended it with. */
-  private record Joined(JoinClusterResponse first, Status status) {}
+  private record Joined(JoinClusterResponse first, Status status, StreamObserver<JoinClusterRequest> stream) {}
 
   private Joined join(NodeRecord node, byte[] memberToken) throws Exception {
-    CompletableFuture<Joined> answer = new CompletableFuture<>();
+    return join(NodeAnnouncement.newBuilder().setNode(ProtoRecords.toProto(node))
+        .setMemberToken(ByteString.copyFrom(memberToken)).build());
+  }
+
+  private Joined join(NodeAnnouncement announce) throws Exception {
+    CompletableFuture<JoinClusterResponse> first = new CompletableFuture<>();
+    CompletableFuture<Status> end = new CompletableFuture<>();
     StreamObserver<JoinClusterRequest> out = RegistryServiceGrpc.newStub(channel).joinCluster(new StreamObserver<>() {
       @Override
       public void onNext(JoinClusterResponse value) {
-        answer.complete(new Joined(value, Status.OK));
+        first.complete(value);
       }
 
       @Override
       public void onError(Throwable t) {
-        answer.complete(new Joined(null, Status.fromThrowable(t)));
+        end.complete(Status.fromThrowable(t));
       }
 
       @Override
@@ -118,9 +124,9 @@ class RegistryForgeryTest {
         // already ended
       }
     });
-    out.onNext(JoinClusterRequest.newBuilder().setAnnounce(NodeAnnouncement.newBuilder()
-        .setNode(ProtoRecords.toProto(node)).setMemberToken(ByteString.copyFrom(memberToken))).build());
-    return answer.get(10, TimeUnit.SECONDS);
+    out.onNext(JoinClusterRequest.newBuilder().setAnnounce(announce).build());
+    CompletableFuture.anyOf(first, end).get(10, TimeUnit.SECONDS);
+    return first.isDone() ? new Joined(first.get(), Status.OK, out) : new Joined(null, end.get(), out);
   }
 
   private static Status.Code codeOf(Runnable call) {
@@ -194,10 +200,55 @@ class RegistryForgeryTest {
     assertThat(real.first().hasAccepted()).isTrue();
     assertThat(directory.node("launcher-w1")).map(NodeRecord::incarnation).contains(11L);
 
-    // the same token, by another incarnation (a copy of it, or a replay), is refused
+    // the same token, by another incarnation (a copy of it, or a replay): refused while the member
+    // lives (its name is taken), and after it is gone (the token served once)
+    assertThat(join(member("launcher-w1", 12, "launcher"), token).status().getCode())
+        .isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(directory.node("launcher-w1")).map(NodeRecord::incarnation).contains(11L);
+    real.stream().onCompleted();
+    await().atMost(Duration.ofSeconds(15)).until(() -> directory.node("launcher-w1").isEmpty());
     assertThat(join(member("launcher-w1", 12, "launcher"), token).status().getCode())
         .isEqualTo(Status.Code.PERMISSION_DENIED);
-    assertThat(directory.node("launcher-w1")).map(NodeRecord::incarnation).contains(11L);
+    assertThat(directory.node("launcher-w1")).isEmpty();
+  }
+
+  @Test
+  void noOneJoinsUnderTheNameOfALiveNodeNorTakesItsHostsOrNames() throws Exception {
+    // as a new incarnation (a "restart"), and as the same one (a "rejoin"), at another address
+    for (long incarnation : new long[] {2, 1}) {
+      Joined impostor = join(new NodeRecord("launcher", incarnation, "127.0.0.1:9", List.of("app:launcher")),
+          new byte[0]);
+      assertThat(impostor.status().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    }
+    assertThat(directory.node("launcher")).map(NodeRecord::address).contains("127.0.0.1:1");
+    assertThat(directory.lookup("service").get()).contains(SERVICE);
+  }
+
+  @Test
+  void aNodeOfItsOwnCannotFoundAWorkerPoolOnAnotherNodesHost() throws Exception {
+    byte[] key = NodeCredentials.newToken();
+    Joined evil = join(NodeAnnouncement.newBuilder().setNode(ProtoRecords.toProto(
+        new NodeRecord("evil", 5, "127.0.0.1:2", List.of("app:evil")))).setMemberKey(ByteString.copyFrom(key)).build());
+    assertThat(evil.status().getCode()).isEqualTo(Status.Code.OK);
+
+    NodeRecord member = new NodeRecord("evil-w1", 6, "127.0.0.1:3", List.of(),
+        new Shard("app:launcher", 0, 0, "evil", false));
+    assertThat(join(member, NodeCredentials.memberToken(key, "evil-w1")).status().getCode())
+        .isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(directory.members("app:launcher")).isEmpty();
+  }
+
+  @Test
+  void namesClaimedAtJoinForAnotherNodesProcessAreIgnored() throws Exception {
+    Joined mallory = join(NodeAnnouncement.newBuilder()
+        .setNode(ProtoRecords.toProto(new NodeRecord("mallory", 5, "127.0.0.1:2", List.of("app:mallory"))))
+        .addNames(dev.troupe.proto.registry.v1.NameRecord.newBuilder().setName("planted").setPid(SERVICE.toString()))
+        .addNames(dev.troupe.proto.registry.v1.NameRecord.newBuilder().setName("own").setPid("{app:mallory|0x00002}"))
+        .build());
+    assertThat(mallory.status().getCode()).isEqualTo(Status.Code.OK);
+
+    assertThat(directory.lookup("planted").get()).isEmpty();
+    assertThat(directory.lookup("own").get()).contains(Pid.parse("{app:mallory|0x00002}"));
   }
 
   @Test

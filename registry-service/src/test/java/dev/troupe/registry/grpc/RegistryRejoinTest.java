@@ -36,6 +36,7 @@ class RegistryRejoinTest {
   private static final Duration FAST = Duration.ofMillis(50);
   private final List<AutoCloseable> closing = new ArrayList<>();
   private Server registry;
+  private RegistryGrpcService service;
   private InMemoryDirectory directory;
 
   @AfterEach
@@ -50,11 +51,20 @@ class RegistryRejoinTest {
 
   private int startRegistry(int port) throws IOException {
     directory = new InMemoryDirectory();
-    RegistryGrpcService service = new RegistryGrpcService(directory,
+    service = new RegistryGrpcService(directory,
         new Liveness(Duration.ofSeconds(30), System::currentTimeMillis), "registry-test");
     registry = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
         .addService(service).build().start();
     return registry.getPort();
+  }
+
+  /**
+   * The registry goes, as it does when killed or stopped: it tells no node anything on its way out
+   * (a killed one cannot, a stopping one must not: the streams it cuts say nothing of the nodes).
+   */
+  private void killRegistry() throws InterruptedException {
+    service.stop();
+    registry.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
   private static int freePort() throws IOException {
@@ -153,7 +163,7 @@ class RegistryRejoinTest {
         .extracting(NodeRecord::name).contains("relay", "gone"));
 
     // when: the registry is killed and started again, empty, on the same port
-    registry.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    killRegistry();
     startRegistry(port);
 
     // then: until 'relay' has rejoined, the launcher still routes to it (it is live all along)
@@ -187,11 +197,11 @@ class RegistryRejoinTest {
 
     // when: the registry is killed, and killed again as soon as 'relay' has rejoined it: the launcher's
     // grace for the first restart ends while 'relay' has not yet rejoined the second registry
-    registry.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    killRegistry();
     startRegistry(port);
     await("relay rejoined the first restarted registry").atMost(Duration.ofSeconds(10))
         .pollInterval(Duration.ofMillis(5)).until(() -> directory.node("relay").isPresent());
-    registry.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    killRegistry();
     startRegistry(port);
 
     // then: 'relay' rejoins the second registry too, and the launcher never took it for lost

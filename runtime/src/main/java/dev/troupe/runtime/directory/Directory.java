@@ -107,4 +107,18 @@ public interface Directory {
    * {@code claimed} says (its name, incarnation and what it serves).
    */
   boolean admitsPeer(NodeRecord self, NodeRecord claimed, byte[] ticket);
+
+  /**
+   * Whether this node's own credentials are known, so that {@link #admitsPeer} can admit anyone: a
+   * peer that heard of this node from the registry may open a stream before this node has read the
+   * registry's answer to its own join.
+   */
+  default boolean credentialsReady() {
+    return true;
+  }
+
+  /** Runs {@code then} once {@link #credentialsReady()} (at once if it is already). */
+  default void whenCredentialsReady(Runnable then) {
+    then.run();
+  }
 }

@@ -96,7 +96,11 @@ public final class InMemoryDirectory implements Directory {
       publishLocked(l -> l.nodeUp(up), listener);
       for (Map.Entry<String, Pid> e : claimed.entrySet()) {
         Pid holder = names.get(e.getKey());
-        if (holder == null) {
+        if (!self.serves(e.getValue())) {
+          // A node restores the names of its own processes, never plants one on another's.
+          LOG.warn("registry: node {} claims name '{}' for {}, a PID it does not serve; ignored",
+              self.label(), e.getKey(), e.getValue());
+        } else if (holder == null) {
           names.put(e.getKey(), e.getValue());
           publishName(e.getKey(), e.getValue());
           restored++;

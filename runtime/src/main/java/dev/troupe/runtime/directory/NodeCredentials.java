@@ -63,20 +63,27 @@ public final class NodeCredentials {
 
   /**
    * What a ticket vouches for: the node's name and incarnation and what it serves. Not its address,
-   * which does not give authority over any PID.
+   * which does not give authority over any PID. Every text is length-prefixed, so that no name can
+   * hold a separator that makes two different records read the same (a host "a,b" against the hosts
+   * "a" and "b").
    */
   static String canonical(NodeRecord n) {
     List<String> hosts = new ArrayList<>(n.hosts());
     hosts.sort(null);
-    StringBuilder b = new StringBuilder().append(n.name()).append('#').append(Long.toHexString(n.incarnation()))
-        .append('\n').append(String.join(",", hosts)).append('\n');
+    StringBuilder b = field(new StringBuilder(), n.name()).append(Long.toHexString(n.incarnation()))
+        .append(";hosts=").append(hosts.size()).append(';');
+    hosts.forEach(h -> field(b, h));
     Shard s = n.shard();
     if (s != null) {
-      b.append(s.host()).append('[').append(Long.toHexString(s.firstId())).append(',')
-          .append(Long.toHexString(s.endId())).append(")owner=").append(s.owner())
-          .append(s.dedicated() ? ",dedicated" : "").append('\n');
+      field(b.append("shard="), s.host()).append(Long.toHexString(s.firstId())).append(',')
+          .append(Long.toHexString(s.endId())).append(';');
+      field(b, s.owner()).append(s.dedicated() ? "dedicated;" : "shared;");
     }
     return b.toString();
+  }
+
+  private static StringBuilder field(StringBuilder b, String text) {
+    return b.append(text.length()).append(':').append(text).append(';');
   }
 
   private static byte[] hmac(byte[] key, String text) {

@@ -31,6 +31,7 @@ public final class NodeServer implements AutoCloseable {
   private final int port;
   private final PeerSettings peerSettings;
   private final List<BindableService> extra = new ArrayList<>();
+  private final List<Runnable> beforeClose = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
   private boolean deferServing;
   private dev.troupe.runtime.directory.Shard shard;
@@ -43,6 +44,12 @@ public final class NodeServer implements AutoCloseable {
     this.bindHost = bindHost;
     this.port = port;
     this.peerSettings = peerSettings;
+  }
+
+  /** Runs {@code action} first when this server closes (before any call is cut). */
+  public NodeServer beforeClose(Runnable action) {
+    beforeClose.add(action);
+    return this;
   }
 
   public NodeServer addService(BindableService service) {
@@ -143,6 +150,7 @@ public final class NodeServer implements AutoCloseable {
       return;
     }
     closed = true;
+    beforeClose.forEach(Runnable::run);
     health.enterTerminalState();
     node.shutdown();
     peers.shutdown();

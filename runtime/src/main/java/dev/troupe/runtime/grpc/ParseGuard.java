@@ -116,7 +116,9 @@ public final class ParseGuard {
       } catch (StatusRuntimeException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         why.set(cause.getMessage());
-        return unparsable;
+        // A compressed request's size is known only as it is inflated: over the transport's limit it
+        // fails here with RESOURCE_EXHAUSTED.
+        return e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED ? oversized : unparsable;
       }
     }
 
@@ -164,7 +166,11 @@ public final class ParseGuard {
           : Status.INVALID_ARGUMENT.withDescription("a request of " + methodName + " is not a valid " + type
               + " (protobuf): " + detail);
       refusal.set(status.getCode() + ": " + status.getDescription());
-      call.close(status, new Metadata());
+      try {
+        call.close(status, new Metadata());
+      } catch (IllegalStateException alreadyClosed) {
+        // the service closed it first: it knows the call is over
+      }
       super.onCancel(); // the service ends what the call started (an attached process, a peer link)
     }
 

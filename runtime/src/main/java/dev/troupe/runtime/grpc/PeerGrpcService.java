@@ -11,12 +11,16 @@ import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.PeerStream;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The receiving side of peer links: checks the handshake, then hands each envelope to the node. */
 public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(PeerGrpcService.class);
+  /** Frames a stream may send before its node has joined the registry (a few ms): more is refused. */
+  static final int MAX_HELD_FRAMES = 1024;
   private final Node node;
 
   public PeerGrpcService(Node node) {
@@ -29,10 +33,34 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
       private PeerHandshake handshake;
       private PeerStream stream;
       private boolean done;
+      /** Frames that came before this node knew its own credentials (see Directory#credentialsReady). */
+      private List<ConnectRequest> held;
+
+      /** Handles the held frames, in order, once this node can check a ticket. */
+      private synchronized void release() {
+        List<ConnectRequest> frames = held;
+        held = null;
+        for (ConnectRequest f : frames) {
+          onNext(f);
+        }
+      }
 
       @Override
-      public void onNext(ConnectRequest frame) {
+      public synchronized void onNext(ConnectRequest frame) {
         if (done) {
+          return;
+        }
+        if (held != null) {
+          if (held.size() >= MAX_HELD_FRAMES) {
+            fail(Status.UNAVAILABLE, "node " + node.label() + " has not finished joining the registry; retry");
+            return;
+          }
+          held.add(frame);
+          return;
+        }
+        if (handshake == null && !node.directory().credentialsReady()) {
+          held = new ArrayList<>(List.of(frame));
+          node.directory().whenCredentialsReady(this::release);
           return;
         }
         if (handshake == null) {

@@ -105,6 +105,8 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   private volatile byte[] token = new byte[0];
   private volatile byte[] previousToken = new byte[0];
   private final Map<String, Ticket> tickets = new ConcurrentHashMap<>();
+  /** Completed when the first JoinAccepted gave this node its token. */
+  private final CompletableFuture<Void> credentials = new CompletableFuture<>();
   /** What this node shows when it joins as a launcher (a member key) or as a member (its token). */
   private volatile byte[] memberKey = new byte[0];
   private volatile byte[] memberToken = new byte[0];
@@ -245,6 +247,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
             token = given;
           }
           adoptView(r.getAccepted());
+          credentials.complete(null);
           accepted.complete(r.getAccepted());
         }
         case NODE_UP -> {
@@ -446,6 +449,16 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   public byte[] peerTicket(NodeRecord me, NodeRecord peer) {
     Ticket t = tickets.get(peer.name());
     return t == null || t.incarnation() != peer.incarnation() ? NodeCredentials.none() : t.ticket();
+  }
+
+  @Override
+  public boolean credentialsReady() {
+    return credentials.isDone();
+  }
+
+  @Override
+  public void whenCredentialsReady(Runnable then) {
+    credentials.thenRun(then);
   }
 
   @Override

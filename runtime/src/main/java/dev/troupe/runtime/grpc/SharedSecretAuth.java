@@ -35,8 +35,8 @@ public final class SharedSecretAuth {
 
   /**
    * Refuses calls that carry neither secret, and calls to {@link #NODE_SERVICES} that do not carry
-   * {@code nodeSecret} (or, without one, {@code secret}). A null {@code secret} leaves the process
-   * services open.
+   * {@code nodeSecret} (or, without one, {@code secret}). With a node secret alone, every service but
+   * health takes it.
    */
   public static ServerInterceptor server(String secret, String nodeSecret) {
     byte[] process = bytes(secret);
@@ -54,7 +54,7 @@ public final class SharedSecretAuth {
         byte[] g = given == null ? null : given.getBytes(StandardCharsets.UTF_8);
         boolean isNode = node != null && g != null && MessageDigest.isEqual(node, g);
         boolean isProcess = process != null && g != null && MessageDigest.isEqual(process, g);
-        if (nodeOnly ? (node == null || isNode) : (process == null || isNode || isProcess)) {
+        if (nodeOnly ? (node == null || isNode) : (isNode || isProcess)) {
           return next.startCall(call, headers);
         }
         Status refusal;

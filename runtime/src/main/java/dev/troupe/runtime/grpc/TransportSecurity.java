@@ -83,12 +83,12 @@ public record TransportSecurity(String secret, String nodeSecret, Path tlsCert, 
    */
   public static TransportSecurity forClient(Map<String, String> env) {
     TransportSecurity s = fromEnvironment(env);
+    String secret = s.secret();
     Path fallback = defaultSecretFile(env);
-    if (s.secret() == null && isEmpty(env.get("TROUPE_INSECURE")) && Files.isRegularFile(fallback)) {
-      return new TransportSecurity(readSecretFile("the default secret file", fallback.toString()), s.nodeSecret(),
-          s.tlsCert(), s.tlsKey(), s.tlsCa());
+    if (secret == null && isEmpty(env.get("TROUPE_INSECURE")) && Files.isRegularFile(fallback)) {
+      secret = readSecretFile("the default secret file " + fallback, fallback.toString());
     }
-    return s;
+    return new TransportSecurity(secret, null, s.tlsCert(), s.tlsKey(), s.tlsCa());
   }
 
   /** {@code $TROUPE_HOME/secret}, {@code TROUPE_HOME} defaulting to {@code ~/.troupe}. */

@@ -731,8 +731,9 @@ public final class Node implements DirectoryListener {
             label(), requestId, toNode));
   }
 
-  void completeRequest(PeerReply reply) {
-    pending.complete(reply);
+  /** @return false if {@code from} may not answer that request (see PendingRequests) */
+  boolean completeRequest(PeerReply reply, NodeRecord from) {
+    return pending.complete(reply, from);
   }
 
   /** Adds {@code watcher} to the monitors of local {@code target}. */
@@ -844,7 +845,7 @@ public final class Node implements DirectoryListener {
       onOk.accept(r);
       return r;
     });
-    long id = pending.open(node.name(), reply);
+    long id = pending.open(node, reply);
     peers.send(node, build.apply(id), true);
     return checked;
   }

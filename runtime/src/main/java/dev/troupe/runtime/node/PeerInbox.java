@@ -77,7 +77,11 @@ final class PeerInbox {
         case CANCEL -> answer(stream, Pid.parse(e.getCancel().getFrom()), e, e.getCancel().getRequestId(),
             () -> node.cancelLocal(Pid.parse(e.getCancel().getTarget()), e.getCancel().getFrom(),
                 e.getCancel().getReason()));
-        case REPLY -> node.completeRequest(e.getReply());
+        case REPLY -> {
+          if (!node.completeRequest(e.getReply(), stream.peer())) {
+            logRefusal(stream, e, "answers request " + e.getReply().getRequestId() + ", which it was not asked");
+          }
+        }
         case KIND_NOT_SET -> LOG.warn("{}: expected an envelope kind from {}, but got none", node.label(), fromNode);
       }
     } catch (IllegalArgumentException ex) {
@@ -103,16 +107,24 @@ final class PeerInbox {
    * first of a stream is logged ({@code e} may be null on the message path: it is only for the log).
    */
   private boolean actsFor(PeerStream stream, Pid pid, Envelope e) {
-    if (stream.peer().serves(pid)) {
-      return true;
+    if (stream.peer().serves(pid) || isMyOwner(stream.peer())) {
+      return true; // this node's launcher forwards what was sent to its host before this JVM was known
     }
+    logRefusal(stream, e, "acts for " + pid + ", a PID it does not serve");
+    return false;
+  }
+
+  private boolean isMyOwner(NodeRecord peer) {
+    NodeRecord me = node.self();
+    return me.shard() != null && me.shard().owner().equals(peer.name());
+  }
+
+  private void logRefusal(PeerStream stream, Envelope e, String what) {
     if (!stream.refusalLogged) {
       stream.refusalLogged = true;
-      LOG.warn("{}: peer {} sent an envelope ({}) that acts for {}, a PID it does not serve; refused, as"
-              + " are all such from this stream", node.label(), stream.peer().label(),
-          e == null ? "DELIVER" : e.getKindCase(), pid);
+      LOG.warn("{}: peer {} sent an envelope ({}) that {}; refused, as are all such from this stream",
+          node.label(), stream.peer().label(), e == null ? "DELIVER" : e.getKindCase(), what);
     }
-    return false;
   }
 
   /**

@@ -145,6 +145,15 @@ class PeerForgeryTest {
     widened.handshake(greedy, self("n1"), n2ToN1);
     assertThat(widened.end.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
 
+    // shown by a node whose one host's name holds a separator, for a record that splits it in two
+    NodeRecord tricky = new NodeRecord("tricky", 3, "127.0.0.1:1", List.of("app:tricky,app:n2"));
+    cluster.directory().join(tricky, Map.of(), null);
+    byte[] trickyToN1 = cluster.directory().peerTicket(tricky, self("n1"));
+    NodeRecord split = new NodeRecord("tricky", 3, "127.0.0.1:1", List.of("app:tricky", "app:n2"));
+    Forger splitting = new Forger("n1");
+    splitting.handshake(split, self("n1"), trickyToN1);
+    assertThat(splitting.end.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+
     // and as made, it opens the stream
     Forger honest = new Forger("n1");
     honest.handshake(n2, self("n1"), n2ToN1);
@@ -181,6 +190,24 @@ class PeerForgeryTest {
     assertThat(victim.hasEnded()).isFalse();
     assertThat(watcher.events().tryReceive()).isEmpty();
     assertThat(f.end).isNotDone(); // refused envelopes do not end the stream
+  }
+
+  @Test
+  void aWorkerJvmTakesFromItsLauncherWhatTheLauncherForwardsForOthers() throws Exception {
+    // m1 is a member of n1's shared host: a sender that saw a PID of m1 before m1 itself routes it
+    // to n1, which forwards it with the sender it came from
+    cluster.startMember("m1", "app:shared", "n1");
+    AttachedProcess worker = cluster.attachLocal("m1");
+    AttachedProcess other = cluster.attachLocal("n2");
+
+    Forger launcher = new Forger("m1");
+    launcher.handshake(self("n1"), self("m1"), cluster.directory().peerTicket(self("n1"), self("m1")));
+    launcher.acked.get(10, TimeUnit.SECONDS);
+    launcher.send(deliver(other.pid(), worker.pid(), "forwarded"));
+
+    Message m = worker.inbox().receive(WAIT).orElseThrow().value();
+    assertThat(m.from()).isEqualTo(other.pid());
+    assertThat(m.payload()).isEqualTo("forwarded");
   }
 
   /** Nothing reached {@code victim} before a message {@code marker} that {@code sender} sends now. */
