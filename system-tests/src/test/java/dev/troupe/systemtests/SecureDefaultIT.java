@@ -112,4 +112,78 @@ class SecureDefaultIT {
     assertThat(listProcesses(node)).isEqualTo(Status.Code.OK);
     assertThat(getStatus(node)).isEqualTo(Status.Code.OK);
   }
+
+  /**
+   * The attacks a participant could make as a node, each with the process secret it holds: opening a
+   * peer stream as the launcher, taking the relay's name, joining as the launcher's next worker JVM.
+   */
+  @Test
+  void aParticipantCannotActAsANode() throws Exception {
+    TransportSecurity process = new TransportSecurity(read("secret"), null, null, null, null);
+    String relayPid = status().getNamesList().stream().filter(n -> n.getName().equals("relay")).findFirst()
+        .orElseThrow().getPid();
+
+    Status.Code peer = callAs(process, Service.RELAY, ch -> {
+      var end = new java.util.concurrent.CompletableFuture<Status>();
+      dev.troupe.proto.node.v1.PeerServiceGrpc.newStub(ch).connect(new io.grpc.stub.StreamObserver<>() {
+        @Override
+        public void onNext(dev.troupe.proto.node.v1.ConnectResponse value) {}
+
+        @Override
+        public void onError(Throwable t) {
+          end.complete(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+          end.complete(Status.OK);
+        }
+      }).onNext(dev.troupe.proto.node.v1.ConnectRequest.newBuilder().setHandshake(
+          dev.troupe.proto.node.v1.PeerHandshake.newBuilder().setFromNode("launcher").setToNode("relay")).build());
+      throw end.orTimeout(10, TimeUnit.SECONDS).join().asRuntimeException();
+    });
+    assertThat(peer).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(callAs(process, Service.REGISTRY, ch -> RegistryServiceGrpc.newBlockingStub(ch)
+        .withDeadlineAfter(10, TimeUnit.SECONDS).unregisterName(dev.troupe.proto.registry.v1.UnregisterNameRequest
+            .newBuilder().setNode("relay").setName("relay").setOwner(relayPid).build())))
+        .isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(callAs(process, Service.REGISTRY, ch -> {
+      var end = new java.util.concurrent.CompletableFuture<Status>();
+      RegistryServiceGrpc.newStub(ch).joinCluster(new io.grpc.stub.StreamObserver<>() {
+        @Override
+        public void onNext(dev.troupe.proto.registry.v1.JoinClusterResponse value) {
+          end.complete(Status.OK);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          end.complete(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {}
+      }).onNext(dev.troupe.proto.registry.v1.JoinClusterRequest.newBuilder().setAnnounce(
+          dev.troupe.proto.registry.v1.NodeAnnouncement.newBuilder().setNode(dev.troupe.proto.registry.v1.NodeRecord
+              .newBuilder().setNode("launcher-w99").setIncarnation(7).setAddress("127.0.0.1:1")
+              .setShard(dev.troupe.proto.registry.v1.Shard.newBuilder().setHost("app:processes").setOwner("launcher"))))
+          .build());
+      throw end.orTimeout(10, TimeUnit.SECONDS).join().asRuntimeException();
+    })).isEqualTo(Status.Code.PERMISSION_DENIED);
+
+    var after = status();
+    assertThat(after.getNamesList()).anyMatch(n -> n.getName().equals("relay") && n.getPid().equals(relayPid));
+    assertThat(after.getNodesList()).noneMatch(n -> n.getNode().equals("launcher-w99"));
+  }
+
+  /** The registry's view, asked as a node of this topology (the operator's scripts do the same). */
+  private static dev.troupe.proto.registry.v1.GetStatusResponse status() throws IOException {
+    TransportSecurity node = new TransportSecurity(read("secret"), read("node-secret"), null, null, null);
+    ManagedChannel ch = Channels.open(topology.address(Service.REGISTRY), PeerSettings.defaults(), node);
+    try {
+      return RegistryServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .getStatus(GetStatusRequest.getDefaultInstance());
+    } finally {
+      Channels.close(ch);
+    }
+  }
 }
