@@ -91,7 +91,14 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         if (directory.node(node.name()).filter(n -> n.incarnation() == node.incarnation()).isEmpty()) {
           // It was declared lost (silent too long) and speaks again, e.g. after SIGCONT. Its processes
           // were reported dead to everyone: it must not carry on as if nothing happened.
-          fail(Status.FAILED_PRECONDITION, "node " + node.label() + " was declared lost; restart it");
+          String message = "node " + node.label() + " was declared lost; restart it";
+          done = true;
+          LOG.warn("{}: refused a node: {}", label, message);
+          NodeRecord lost = node;
+          out.finish(c -> c.onError(io.grpc.protobuf.StatusProto.toStatusRuntimeException(com.google.rpc.Status
+              .newBuilder().setCode(Status.Code.FAILED_PRECONDITION.value()).setMessage(message)
+              .addDetails(com.google.protobuf.Any.pack(dev.troupe.proto.errordetails.v1.NodeDeclaredLostFailure
+                  .newBuilder().setNode(lost.name()).setIncarnation(lost.incarnation()).build())).build())));
           node = null;
           return;
         }

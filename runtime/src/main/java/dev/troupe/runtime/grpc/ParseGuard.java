@@ -166,8 +166,13 @@ public final class ParseGuard {
           : Status.INVALID_ARGUMENT.withDescription("a request of " + methodName + " is not a valid " + type
               + " (protobuf): " + detail);
       refusal.set(status.getCode() + ": " + status.getDescription());
+      // With the typed detail in the trailers, for clients that read google.rpc.Status.
+      io.grpc.StatusException typed = io.grpc.protobuf.StatusProto.toStatusException(com.google.rpc.Status.newBuilder()
+          .setCode(status.getCode().value()).setMessage(status.getDescription())
+          .addDetails(com.google.protobuf.Any.pack(dev.troupe.proto.errordetails.v1.BadFrameFailure.newBuilder()
+              .setFrame(type).setReason(detail == null ? "" : detail).build())).build());
       try {
-        call.close(status, new Metadata());
+        call.close(status, typed.getTrailers());
       } catch (IllegalStateException alreadyClosed) {
         // the service closed it first: it knows the call is over
       }

@@ -291,8 +291,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     }
 
     private void ended(Throwable t) {
-      if (t != null && Status.fromThrowable(t).getCode() == Status.Code.FAILED_PRECONDITION
-          && String.valueOf(Status.fromThrowable(t).getDescription()).contains("declared lost")) {
+      if (t != null && declaredLostDetail(t)) {
         declaredLost(Status.fromThrowable(t).getDescription());
         return;
       }
@@ -437,6 +436,13 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     } finally {
       io.grpc.Context.ROOT.detach(previous);
     }
+  }
+
+  /** Whether the registry ended our stream saying it declared this node lost (a typed detail). */
+  private static boolean declaredLostDetail(Throwable t) {
+    com.google.rpc.Status s = io.grpc.protobuf.StatusProto.fromThrowable(t);
+    return s != null && s.getCode() == Status.Code.FAILED_PRECONDITION.value()
+        && s.getDetailsList().stream().anyMatch(d -> d.is(dev.troupe.proto.errordetails.v1.NodeDeclaredLostFailure.class));
   }
 
   private void keepTicket(dev.troupe.proto.registry.v1.NodeRecord r) {

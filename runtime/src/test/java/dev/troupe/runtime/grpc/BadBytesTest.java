@@ -60,7 +60,7 @@ class BadBytesTest {
    * Attaches with a well-formed hello, has a process of the node monitor the attached one, then sends
    * {@code frame}: how the stream ended, and the EXIT the monitor got.
    */
-  private record Outcome(Status status, Event exit) {}
+  private record Outcome(Status status, io.grpc.Metadata trailers, Event exit) {}
 
   private Outcome attachThenSend(byte[] frame) throws Exception {
     ClientCall<byte[], byte[]> call = channel.newCall(RAW_ATTACH, io.grpc.CallOptions.DEFAULT);
@@ -76,7 +76,7 @@ class BadBytesTest {
     Status status = in.end.get(30, TimeUnit.SECONDS);
     Event exit = watcher.events().receive(Duration.ofSeconds(10)).orElseThrow().value();
     assertThat(exit.from()).isEqualTo(pid);
-    return new Outcome(status, exit);
+    return new Outcome(status, in.trailers, exit);
   }
 
   @Test
@@ -86,6 +86,12 @@ class BadBytesTest {
     assertThat(o.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(o.status().getDescription()).contains("not a valid troupe.node.v1.AttachRequest");
     assertThat(o.exit().result().error()).contains("not a valid troupe.node.v1.AttachRequest");
+    // with the typed detail in the trailers
+    assertThat(o.trailers()).isNotNull();
+    com.google.rpc.Status rpc = io.grpc.protobuf.StatusProto.fromStatusAndTrailers(o.status(), o.trailers());
+    assertThat(rpc.getDetailsList()).anySatisfy(d -> assertThat(
+        d.unpack(dev.troupe.proto.errordetails.v1.BadFrameFailure.class).getFrame())
+        .isEqualTo("troupe.node.v1.AttachRequest"));
   }
 
   @Test

@@ -11,6 +11,8 @@ import java.util.function.Consumer;
  */
 public final class StreamEnd<T> implements StreamObserver<T> {
   public final CompletableFuture<Status> end = new CompletableFuture<>();
+  /** The trailers the stream ended with, if it ended with an error that carried them. */
+  public volatile io.grpc.Metadata trailers;
   private final Consumer<T> onMessage;
 
   public StreamEnd(Consumer<T> onMessage) {
@@ -29,6 +31,7 @@ public final class StreamEnd<T> implements StreamObserver<T> {
 
   @Override
   public void onError(Throwable t) {
+    trailers = Status.trailersFromThrowable(t);
     end.complete(Status.fromThrowable(t));
   }
 
