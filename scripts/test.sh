@@ -3,13 +3,15 @@
 #   scripts/test.sh         the full tier, what CI runs (.ci/run): Maven's unit, in-process gRPC, in-JVM
 #                           multi-node and semantics tests, the real multi-JVM system tests (the *IT
 #                           classes of system-tests, which start topologies with scripts/troupe), then
-#                           the Python client's unit tests.
+#                           the Python client's unit tests, then the contract's checks (buf lint, and
+#                           buf breaking against the released contract: scripts/check-contract.sh).
 #   scripts/test.sh --fast  the same without the real multi-JVM system tests (Maven's -DskipITs).
 # Usage: scripts/test.sh [--fast] [extra maven args, e.g. -pl runtime -Dtest=SmokeTest]
 # Extra Maven arguments choose which Maven tests run, so the Python tests are left out then.
 # The Python tests run whatever Maven's result; both results are reported at the end, and the exit
-# code is non-zero when either failed. They need Debian's python3-grpcio and python3-grpc-tools
-# (.ci/run installs them); without those they are skipped, and in CI that is a failure.
+# code is non-zero when any failed. They need Debian's python3-grpcio and python3-grpc-tools
+# (.ci/run installs them); without those they are skipped, and in CI that is a failure. The contract's
+# checks need npm (to install the buf CLI once); without it they are skipped, and in CI that is a failure.
 # Settings: TROUPE_PYTHON  the Python with grpcio to run them with (default: /usr/bin/python3)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -55,7 +57,25 @@ else
   python_result="skipped (install python3-grpcio python3-grpc-tools to run them)"
 fi
 
+contract_failed=0
+if [ $# -gt 0 ]; then
+  contract_result="not run (extra Maven arguments were given)"
+elif command -v npm >/dev/null 2>&1; then
+  if scripts/check-contract.sh; then
+    contract_result="passed (buf lint, buf breaking against proto/released/troupe-v1.json)"
+  else
+    contract_failed=1
+    contract_result="FAILED (see scripts/check-contract.sh's output above)"
+  fi
+elif [ "${CI:-}" = true ]; then
+  contract_failed=1
+  contract_result="FAILED: npm is missing in CI; .ci/run should have installed it"
+else
+  contract_result="skipped (install npm to run buf lint and buf breaking)"
+fi
+
 echo "troupe: $tier tier took $((SECONDS / 60)) min $((SECONDS % 60)) s"
 echo "maven: $maven_result"
 echo "python-client: $python_result"
-[ "$maven_code" = 0 ] && [ "$python_failed" = 0 ]
+echo "contract: $contract_result"
+[ "$maven_code" = 0 ] && [ "$python_failed" = 0 ] && [ "$contract_failed" = 0 ]
