@@ -91,14 +91,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         if (directory.node(node.name()).filter(n -> n.incarnation() == node.incarnation()).isEmpty()) {
           // It was declared lost (silent too long) and speaks again, e.g. after SIGCONT. Its processes
           // were reported dead to everyone: it must not carry on as if nothing happened.
-          String message = "node " + node.label() + " was declared lost; restart it";
-          done = true;
-          LOG.warn("{}: refused a node: {}", label, message);
-          NodeRecord lost = node;
-          out.finish(c -> c.onError(io.grpc.protobuf.StatusProto.toStatusRuntimeException(com.google.rpc.Status
-              .newBuilder().setCode(Status.Code.FAILED_PRECONDITION.value()).setMessage(message)
-              .addDetails(com.google.protobuf.Any.pack(dev.troupe.proto.errordetails.v1.NodeDeclaredLostFailure
-                  .newBuilder().setNode(lost.name()).setIncarnation(lost.incarnation()).build())).build())));
+          fail(dev.troupe.runtime.node.Failures.declaredLost(node.name(), node.incarnation(), node.label()));
           node = null;
           return;
         }
@@ -143,7 +136,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
           admit(n, frame.getAnnounce());
           first = directory.join(n, claims, feed);
         } catch (TroupeException e) {
-          fail(Status.fromCodeValue(e.code().value()), e.getMessage());
+          fail(e);
           return;
         }
         listener = feed;
@@ -162,6 +155,13 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         directory.names().forEach((name, pid) ->
             a.addNames(NameRecord.newBuilder().setName(name).setPid(pid.toString())));
         feed.open(self, JoinClusterResponse.newBuilder().setAccepted(a).build());
+      }
+
+      /** Ends the stream with {@code e}'s code, message and typed detail. */
+      private void fail(TroupeException e) {
+        done = true;
+        LOG.warn("{}: refused a node: {}", label, e.getMessage());
+        out.finish(c -> c.onError(dev.troupe.runtime.grpc.GrpcErrors.toStatusException(e)));
       }
 
       private void fail(Status status, String message) {
@@ -404,7 +404,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     if (c instanceof TroupeException) {
       // With its typed detail (troupe.errordetails.v1) in the google.rpc.Status trailers.
-      return io.grpc.protobuf.StatusProto.toStatusRuntimeException(dev.troupe.runtime.node.Frames.status(c));
+      return dev.troupe.runtime.grpc.GrpcErrors.toStatusException(c);
     }
     LOG.error("{}: unexpected registry failure", label, c);
     return Status.INTERNAL.withDescription("registry failure: " + c).asRuntimeException();

@@ -92,8 +92,8 @@ public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImpl
           done = true;
           LOG.debug("{}: ending an attach stream: {}", node.label(), f.getMessage());
           session.onClosed(f.getMessage());
-          writer.finish(c -> c.onError(Status.fromCodeValue(f.code().value())
-              .withDescription(f.getMessage()).asRuntimeException()));
+          writer.finish(c -> c.onError(GrpcErrors.toStatusException(
+              new dev.troupe.runtime.api.TroupeException(f.code(), f.getMessage()))));
         }
       }
 

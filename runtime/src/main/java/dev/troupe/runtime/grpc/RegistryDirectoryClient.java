@@ -563,25 +563,9 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   }
 
   static TroupeException toTroupe(Throwable t, String what) {
-    if (t instanceof TroupeException te) {
-      return te;
-    }
-    if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-      return toTroupe(t.getCause(), what);
-    }
-    com.google.rpc.Status rich = io.grpc.protobuf.StatusProto.fromThrowable(t);
-    if (rich != null && rich.getDetailsCount() > 0) {
-      return dev.troupe.runtime.node.Failures.fromStatus(rich);
-    }
-    Status s = Status.fromThrowable(t);
-    if (!(t instanceof StatusRuntimeException) && s.getCode() == Status.Code.UNKNOWN) {
-      return new TroupeException(ErrorCode.INTERNAL, what + ": " + t);
-    }
-    String desc = s.getDescription() == null ? s.getCode().toString() : s.getDescription();
-    return new TroupeException(ErrorCode.forValue(s.getCode().value()),
-        s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.DEADLINE_EXCEEDED
-            ? what + ": registry unavailable (" + desc + ")" : desc);
+    return GrpcErrors.toTroupe(t, what, "registry");
   }
+
 
   @Override
   public void close() {

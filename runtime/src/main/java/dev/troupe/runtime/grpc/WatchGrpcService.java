@@ -21,6 +21,7 @@ import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.LocalAttach;
 import dev.troupe.runtime.process.PayloadCodec;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
@@ -57,7 +58,7 @@ public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBas
                   "no such process"))).build());
           complete(call);
         } else {
-          fail(call, Status.fromCodeValue(e.code().value()).withDescription(e.getMessage()));
+          fail(call, GrpcErrors.toStatusException(e));
         }
         watcher.close();
         return;
@@ -199,8 +200,12 @@ public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBas
   }
 
   private static <T> void fail(ServerCallStreamObserver<T> call, Status s) {
+    fail(call, s.asRuntimeException());
+  }
+
+  private static <T> void fail(ServerCallStreamObserver<T> call, StatusRuntimeException e) {
     if (!call.isCancelled()) {
-      call.onError(s.asRuntimeException());
+      call.onError(e);
     }
   }
 }

@@ -70,6 +70,16 @@ public final class Failures {
             || d.detail() instanceof com.google.protobuf.Any any && any.is(NodeUnavailableFailure.class));
   }
 
+  /**
+   * The registry declared {@code node} lost (silent too long) and it speaks again: FAILED_PRECONDITION
+   * with a {@code NodeDeclaredLostFailure}, on which the node stops (fail-stop).
+   */
+  public static TroupeException declaredLost(String node, long incarnation, String label) {
+    return new Detailed(ErrorCode.FAILED_PRECONDITION, "node " + label + " was declared lost; restart it",
+        dev.troupe.proto.errordetails.v1.NodeDeclaredLostFailure.newBuilder().setNode(node)
+            .setIncarnation(incarnation).build());
+  }
+
   public static TroupeException hostUnavailable(String host, String node, String message) {
     return new Detailed(ErrorCode.NOT_FOUND, message,
         NodeUnavailableFailure.newBuilder().setHost(host).setNode(node).build());
