@@ -62,7 +62,7 @@ public final class GrpcAttach implements AttachTransport, ClientResponseObserver
    * @throws TroupeException UNAVAILABLE when the node cannot be reached within {@code timeout}
    */
   public static AttachedProcess attach(String address, String host, String clientName, Duration timeout) {
-    ManagedChannel channel = Channels.open(address, PeerSettings.defaults());
+    ManagedChannel channel = Channels.open(address, PeerSettings.defaults(), TransportSecurity.client(System.getenv()));
     AttachConnection conn = open(channel, new AttachConnection(AttachConnection.DEFAULT_REQUEST_TIMEOUT));
     conn.onClosed(t -> channel.shutdownNow());
     try {

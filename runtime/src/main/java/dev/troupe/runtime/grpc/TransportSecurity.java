@@ -64,6 +64,24 @@ public record TransportSecurity(String secret, String nodeSecret, Path tlsCert, 
     return s;
   }
 
+  /**
+   * What this process attaches to a node with ({@link GrpcAttach}): its own settings when they hold a
+   * secret; otherwise, as any client, the secret {@code scripts/troupe up} made ({@link #forClient}),
+   * so that a Java program finds it by itself, as the CLI and the Python client do.
+   */
+  public static TransportSecurity client(Map<String, String> env) {
+    TransportSecurity own = process();
+    if (own.callerSecret() != null || !isEmpty(env.get("TROUPE_INSECURE"))) {
+      return own;
+    }
+    Path fallback = defaultSecretFile(env);
+    if (!Files.isRegularFile(fallback)) {
+      return own;
+    }
+    return new TransportSecurity(readSecretFile("the default secret file " + fallback, fallback.toString()), null,
+        own.tlsCert(), own.tlsKey(), own.tlsCa());
+  }
+
   /** Replaces this process's settings (tests that play several parties in one JVM). */
   public static void setProcess(TransportSecurity security) {
     process = security;

@@ -146,6 +146,21 @@ class SecurityTest {
   }
 
   @Test
+  void aJavaClientWithoutASecretOfItsOwnAttachesWithTheOneTroupeUpMade(@TempDir Path home) throws Exception {
+    Files.writeString(home.resolve("secret"), "made-by-up\n");
+    Map<String, String> env = Map.of("TROUPE_HOME", home.toString());
+
+    TransportSecurity.setProcess(TransportSecurity.NONE);
+    assertThat(TransportSecurity.client(env).secret()).isEqualTo("made-by-up");
+    assertThat(TransportSecurity.client(env).nodeSecret()).isNull();
+    assertThat(TransportSecurity.client(Map.of("TROUPE_HOME", home.toString(), "TROUPE_INSECURE", "1")).secret())
+        .isNull();
+    // a process given its own secret keeps it
+    TransportSecurity.setProcess(new TransportSecurity("own", null, null, null));
+    assertThat(TransportSecurity.client(env).secret()).isEqualTo("own");
+  }
+
+  @Test
   void theSecretIsReadFromAFileOrTheEnvironmentNeverFromArguments(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("secret");
     Files.writeString(file, "from-file\n");
