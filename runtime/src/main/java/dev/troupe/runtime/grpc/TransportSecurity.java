@@ -70,16 +70,17 @@ public record TransportSecurity(String secret, String nodeSecret, Path tlsCert, 
    * so that a Java program finds it by itself, as the CLI and the Python client do.
    */
   public static TransportSecurity client(Map<String, String> env) {
-    TransportSecurity own = process();
-    if (own.callerSecret() != null || !isEmpty(env.get("TROUPE_INSECURE"))) {
-      return own;
-    }
+    return withDefaultSecret(process(), env);
+  }
+
+  /** {@code s}, or, if it holds no secret and TROUPE_INSECURE is unset, {@code s} with the default secret file's. */
+  private static TransportSecurity withDefaultSecret(TransportSecurity s, Map<String, String> env) {
     Path fallback = defaultSecretFile(env);
-    if (!Files.isRegularFile(fallback)) {
-      return own;
+    if (s.callerSecret() != null || !isEmpty(env.get("TROUPE_INSECURE")) || !Files.isRegularFile(fallback)) {
+      return s;
     }
     return new TransportSecurity(readSecretFile("the default secret file " + fallback, fallback.toString()), null,
-        own.tlsCert(), own.tlsKey(), own.tlsCa());
+        s.tlsCert(), s.tlsKey(), s.tlsCa());
   }
 
   /** Replaces this process's settings (tests that play several parties in one JVM). */
@@ -101,12 +102,7 @@ public record TransportSecurity(String secret, String nodeSecret, Path tlsCert, 
    */
   public static TransportSecurity forClient(Map<String, String> env) {
     TransportSecurity s = fromEnvironment(env);
-    String secret = s.secret();
-    Path fallback = defaultSecretFile(env);
-    if (secret == null && isEmpty(env.get("TROUPE_INSECURE")) && Files.isRegularFile(fallback)) {
-      secret = readSecretFile("the default secret file " + fallback, fallback.toString());
-    }
-    return new TransportSecurity(secret, null, s.tlsCert(), s.tlsKey(), s.tlsCa());
+    return withDefaultSecret(new TransportSecurity(s.secret(), null, s.tlsCert(), s.tlsKey(), s.tlsCa()), env);
   }
 
   /** {@code $TROUPE_HOME/secret}, {@code TROUPE_HOME} defaulting to {@code ~/.troupe}. */
