@@ -65,21 +65,9 @@ class ForgeryIT {
   @SafeVarargs
   private static <Q, R> Status endOf(java.util.function.Function<StreamObserver<R>, StreamObserver<Q>> open,
       Q first, Q... rest) throws Exception {
-    CompletableFuture<Status> end = new CompletableFuture<>();
-    StreamObserver<Q> out = open.apply(new StreamObserver<>() {
-      @Override
-      public void onNext(R value) {}
-
-      @Override
-      public void onError(Throwable t) {
-        end.complete(Status.fromThrowable(t));
-      }
-
-      @Override
-      public void onCompleted() {
-        end.complete(Status.OK);
-      }
-    });
+    dev.troupe.runtime.testing.StreamEnd<R> in = new dev.troupe.runtime.testing.StreamEnd<>();
+    CompletableFuture<Status> end = in.end;
+    StreamObserver<Q> out = open.apply(in);
     out.onNext(first);
     for (Q q : rest) {
       out.onNext(q);

@@ -124,21 +124,9 @@ class SecureDefaultIT {
         .orElseThrow().getPid();
 
     Status.Code peer = callAs(process, Service.RELAY, ch -> {
-      var end = new java.util.concurrent.CompletableFuture<Status>();
-      dev.troupe.proto.node.v1.PeerServiceGrpc.newStub(ch).connect(new io.grpc.stub.StreamObserver<>() {
-        @Override
-        public void onNext(dev.troupe.proto.node.v1.ConnectResponse value) {}
-
-        @Override
-        public void onError(Throwable t) {
-          end.complete(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-          end.complete(Status.OK);
-        }
-      }).onNext(dev.troupe.proto.node.v1.ConnectRequest.newBuilder().setHandshake(
+      var in = new dev.troupe.runtime.testing.StreamEnd<dev.troupe.proto.node.v1.ConnectResponse>();
+      var end = in.end;
+      dev.troupe.proto.node.v1.PeerServiceGrpc.newStub(ch).connect(in).onNext(dev.troupe.proto.node.v1.ConnectRequest.newBuilder().setHandshake(
           dev.troupe.proto.node.v1.PeerHandshake.newBuilder().setFromNode("launcher").setToNode("relay")).build());
       throw end.orTimeout(10, TimeUnit.SECONDS).join().asRuntimeException();
     });
@@ -148,21 +136,12 @@ class SecureDefaultIT {
             .newBuilder().setNode("relay").setName("relay").setOwner(relayPid).build())))
         .isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(callAs(process, Service.REGISTRY, ch -> {
+      // accepted (OK) or refused, whichever comes first
       var end = new java.util.concurrent.CompletableFuture<Status>();
-      RegistryServiceGrpc.newStub(ch).joinCluster(new io.grpc.stub.StreamObserver<>() {
-        @Override
-        public void onNext(dev.troupe.proto.registry.v1.JoinClusterResponse value) {
-          end.complete(Status.OK);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          end.complete(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {}
-      }).onNext(dev.troupe.proto.registry.v1.JoinClusterRequest.newBuilder().setAnnounce(
+      var in = new dev.troupe.runtime.testing.StreamEnd<dev.troupe.proto.registry.v1.JoinClusterResponse>(
+          accepted -> end.complete(Status.OK));
+      in.end.thenAccept(end::complete);
+      RegistryServiceGrpc.newStub(ch).joinCluster(in).onNext(dev.troupe.proto.registry.v1.JoinClusterRequest.newBuilder().setAnnounce(
           dev.troupe.proto.registry.v1.NodeAnnouncement.newBuilder().setNode(dev.troupe.proto.registry.v1.NodeRecord
               .newBuilder().setNode("launcher-w99").setIncarnation(7).setAddress("127.0.0.1:1")
               .setShard(dev.troupe.proto.registry.v1.Shard.newBuilder().setHost("app:processes").setOwner("launcher"))))

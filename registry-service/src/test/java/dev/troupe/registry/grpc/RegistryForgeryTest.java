@@ -102,21 +102,10 @@ class RegistryForgeryTest {
 
   private Joined join(NodeAnnouncement announce) throws Exception {
     CompletableFuture<JoinClusterResponse> first = new CompletableFuture<>();
-    CompletableFuture<Status> end = new CompletableFuture<>();
-    StreamObserver<JoinClusterRequest> out = RegistryServiceGrpc.newStub(channel).joinCluster(new StreamObserver<>() {
-      @Override
-      public void onNext(JoinClusterResponse value) {
-        first.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        end.complete(Status.fromThrowable(t));
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
+    dev.troupe.runtime.testing.StreamEnd<JoinClusterResponse> in = new dev.troupe.runtime.testing.StreamEnd<>(
+        first::complete);
+    CompletableFuture<Status> end = in.end;
+    StreamObserver<JoinClusterRequest> out = RegistryServiceGrpc.newStub(channel).joinCluster(in);
     closing.add(() -> {
       try {
         out.onCompleted();
