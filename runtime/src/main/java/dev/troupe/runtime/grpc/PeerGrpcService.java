@@ -35,13 +35,21 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
       private boolean done;
       /** Frames that came before this node knew its own credentials (see Directory#credentialsReady). */
       private List<ConnectRequest> held;
+      /** The peer half-closed while frames were held: complete once they are handled. */
+      private boolean completeAfterRelease;
 
       /** Handles the held frames, in order, once this node can check a ticket. */
       private synchronized void release() {
         List<ConnectRequest> frames = held;
+        if (frames == null) {
+          return; // the stream broke meanwhile
+        }
         held = null;
         for (ConnectRequest f : frames) {
           onNext(f);
+        }
+        if (completeAfterRelease) {
+          onCompleted();
         }
       }
 
@@ -118,13 +126,18 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
       }
 
       @Override
-      public void onError(Throwable t) {
+      public synchronized void onError(Throwable t) {
         done = true;
+        held = null;
         peerGone("peer stream broke: " + Status.fromThrowable(t).getCode());
       }
 
       @Override
-      public void onCompleted() {
+      public synchronized void onCompleted() {
+        if (held != null) {
+          completeAfterRelease = true;
+          return;
+        }
         done = true;
         responses.onCompleted();
       }
