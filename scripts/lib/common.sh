@@ -74,7 +74,8 @@ troupe_secret_file() { # VARIABLE file make|""
   if [ ! -f "$file" ] && [ "$3" = make ]; then
     (umask 077 && mkdir -p "$(dirname "$file")") || troupe_die "cannot make $(dirname "$file") for the secrets"
     tmp="$file.$$.tmp"
-    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n=+/' > "$tmp") || troupe_die "cannot write $tmp"
+    # 32 random bytes as 64 hex digits: a fixed length, nothing a shell or an env file must quote
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$tmp") || troupe_die "cannot write $tmp"
     # ln, not mv: of two `up`s at once, the second keeps the first one's secret
     ln "$tmp" "$file" 2>/dev/null && echo "troupe: made $file (readable only by you; TROUPE_INSECURE=1 runs without)" >&2
     rm -f "$tmp"
