@@ -56,24 +56,7 @@ troupe_find_jdk
 JAVA="$TROUPE_JAVA"
 
 # ------------------------------------------------------------------------------------------ build
-bench_build_if_needed() {
-  [ "${TROUPE_NO_BUILD:-}" = 1 ] && return 0
-  local m jar stale=""
-  for m in registry-service worker-launcher relay-service cli-client benchmarks; do
-    jar=$(troupe_jar "$m")
-    if [ -z "$jar" ] || [ ! -d "$TROUPE_ROOT/$m/target/lib" ]; then stale=yes; break; fi
-    if [ -n "$(find "$TROUPE_ROOT/proto/src" "$TROUPE_ROOT/runtime/src/main" "$TROUPE_ROOT/$m/src/main" \
-        "$TROUPE_ROOT/pom.xml" "$TROUPE_ROOT/$m/pom.xml" -newer "$jar" -type f 2>/dev/null | head -n1)" ]; then
-      stale=yes; break
-    fi
-  done
-  if [ -n "$stale" ]; then
-    log "building (mvn package of the services and benchmarks, tests skipped)..."
-    (cd "$TROUPE_ROOT" && mvn -q -B -DskipTests package \
-      -pl registry-service,worker-launcher,relay-service,cli-client,benchmarks -am) >&2 || troupe_die "build failed"
-  fi
-}
-bench_build_if_needed
+troupe_build_if_needed registry-service worker-launcher relay-service cli-client benchmarks
 export TROUPE_NO_BUILD=1
 BENCH_JAR=$(troupe_jar benchmarks)
 [ -n "$BENCH_JAR" ] || troupe_die "benchmarks is not built"
@@ -324,7 +307,7 @@ if has_phase cold; then
   # shellcheck disable=SC2046,SC2086
   setsid "$JAVA" "${TROUPE_SERVICE_JVM_FLAGS[@]}" $(jfr_flags cold-launcher) -cp "$(troupe_classpath worker-launcher)" \
     dev.troupe.launcher.server.LauncherMain --bind 127.0.0.1 --port "$COLD_PORT" --registry "$TROUPE_REGISTRY" \
-    --node-name bench-cold --host bench:cold $ENTRY_ARGS --worker-classpath "$(troupe_jar relay-service):$BENCH_JAR" \
+    --node-name bench-cold --host bench:cold $ENTRY_ARGS --worker-classpath "$(troupe_jar examples/echo echo-example):$BENCH_JAR" \
     --min-spares 0 --isolate bench:hello --aot-cache "$TROUPE_RUN_DIR/worker.aot" \
     > "$RUN/logs/cold-launcher.log" 2>&1 < /dev/null &
   COLD_PID=$!

@@ -126,8 +126,9 @@ troupe_find_jdk() {
 Install one (JDK 25 recommended, e.g. 'apt-get install openjdk-21-jdk' or Temurin 25) or set JAVA_HOME to it."
 }
 
-troupe_jar() { # module -> its jar, or nothing when it is not built (never fails: callers use set -e)
-  ls "$TROUPE_ROOT/$1"/target/"$1"-*.jar 2>/dev/null | grep -v -e '-tests.jar' -e '-sources.jar' | head -n1 || true
+troupe_jar() { # module directory [artifactId, default: the directory's name] -> its jar, or nothing
+  # when it is not built (never fails: callers use set -e)
+  ls "$TROUPE_ROOT/$1"/target/"${2:-$(basename "$1")}"-*.jar 2>/dev/null | grep -v -e '-tests.jar' -e '-sources.jar' | head -n1 || true
 }
 
 # Class path of a service module: its jar and its runtime jars (jars only, for the AOT cache).
@@ -138,22 +139,24 @@ troupe_classpath() {
   echo "$jar:$TROUPE_ROOT/$1/target/lib/*"
 }
 
-# Builds the services when a jar is missing or a source is newer than the jars.
-troupe_build_if_needed() {
+# Builds the given modules (default: the services and the CLI) and what they need, when a jar is
+# missing or a source is newer than the jars. TROUPE_NO_BUILD=1 skips it.
+troupe_build_if_needed() { # [module...]
   [ "${TROUPE_NO_BUILD:-}" = 1 ] && return 0
-  local m stale=""
-  for m in registry-service worker-launcher relay-service cli-client; do
-    local jar
+  local m jar stale="" modules=("$@")
+  [ ${#modules[@]} -gt 0 ] || modules=(registry-service worker-launcher relay-service cli-client)
+  for m in "${modules[@]}"; do
     jar=$(troupe_jar "$m")
     if [ -z "$jar" ] || [ ! -d "$TROUPE_ROOT/$m/target/lib" ]; then stale=yes; break; fi
-    if [ -n "$(find "$TROUPE_ROOT/proto/src" "$TROUPE_ROOT/runtime/src/main" "$TROUPE_ROOT/$m/src/main" \
+    if [ -n "$(find "$TROUPE_ROOT/proto/src" "$TROUPE_ROOT/client/src/main" "$TROUPE_ROOT/runtime/src/main" \
+        "$TROUPE_ROOT/examples/echo/src/main" "$TROUPE_ROOT/examples/echo/config" "$TROUPE_ROOT/$m/src/main" \
         "$TROUPE_ROOT/pom.xml" "$TROUPE_ROOT/$m/pom.xml" -newer "$jar" -type f 2>/dev/null | head -n1)" ]; then
       stale=yes; break
     fi
   done
   if [ -n "$stale" ]; then
-    echo "troupe: building (mvn package, tests skipped)..." >&2
-    (cd "$TROUPE_ROOT" && mvn -q -B -DskipTests package) >&2 || troupe_die "build failed"
+    echo "troupe: building ${modules[*]} (mvn package, tests skipped)..." >&2
+    (IFS=,; cd "$TROUPE_ROOT" && mvn -q -B -DskipTests package -pl "${modules[*]}" -am) >&2 || troupe_die "build failed"
   fi
 }
 

@@ -1,10 +1,10 @@
 package dev.troupe.bench;
 
 import dev.troupe.bench.entries.BenchEntries;
+import dev.troupe.client.ChannelSettings;
 import dev.troupe.runtime.directory.Directory;
 import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.grpc.NodeServer;
-import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.grpc.RegistryDirectoryClient;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
@@ -33,7 +33,7 @@ final class BenchNode {
     if (directory instanceof RegistryDirectoryClient rdc) {
       rdc.nextProcessId(node::nextProcessId);
     }
-    NodeServer server = new NodeServer(node, "127.0.0.1", a.getInt("port", 0), PeerSettings.defaults())
+    NodeServer server = new NodeServer(node, "127.0.0.1", a.getInt("port", 0), ChannelSettings.defaults())
         .start();
     System.out.println("READY " + server.address());
     System.out.flush();

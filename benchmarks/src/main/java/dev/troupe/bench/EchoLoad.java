@@ -1,10 +1,10 @@
 package dev.troupe.bench;
 
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.channel.Channel;
-import dev.troupe.runtime.api.channel.Received;
-import dev.troupe.runtime.grpc.GrpcAttach;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.api.Message;
+import dev.troupe.api.channel.Channel;
+import dev.troupe.api.channel.Received;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.GrpcAttach;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package dev.troupe.bench;
 
-import dev.troupe.runtime.grpc.Channels;
-import dev.troupe.runtime.grpc.GrpcAttach;
-import dev.troupe.runtime.grpc.PeerSettings;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
+import dev.troupe.client.GrpcAttach;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.List;
@@ -28,7 +28,7 @@ final class IdleBench {
     String address = a.get("launcher");
     String host = a.get("host", "app:processes");
     long launcherPid = a.getLong("launcher-pid", -1);
-    ManagedChannel admin = Channels.open(address, PeerSettings.defaults());
+    ManagedChannel admin = Channels.open(address, ChannelSettings.defaults());
     AttachedProcess c = GrpcAttach.attach(address, "", "bench-idle", Duration.ofSeconds(10));
     try {
       SpawnBench.Pool pool = new SpawnBench.Pool(admin, host);

@@ -1,16 +1,16 @@
 package dev.troupe.bench;
 
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.api.channel.Channel;
+import dev.troupe.api.channel.Received;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
+import dev.troupe.client.GrpcAttach;
 import dev.troupe.proto.node.v1.HostInfo;
 import dev.troupe.proto.node.v1.ListProcessesRequest;
 import dev.troupe.proto.node.v1.NodeAdminServiceGrpc;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.channel.Channel;
-import dev.troupe.runtime.api.channel.Received;
-import dev.troupe.runtime.grpc.Channels;
-import dev.troupe.runtime.grpc.GrpcAttach;
-import dev.troupe.runtime.grpc.PeerSettings;
-import dev.troupe.runtime.process.AttachedProcess;
 import io.grpc.ManagedChannel;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -48,7 +48,7 @@ final class SpawnBench {
     long launcherPid = a.getLong("launcher-pid", -1);
     String host = a.get("host", "app:processes");
     boolean quick = a.flag("quick");
-    ManagedChannel adminChannel = Channels.open(address, PeerSettings.defaults());
+    ManagedChannel adminChannel = Channels.open(address, ChannelSettings.defaults());
     try {
       Pool pool = mode.equals("ack") ? null : new Pool(adminChannel, host);
       switch (mode) {

@@ -1,12 +1,12 @@
 package dev.troupe.cli;
 
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
 import dev.troupe.proto.registry.v1.GetStatusRequest;
 import dev.troupe.proto.registry.v1.GetStatusResponse;
 import dev.troupe.proto.registry.v1.NameRecord;
 import dev.troupe.proto.registry.v1.NodeRecord;
 import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
-import dev.troupe.runtime.grpc.Channels;
-import dev.troupe.runtime.grpc.PeerSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -15,10 +15,10 @@ import io.grpc.health.v1.HealthGrpc;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** Operator commands the scripts use: {@code health} and {@code status}. */
 @Command(name = "troupe-admin", mixinStandardHelpOptions = true,
@@ -51,7 +51,7 @@ public final class AdminMain implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
-      ManagedChannel ch = Channels.open(address, PeerSettings.defaults());
+      ManagedChannel ch = Channels.open(address, ChannelSettings.defaults());
       try {
         String last = "no answer";
         do {
@@ -83,15 +83,15 @@ public final class AdminMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      ManagedChannel ch = Channels.open(registry, PeerSettings.defaults());
+      ManagedChannel ch = Channels.open(registry, ChannelSettings.defaults());
       try {
         GetStatusResponse s = RegistryServiceGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
             .getStatus(GetStatusRequest.getDefaultInstance());
         OUT.println("nodes:");
         for (NodeRecord n : s.getNodesList()) {
           String shard = !n.hasShard() ? "" : (n.getHostsCount() > 0 ? ", " : "") + n.getShard().getHost()
-              + " ids " + dev.troupe.runtime.api.Pid.formatId(n.getShard().getFirstId()) + ".."
-              + dev.troupe.runtime.api.Pid.formatId(n.getShard().getEndId() - 1)
+              + " ids " + dev.troupe.api.Pid.formatId(n.getShard().getFirstId()) + ".."
+              + dev.troupe.api.Pid.formatId(n.getShard().getEndId() - 1)
               + " (worker JVM of " + n.getShard().getOwner() + (n.getShard().getDedicated() ? ", isolated" : "") + ")";
           OUT.printf("  %-11s %-21s incarnation %016x  hosts %s%s%n", n.getNode(), n.getAddress(),
               n.getIncarnation(), String.join(", ", n.getHostsList()), shard);
@@ -115,7 +115,7 @@ public final class AdminMain implements Callable<Integer> {
   }
 
   private static void listProcesses(NodeRecord n) {
-    ManagedChannel ch = Channels.open(n.getAddress(), PeerSettings.defaults());
+    ManagedChannel ch = Channels.open(n.getAddress(), ChannelSettings.defaults());
     try {
       var r = dev.troupe.proto.node.v1.NodeAdminServiceGrpc.newBlockingStub(ch)
           .withDeadlineAfter(5, TimeUnit.SECONDS)
@@ -147,7 +147,7 @@ public final class AdminMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      ManagedChannel ch = Channels.open(node, PeerSettings.defaults());
+      ManagedChannel ch = Channels.open(node, ChannelSettings.defaults());
       try {
         var it = dev.troupe.proto.node.v1.WatchServiceGrpc.newBlockingStub(ch).watchProcess(
             dev.troupe.proto.node.v1.WatchProcessRequest.newBuilder().setPid(pid).build());
@@ -157,7 +157,7 @@ public final class AdminMain implements Callable<Integer> {
             var e = u.getExit();
             String how = e.getResult().hasError()
                 ? "error: " + e.getResult().getError().getMessage()
-                : "normal, value " + dev.troupe.runtime.process.PayloadCodec.decode(e.getResult().getValue());
+                : "normal, value " + dev.troupe.client.wire.PayloadCodec.decode(e.getResult().getValue());
             OUT.println(pid + " EXIT (" + how + ")");
           } else {
             OUT.println(pid + " " + u.getState().name().replace("PROCESS_STATE_", ""));

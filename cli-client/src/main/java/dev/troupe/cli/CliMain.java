@@ -1,6 +1,6 @@
 package dev.troupe.cli;
 
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.TroupeException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -16,9 +16,9 @@ import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The cli-client binary: the tutorial's Echo client. It attaches to the relay's node by default, where
@@ -142,9 +142,9 @@ public final class CliMain implements Callable<Integer> {
     GRPC_LOG.setLevel(Level.OFF);
     // A client finds the secret `scripts/troupe up` made (~/.troupe/secret) without being told.
     try {
-      dev.troupe.runtime.grpc.TransportSecurity.setProcess(
-          dev.troupe.runtime.grpc.TransportSecurity.forClient(System.getenv()));
-    } catch (dev.troupe.runtime.api.TroupeException e) {
+      dev.troupe.client.TransportSecurity.setProcess(
+          dev.troupe.client.TransportSecurity.forClient(System.getenv()));
+    } catch (dev.troupe.api.TroupeException e) {
       System.err.println("cli-client: " + e.getMessage());
       Runtime.getRuntime().halt(2);
     }

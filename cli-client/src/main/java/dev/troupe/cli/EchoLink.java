@@ -1,8 +1,8 @@
 package dev.troupe.cli;
 
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.api.channel.Channel;
+import dev.troupe.api.Message;
+import dev.troupe.api.TroupeException;
+import dev.troupe.api.channel.Channel;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,11 +1,12 @@
 package dev.troupe.cli;
 
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.api.channel.Channel;
-import dev.troupe.runtime.api.channel.Select;
-import dev.troupe.runtime.api.channel.SelectResult;
-import dev.troupe.runtime.api.channel.Time;
+import dev.troupe.api.Message;
+import dev.troupe.api.TroupeException;
+import dev.troupe.api.channel.Channel;
+import dev.troupe.api.channel.Select;
+import dev.troupe.api.channel.SelectResult;
+import dev.troupe.api.channel.Time;
+import dev.troupe.examples.echo.EchoProtocol;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -140,8 +141,8 @@ public final class EchoSession {
       awaitRelay(link); // a restarted relay's node serves before its supervisor has registered 'relay' again
       relayCheckedOn = link;
     }
-    Map<String, Object> request = EchoMessages.request(link.pid(), line, id);
-    long size = EchoMessages.size(request);
+    Map<String, Object> request = EchoProtocol.request(link.pid(), line, id);
+    long size = EchoProtocol.size(request);
     if (size > link.maxPayloadBytes()) {
       print(style.dim("  error: " + SendErrors.tooLarge(size, link.maxPayloadBytes())));
       return Delivery.FAILED;
@@ -175,12 +176,12 @@ public final class EchoSession {
           || n.longValue() != id) {
         continue; // a late reply to an earlier line: never shown as this line's answer
       }
-      if (EchoMessages.ECHO_RESPONSE.equals(msg.topic())) {
+      if (EchoProtocol.ECHO_RESPONSE.equals(msg.topic())) {
         print(style.green("  " + reply.get("data")));
         print(style.dim("  from worker: " + reply.get("worker")));
         return Delivery.ANSWERED;
       }
-      if (EchoMessages.ECHO_ERROR.equals(msg.topic())) {
+      if (EchoProtocol.ECHO_ERROR.equals(msg.topic())) {
         print(style.dim("  error: no worker available: " + reply.get("reason")));
         return Delivery.FAILED;
       }

@@ -1,8 +1,8 @@
 package dev.troupe.cli;
 
-import dev.troupe.runtime.api.channel.Channel;
-import dev.troupe.runtime.api.channel.ChannelClosedException;
-import dev.troupe.runtime.api.channel.Received;
+import dev.troupe.api.channel.Channel;
+import dev.troupe.api.channel.ChannelClosedException;
+import dev.troupe.api.channel.Received;
 
 /**
  * Reads lines from a {@link LineSource} on a thread of its own, one each time it is asked, so that the

@@ -1,7 +1,7 @@
 package dev.troupe.cli;
 
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.api.channel.Channel;
+import dev.troupe.api.TroupeException;
+import dev.troupe.api.channel.Channel;
 import java.time.Duration;
 
 /**

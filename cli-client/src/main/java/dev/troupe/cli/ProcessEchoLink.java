@@ -1,9 +1,10 @@
 package dev.troupe.cli;
 
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.channel.Channel;
-import dev.troupe.runtime.grpc.GrpcAttach;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.api.Message;
+import dev.troupe.api.channel.Channel;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.GrpcAttach;
+import dev.troupe.examples.echo.EchoProtocol;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -48,12 +49,12 @@ public final class ProcessEchoLink implements EchoLink {
 
   @Override
   public boolean relayRegistered() {
-    return process.registry().lookup(EchoMessages.RELAY).isPresent();
+    return process.registry().lookup(EchoProtocol.RELAY).isPresent();
   }
 
   @Override
   public void sendEcho(Map<String, Object> payload) {
-    process.send(EchoMessages.RELAY, EchoMessages.ECHO, payload);
+    process.send(EchoProtocol.RELAY, EchoProtocol.ECHO, payload);
   }
 
   @Override

@@ -2,11 +2,11 @@ package dev.troupe.cli;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.wire.Failures;
 import dev.troupe.proto.errordetails.v1.NameNotRegisteredFailure;
 import dev.troupe.proto.errordetails.v1.NodeUnavailableFailure;
 import dev.troupe.proto.errordetails.v1.ProcessNotFoundFailure;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.node.Failures;
 
 /**
  * What the CLI prints when its node refuses a line: what happened, from the status code and the typed

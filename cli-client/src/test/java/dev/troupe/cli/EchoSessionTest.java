@@ -3,8 +3,9 @@ package dev.troupe.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.TroupeException;
+import dev.troupe.examples.echo.EchoProtocol;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +74,7 @@ class EchoSessionTest {
   void aLineJustUnderTheLimitIsSent() throws Exception {
     try (CliHarness cli = new CliHarness().start()) {
       // given: the limit is exactly what a 3-character line's request takes
-      cli.node.maxPayloadBytes((int) EchoMessages.size(EchoMessages.request(cli.node.current().pid(), "abc", 1)));
+      cli.node.maxPayloadBytes((int) EchoProtocol.size(EchoProtocol.request(cli.node.current().pid(), "abc", 1)));
 
       // when
       cli.type("abc");
@@ -128,7 +129,7 @@ class EchoSessionTest {
     // given: a reply timeout of 20 s, and a relay that cannot start a worker
     try (CliHarness cli = new CliHarness().start(CliHarness.replyTimeout(Duration.ofSeconds(20)),
         ReattachPolicy.defaults())) {
-      cli.node.relay((link, request) -> link.deliver("{app:relay|0x00002}", EchoMessages.ECHO_ERROR,
+      cli.node.relay((link, request) -> link.deliver("{app:relay|0x00002}", EchoProtocol.ECHO_ERROR,
           Map.of("id", request.get("id"), "reason", "RESOURCE_EXHAUSTED: all 2 worker JVMs are busy")));
 
       // when
@@ -149,7 +150,7 @@ class EchoSessionTest {
     try (CliHarness cli = new CliHarness().start()) {
       // given: a stray echo_error for request 99, then the worker's answer
       cli.node.relay((link, request) -> {
-        link.deliver("{app:relay|0x00002}", EchoMessages.ECHO_ERROR, Map.of("id", 99L, "reason", "late"));
+        link.deliver("{app:relay|0x00002}", EchoProtocol.ECHO_ERROR, Map.of("id", 99L, "reason", "late"));
         FakeNode.answerAsWorker(link, request);
       });
 

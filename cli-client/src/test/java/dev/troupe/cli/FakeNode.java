@@ -1,11 +1,12 @@
 package dev.troupe.cli;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.api.channel.Channel;
-import dev.troupe.runtime.node.Failures;
-import dev.troupe.runtime.node.Frames;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Message;
+import dev.troupe.api.TroupeException;
+import dev.troupe.api.channel.Channel;
+import dev.troupe.client.wire.Failures;
+import dev.troupe.client.wire.Frames;
+import dev.troupe.examples.echo.EchoProtocol;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -93,7 +94,7 @@ final class FakeNode implements EchoLink.Attacher {
   }
 
   static void answerAsWorker(FakeLink link, Map<String, Object> request) {
-    link.deliver(WORKER, EchoMessages.ECHO_RESPONSE, Map.of("data",
+    link.deliver(WORKER, EchoProtocol.ECHO_RESPONSE, Map.of("data",
         String.valueOf(request.get("data")).toUpperCase(Locale.ROOT), "worker", WORKER, "id", request.get("id")));
   }
 

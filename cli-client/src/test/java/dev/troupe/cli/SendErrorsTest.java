@@ -2,10 +2,10 @@ package dev.troupe.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.node.Failures;
-import dev.troupe.runtime.node.Frames;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.wire.Failures;
+import dev.troupe.client.wire.Frames;
 import org.junit.jupiter.api.Test;
 
 /** Each refusal of a send, as the node reports it over the stream, gets a line that says what happened. */

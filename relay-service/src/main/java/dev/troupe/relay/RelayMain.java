@@ -1,20 +1,22 @@
 package dev.troupe.relay;
 
+import dev.troupe.examples.echo.RelayProcess;
+import dev.troupe.examples.echo.RelaySettings;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.process.InJvmHost;
 import dev.troupe.runtime.process.ServiceSupervisor;
+import dev.troupe.runtime.service.JoinedNode;
+import dev.troupe.runtime.service.NodeOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import dev.troupe.runtime.service.JoinedNode;
-import dev.troupe.runtime.service.NodeOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The relay-service process: a node serving the relay's host and running the relay, supervised. */
 @Command(name = "relay-service", mixinStandardHelpOptions = true,

@@ -3,7 +3,7 @@ package dev.troupe.systemtests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.client.AttachedProcess;
 import dev.troupe.systemtests.Topology.Run;
 import dev.troupe.systemtests.Topology.Service;
 import dev.troupe.systemtests.entries.HoldEntry;

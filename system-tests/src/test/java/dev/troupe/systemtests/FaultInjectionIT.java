@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.api.Pid;
+import dev.troupe.api.TroupeException;
+import dev.troupe.api.channel.Received;
+import dev.troupe.client.AttachedProcess;
 import dev.troupe.proto.node.v1.ProcessStarted;
 import dev.troupe.proto.registry.v1.NodeRecord;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.Pid;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.api.channel.Received;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.systemtests.Topology.HostWatch;
 import dev.troupe.systemtests.Topology.Run;
 import dev.troupe.systemtests.Topology.Service;
@@ -56,7 +56,7 @@ import org.junit.jupiter.api.Timeout;
 class FaultInjectionIT {
   private static final String PROCESSES = "app:processes";
   private static final String ECHO_WORKER_ENTRY = "app:worker";
-  private static final String ECHO_WORKER_CLASS = "dev.troupe.relay.EchoWorker";
+  private static final String ECHO_WORKER_CLASS = "dev.troupe.examples.echo.EchoWorker";
   private static final Duration WORKER_DELAY = Duration.ofMillis(3_000);
   private static final String REPLY_TIMEOUT_MS = "5000";
   /** A reply to a line: the worker's 3 s, the spawn, and this loaded 2-core machine. */

@@ -3,6 +3,8 @@ package dev.troupe.systemtests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
 import dev.troupe.proto.node.v1.ConnectRequest;
 import dev.troupe.proto.node.v1.ConnectResponse;
 import dev.troupe.proto.node.v1.Envelope;
@@ -17,8 +19,6 @@ import dev.troupe.proto.registry.v1.NodeRecord;
 import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
 import dev.troupe.proto.registry.v1.Shard;
 import dev.troupe.proto.registry.v1.UnregisterNameRequest;
-import dev.troupe.runtime.grpc.Channels;
-import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.systemtests.Topology.Service;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -80,7 +80,7 @@ class ForgeryIT {
     NodeRecord launcher = node("launcher");
     NodeRecord relay = node("relay");
     String relayPid = topology.namesListed().get("relay");
-    ManagedChannel ch = Channels.open(topology.address(Service.RELAY), PeerSettings.defaults());
+    ManagedChannel ch = Channels.open(topology.address(Service.RELAY), ChannelSettings.defaults());
     try {
       Status s = ForgeryIT.<ConnectRequest, ConnectResponse>endOf(o -> PeerServiceGrpc.newStub(ch).connect(o),
           ConnectRequest.newBuilder().setHandshake(PeerHandshake.newBuilder()
@@ -100,7 +100,7 @@ class ForgeryIT {
   @Test
   void aProgramCannotTakeTheRelaysNameAway() {
     String relayPid = topology.namesListed().get("relay");
-    ManagedChannel ch = Channels.open(topology.address(Service.REGISTRY), PeerSettings.defaults());
+    ManagedChannel ch = Channels.open(topology.address(Service.REGISTRY), ChannelSettings.defaults());
     try {
       StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
           () -> RegistryServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -120,7 +120,7 @@ class ForgeryIT {
     NodeRecord member = NodeRecord.newBuilder().setNode("launcher-w99").setIncarnation(42)
         .setAddress("127.0.0.1:1").setShard(Shard.newBuilder().setHost("app:processes").setOwner("launcher"))
         .build();
-    ManagedChannel ch = Channels.open(topology.address(Service.REGISTRY), PeerSettings.defaults());
+    ManagedChannel ch = Channels.open(topology.address(Service.REGISTRY), ChannelSettings.defaults());
     try {
       Status s = ForgeryIT.<JoinClusterRequest, JoinClusterResponse>endOf(
           o -> RegistryServiceGrpc.newStub(ch).joinCluster(o),

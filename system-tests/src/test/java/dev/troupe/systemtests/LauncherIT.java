@@ -3,9 +3,9 @@ package dev.troupe.systemtests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.client.AttachedProcess;
 import dev.troupe.systemtests.Topology.Service;
 import dev.troupe.systemtests.entries.HoldEntry;
 import java.time.Duration;

@@ -2,10 +2,10 @@ package dev.troupe.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.api.channel.Received;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.api.Message;
+import dev.troupe.api.TroupeException;
+import dev.troupe.api.channel.Received;
+import dev.troupe.client.AttachedProcess;
 import dev.troupe.systemtests.Topology.Service;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -455,8 +455,8 @@ class LoadIT {
   void aProcessThatStopsReadingGetsNoMoreThanItsMailboxBoundAndLosesNothingThatWasAccepted() throws Exception {
     // given: a process on the launcher's node (--max-mailbox 500) that reads nothing after attaching,
     // and a sender on the same node
-    io.grpc.ManagedChannel channel = dev.troupe.runtime.grpc.Channels.open(topology.address(Service.LAUNCHER),
-        dev.troupe.runtime.grpc.PeerSettings.defaults());
+    io.grpc.ManagedChannel channel = dev.troupe.client.Channels.open(topology.address(Service.LAUNCHER),
+        dev.troupe.client.ChannelSettings.defaults());
     try {
       SlowReader reader = new SlowReader();
       dev.troupe.proto.node.v1.AttachServiceGrpc.newStub(channel).attach(reader);
@@ -482,7 +482,7 @@ class LoadIT {
       // then: refused with RESOURCE_EXHAUSTED once the node holds MAX_MAILBOX frames for it (beyond
       // those gRPC's flow-control windows took), and refused again while it does not read
       assertThat(refusal).as("after %d accepted sends", accepted).isNotNull();
-      assertThat(refusal.code()).as(refusal.getMessage()).isEqualTo(dev.troupe.runtime.api.ErrorCode.RESOURCE_EXHAUSTED);
+      assertThat(refusal.code()).as(refusal.getMessage()).isEqualTo(dev.troupe.api.ErrorCode.RESOURCE_EXHAUSTED);
       assertThat(refusal.getMessage()).contains("mailbox of " + slow + " is full (" + MAX_MAILBOX);
       assertThat(accepted).isGreaterThanOrEqualTo(MAX_MAILBOX);
       int acceptedFinal = accepted;
@@ -495,7 +495,7 @@ class LoadIT {
       while (got.size() < accepted && System.nanoTime() < deadline) {
         var f = reader.frames.poll(1, TimeUnit.SECONDS);
         if (f != null && f.hasDelivery()) {
-          got.add(dev.troupe.runtime.process.PayloadCodec.decode(f.getDelivery().getPayloads(0)));
+          got.add(dev.troupe.client.wire.PayloadCodec.decode(f.getDelivery().getPayloads(0)));
         }
       }
       var extra = reader.frames.poll(300, TimeUnit.MILLISECONDS);
@@ -519,8 +519,8 @@ class LoadIT {
 
   /** The launcher's pool figures (spares, busy, starting, waiting, forked...) from its admin listing. */
   private static Map<String, String> poolStats() {
-    io.grpc.ManagedChannel ch = dev.troupe.runtime.grpc.Channels.open(topology.address(Service.LAUNCHER),
-        dev.troupe.runtime.grpc.PeerSettings.defaults());
+    io.grpc.ManagedChannel ch = dev.troupe.client.Channels.open(topology.address(Service.LAUNCHER),
+        dev.troupe.client.ChannelSettings.defaults());
     try {
       return dev.troupe.proto.node.v1.NodeAdminServiceGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
           .listProcesses(dev.troupe.proto.node.v1.ListProcessesRequest.getDefaultInstance()).getHostsList().stream()
@@ -560,10 +560,10 @@ class LoadIT {
     while (stopped.size() < burst) {
       long left = deadline - System.nanoTime();
       var r = left > 0 ? client.events().receive(Duration.ofNanos(left))
-          : Optional.<Received<dev.troupe.runtime.api.Event>>empty();
+          : Optional.<Received<dev.troupe.api.Event>>empty();
       assertThat(r).as("EXITs so far %s of %s\n%s", stopped, pids, topology.diagnostics()).isPresent();
       var e = r.get().value();
-      assertThat(e.kind()).isEqualTo(dev.troupe.runtime.api.Event.Kind.EXIT);
+      assertThat(e.kind()).isEqualTo(dev.troupe.api.Event.Kind.EXIT);
       assertThat(e.result().value()).as("EXIT of %s: %s", e.from(), e.result()).isEqualTo("stopped");
       assertThat(stopped.add(e.from())).as("one EXIT for %s", e.from()).isTrue();
     }

@@ -1,9 +1,9 @@
 package dev.troupe.systemtests;
 
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.channel.Received;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.api.channel.Received;
+import dev.troupe.client.AttachedProcess;
 import java.time.Duration;
 import java.util.Optional;
 

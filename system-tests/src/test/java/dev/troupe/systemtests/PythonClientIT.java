@@ -3,10 +3,10 @@ package dev.troupe.systemtests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.grpc.GrpcAttach;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.GrpcAttach;
 import dev.troupe.systemtests.Topology.Run;
 import dev.troupe.systemtests.Topology.Service;
 import java.io.BufferedReader;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.AttachedProcess;
 import dev.troupe.systemtests.Topology.Run;
 import dev.troupe.systemtests.Topology.Service;
 import dev.troupe.systemtests.entries.HoldEntry;

@@ -2,12 +2,12 @@ package dev.troupe.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
+import dev.troupe.client.TransportSecurity;
 import dev.troupe.proto.node.v1.NodeAdminServiceGrpc;
 import dev.troupe.proto.registry.v1.GetStatusRequest;
 import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
-import dev.troupe.runtime.grpc.Channels;
-import dev.troupe.runtime.grpc.PeerSettings;
-import dev.troupe.runtime.grpc.TransportSecurity;
 import dev.troupe.systemtests.Topology.Run;
 import dev.troupe.systemtests.Topology.Service;
 import io.grpc.ManagedChannel;
@@ -60,7 +60,7 @@ class SecureDefaultIT {
 
   /** Runs {@code call} on a channel to {@code s} that carries {@code security}; the status it ended with. */
   private static Status.Code callAs(TransportSecurity security, Service s, Consumer<ManagedChannel> call) {
-    ManagedChannel ch = Channels.open(topology.address(s), PeerSettings.defaults(), security);
+    ManagedChannel ch = Channels.open(topology.address(s), ChannelSettings.defaults(), security);
     try {
       call.accept(ch);
       return Status.Code.OK;
@@ -157,7 +157,7 @@ class SecureDefaultIT {
   /** The registry's view, asked as a node of this topology (the operator's scripts do the same). */
   private static dev.troupe.proto.registry.v1.GetStatusResponse status() throws IOException {
     TransportSecurity node = new TransportSecurity(read("secret"), read("node-secret"), null, null, null);
-    ManagedChannel ch = Channels.open(topology.address(Service.REGISTRY), PeerSettings.defaults(), node);
+    ManagedChannel ch = Channels.open(topology.address(Service.REGISTRY), ChannelSettings.defaults(), node);
     try {
       return RegistryServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
           .getStatus(GetStatusRequest.getDefaultInstance());

@@ -2,6 +2,12 @@ package dev.troupe.systemtests;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.troupe.api.Message;
+import dev.troupe.api.channel.Received;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
+import dev.troupe.client.GrpcAttach;
 import dev.troupe.proto.node.v1.ProcessStarted;
 import dev.troupe.proto.node.v1.WatchHostRequest;
 import dev.troupe.proto.node.v1.WatchHostResponse;
@@ -11,12 +17,6 @@ import dev.troupe.proto.registry.v1.GetStatusResponse;
 import dev.troupe.proto.registry.v1.NameRecord;
 import dev.troupe.proto.registry.v1.NodeRecord;
 import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.channel.Received;
-import dev.troupe.runtime.grpc.Channels;
-import dev.troupe.runtime.grpc.GrpcAttach;
-import dev.troupe.runtime.grpc.PeerSettings;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.systemtests.entries.HoldEntry;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -134,8 +134,8 @@ public final class Topology implements AutoCloseable {
       Files.createDirectories(home);
       String secret = secretIn(home.resolve("secret"));
       String nodeSecret = secretIn(home.resolve("node-secret"));
-      dev.troupe.runtime.grpc.TransportSecurity.setProcess(
-          new dev.troupe.runtime.grpc.TransportSecurity(secret, nodeSecret, null, null, null));
+      dev.troupe.client.TransportSecurity.setProcess(
+          new dev.troupe.client.TransportSecurity(secret, nodeSecret, null, null, null));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -362,7 +362,7 @@ public final class Topology implements AutoCloseable {
     private final Map<String, Long> exitedAtNanos = new java.util.concurrent.ConcurrentHashMap<>();
 
     HostWatch(String address, String host) {
-      channel = Channels.open(address, PeerSettings.defaults());
+      channel = Channels.open(address, ChannelSettings.defaults());
       WatchServiceGrpc.newStub(channel).watchHost(WatchHostRequest.newBuilder().setHost(host).build(),
           new io.grpc.stub.StreamObserver<>() {
             @Override
@@ -788,7 +788,7 @@ public final class Topology implements AutoCloseable {
    */
   public Duration awaitServing(Service s, Duration within) {
     long t0 = System.nanoTime();
-    ManagedChannel ch = Channels.open(address(s), PeerSettings.defaults());
+    ManagedChannel ch = Channels.open(address(s), ChannelSettings.defaults());
     try {
       await(s + " serving").atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
           .ignoreExceptions().until(() -> {
@@ -825,7 +825,7 @@ public final class Topology implements AutoCloseable {
 
   /** The registry's GetStatus: nodes, hosts and names. */
   public GetStatusResponse status() {
-    ManagedChannel ch = Channels.open(address(Service.REGISTRY), PeerSettings.defaults());
+    ManagedChannel ch = Channels.open(address(Service.REGISTRY), ChannelSettings.defaults());
     try {
       return RegistryServiceGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
           .getStatus(GetStatusRequest.getDefaultInstance());

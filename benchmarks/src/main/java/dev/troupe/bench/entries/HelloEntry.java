@@ -1,7 +1,7 @@
 package dev.troupe.bench.entries;
 
-import dev.troupe.runtime.api.ProcessContext;
-import dev.troupe.runtime.api.ProcessEntry;
+import dev.troupe.api.ProcessContext;
+import dev.troupe.api.ProcessEntry;
 import java.util.List;
 
 /**

@@ -1,7 +1,7 @@
 package dev.troupe.bench.entries;
 
-import dev.troupe.runtime.api.ProcessContext;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.api.ProcessContext;
+import dev.troupe.client.AttachedProcess;
 
 /** Fire-and-forget sends where the runtime offers them ({@link AttachedProcess#post}). */
 final class Posting {

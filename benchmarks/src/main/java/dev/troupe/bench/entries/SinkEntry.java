@@ -1,10 +1,10 @@
 package dev.troupe.bench.entries;
 
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.ProcessContext;
-import dev.troupe.runtime.api.ProcessEntry;
-import dev.troupe.runtime.api.channel.Channel;
-import dev.troupe.runtime.api.channel.Received;
+import dev.troupe.api.Message;
+import dev.troupe.api.ProcessContext;
+import dev.troupe.api.ProcessEntry;
+import dev.troupe.api.channel.Channel;
+import dev.troupe.api.channel.Received;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

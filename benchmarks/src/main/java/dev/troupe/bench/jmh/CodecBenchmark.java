@@ -2,12 +2,12 @@ package dev.troupe.bench.jmh;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.troupe.client.wire.PayloadCodec;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.node.v1.AttachRequest;
 import dev.troupe.proto.node.v1.AttachResponse;
 import dev.troupe.proto.node.v1.Delivery;
 import dev.troupe.proto.node.v1.Send;
-import dev.troupe.runtime.process.PayloadCodec;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;

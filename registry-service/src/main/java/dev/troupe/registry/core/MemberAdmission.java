@@ -1,7 +1,7 @@
 package dev.troupe.registry.core;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.TroupeException;
 import dev.troupe.runtime.directory.NodeCredentials;
 import dev.troupe.runtime.directory.NodeRecord;
 import java.util.HashMap;

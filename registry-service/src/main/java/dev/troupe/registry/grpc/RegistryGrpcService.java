@@ -1,8 +1,10 @@
 package dev.troupe.registry.grpc;
 
-import dev.troupe.runtime.directory.Shard;
-import dev.troupe.runtime.node.NodeConfig;
-import java.util.concurrent.TimeUnit;
+import com.google.protobuf.ByteString;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Pid;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.ReadyGatedWriter;
 import dev.troupe.proto.registry.v1.GetStatusRequest;
 import dev.troupe.proto.registry.v1.GetStatusResponse;
 import dev.troupe.proto.registry.v1.JoinAccepted;
@@ -22,15 +24,12 @@ import dev.troupe.proto.registry.v1.UnregisterNameRequest;
 import dev.troupe.proto.registry.v1.UnregisterNameResponse;
 import dev.troupe.registry.core.Liveness;
 import dev.troupe.registry.core.MemberAdmission;
-import com.google.protobuf.ByteString;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Pid;
-import dev.troupe.runtime.api.TroupeException;
 import dev.troupe.runtime.directory.DirectoryListener;
 import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.directory.Shard;
 import dev.troupe.runtime.grpc.ProtoRecords;
-import dev.troupe.runtime.grpc.ReadyGatedWriter;
+import dev.troupe.runtime.node.NodeConfig;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -40,6 +39,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +91,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
         if (directory.node(node.name()).filter(n -> n.incarnation() == node.incarnation()).isEmpty()) {
           // It was declared lost (silent too long) and speaks again, e.g. after SIGCONT. Its processes
           // were reported dead to everyone: it must not carry on as if nothing happened.
-          fail(dev.troupe.runtime.node.Failures.declaredLost(node.name(), node.incarnation(), node.label()));
+          fail(dev.troupe.client.wire.Failures.declaredLost(node.name(), node.incarnation(), node.label()));
           node = null;
           return;
         }
@@ -161,7 +161,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
       private void fail(TroupeException e) {
         done = true;
         LOG.warn("{}: refused a node: {}", label, e.getMessage());
-        out.finish(c -> c.onError(dev.troupe.runtime.grpc.GrpcErrors.toStatusException(e)));
+        out.finish(c -> c.onError(dev.troupe.client.wire.GrpcErrors.toStatusException(e)));
       }
 
       private void fail(Status status, String message) {
@@ -404,7 +404,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     if (c instanceof TroupeException) {
       // With its typed detail (troupe.errordetails.v1) in the google.rpc.Status trailers.
-      return dev.troupe.runtime.grpc.GrpcErrors.toStatusException(c);
+      return dev.troupe.client.wire.GrpcErrors.toStatusException(c);
     }
     LOG.error("{}: unexpected registry failure", label, c);
     return Status.INTERNAL.withDescription("registry failure: " + c).asRuntimeException();

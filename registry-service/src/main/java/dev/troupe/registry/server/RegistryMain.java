@@ -1,11 +1,12 @@
 package dev.troupe.registry.server;
 
+import dev.troupe.client.ChannelSettings;
 import dev.troupe.registry.core.Liveness;
 import dev.troupe.registry.grpc.RegistryGrpcService;
 import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.grpc.NodeServer;
-import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.node.Node;
+import dev.troupe.runtime.service.NodeOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,11 +15,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import dev.troupe.runtime.service.NodeOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The registry-service process: the directory of the topology, and a node clients attach to. */
 @Command(name = "registry-service", mixinStandardHelpOptions = true,
@@ -43,7 +43,7 @@ public final class RegistryMain implements Callable<Integer> {
     Liveness liveness = new Liveness(Duration.ofMillis(livenessTimeoutMs), System::currentTimeMillis);
     Node n = new Node(node.config(clientHost), directory, List.of());
     RegistryGrpcService registry = new RegistryGrpcService(directory, liveness, n.label());
-    NodeServer server = new NodeServer(n, node.bind, node.port, PeerSettings.defaults()).addService(registry)
+    NodeServer server = new NodeServer(n, node.bind, node.port, ChannelSettings.defaults()).addService(registry)
         .beforeClose(registry::stop);
     server.start();
     ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -2,6 +2,8 @@ package dev.troupe.registry.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
 import dev.troupe.proto.errordetails.v1.NodeDeclaredLostFailure;
 import dev.troupe.proto.registry.v1.JoinClusterRequest;
 import dev.troupe.proto.registry.v1.JoinClusterResponse;
@@ -11,8 +13,6 @@ import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
 import dev.troupe.registry.core.Liveness;
 import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.directory.NodeRecord;
-import dev.troupe.runtime.grpc.Channels;
-import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.grpc.ProtoRecords;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -53,7 +53,7 @@ class DeclaredLostTest {
     RegistryGrpcService service = new RegistryGrpcService(directory,
         new Liveness(Duration.ofMillis(2_500), now::get), "registry-test");
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
-    channel = Channels.open("127.0.0.1:" + server.getPort(), PeerSettings.defaults());
+    channel = Channels.open("127.0.0.1:" + server.getPort(), ChannelSettings.defaults());
     CompletableFuture<JoinClusterResponse> accepted = new CompletableFuture<>();
     CompletableFuture<Throwable> ended = new CompletableFuture<>();
     StreamObserver<JoinClusterRequest> out = RegistryServiceGrpc.newStub(channel).joinCluster(new StreamObserver<>() {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import dev.troupe.api.Pid;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
 import dev.troupe.proto.registry.v1.JoinClusterRequest;
 import dev.troupe.proto.registry.v1.JoinClusterResponse;
 import dev.troupe.proto.registry.v1.NodeAnnouncement;
@@ -12,13 +15,10 @@ import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
 import dev.troupe.proto.registry.v1.ReleaseNamesRequest;
 import dev.troupe.proto.registry.v1.UnregisterNameRequest;
 import dev.troupe.registry.core.Liveness;
-import dev.troupe.runtime.api.Pid;
 import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.directory.NodeCredentials;
 import dev.troupe.runtime.directory.NodeRecord;
 import dev.troupe.runtime.directory.Shard;
-import dev.troupe.runtime.grpc.Channels;
-import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.grpc.ProtoRecords;
 import dev.troupe.runtime.grpc.RegistryDirectoryClient;
 import io.grpc.ManagedChannel;
@@ -77,7 +77,7 @@ class RegistryForgeryTest {
       public void nameChanged(String name, Pid owner) {}
     });
     launcher.register(record, "service", SERVICE).get(5, TimeUnit.SECONDS);
-    channel = Channels.open(address, PeerSettings.defaults());
+    channel = Channels.open(address, ChannelSettings.defaults());
     forger = RegistryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 

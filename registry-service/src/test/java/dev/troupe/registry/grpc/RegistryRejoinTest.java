@@ -3,8 +3,8 @@ package dev.troupe.registry.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.troupe.api.Pid;
 import dev.troupe.registry.core.Liveness;
-import dev.troupe.runtime.api.Pid;
 import dev.troupe.runtime.directory.DirectoryListener;
 import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.directory.NodeRecord;

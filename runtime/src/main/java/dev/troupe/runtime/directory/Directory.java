@@ -1,6 +1,6 @@
 package dev.troupe.runtime.directory;
 
-import dev.troupe.runtime.api.Pid;
+import dev.troupe.api.Pid;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +20,7 @@ public interface Directory {
    * telling {@code listener} about changes.
    *
    * @return the first process id the node may allocate
-   * @throws dev.troupe.runtime.api.TroupeException ALREADY_EXISTS if another live node serves one of
+   * @throws dev.troupe.api.TroupeException ALREADY_EXISTS if another live node serves one of
    *     its hosts
    */
   long join(NodeRecord self, Map<String, Pid> names, DirectoryListener listener);

@@ -1,6 +1,6 @@
 package dev.troupe.runtime.directory;
 
-import dev.troupe.runtime.api.Pid;
+import dev.troupe.api.Pid;
 
 /** What a node hears from the directory. Called from directory threads; must not block. */
 public interface DirectoryListener {

@@ -1,8 +1,8 @@
 package dev.troupe.runtime.directory;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Pid;
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Pid;
+import dev.troupe.api.TroupeException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -299,7 +299,7 @@ public final class InMemoryDirectory implements Directory {
           if (holder.equals(owner)) {
             return CompletableFuture.completedFuture(null);
           }
-          throw dev.troupe.runtime.node.Failures.nameTaken(name, holder.toString());
+          throw dev.troupe.client.wire.Failures.nameTaken(name, holder.toString());
         }
         names.put(name, owner);
         publishName(name, owner);

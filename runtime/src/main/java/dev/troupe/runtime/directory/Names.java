@@ -1,6 +1,6 @@
 package dev.troupe.runtime.directory;
 
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.TroupeException;
 
 /** Rules for registered names, shared by every directory so that all say the same thing. */
 public final class Names {

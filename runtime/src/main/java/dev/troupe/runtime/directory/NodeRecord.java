@@ -1,6 +1,6 @@
 package dev.troupe.runtime.directory;
 
-import dev.troupe.runtime.api.Pid;
+import dev.troupe.api.Pid;
 import java.util.List;
 
 /**

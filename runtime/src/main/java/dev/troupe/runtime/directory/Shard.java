@@ -1,6 +1,6 @@
 package dev.troupe.runtime.directory;
 
-import dev.troupe.runtime.api.Pid;
+import dev.troupe.api.Pid;
 
 /**
  * A member's part of a host that many nodes serve (a launcher's worker JVMs all serve

@@ -1,5 +1,9 @@
 package dev.troupe.runtime.grpc;
 
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.EventLoops;
+import dev.troupe.client.ReadyGatedWriter;
+import dev.troupe.client.wire.GrpcErrors;
 import dev.troupe.proto.node.v1.AttachRequest;
 import dev.troupe.proto.node.v1.AttachResponse;
 import dev.troupe.proto.node.v1.AttachResponseBatch;
@@ -20,9 +24,9 @@ import org.slf4j.LoggerFactory;
 public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(AttachGrpcService.class);
   private final Node node;
-  private final PeerSettings settings;
+  private final ChannelSettings settings;
 
-  public AttachGrpcService(Node node, PeerSettings settings) {
+  public AttachGrpcService(Node node, ChannelSettings settings) {
     this.node = node;
     this.settings = settings;
   }
@@ -93,7 +97,7 @@ public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImpl
           LOG.debug("{}: ending an attach stream: {}", node.label(), f.getMessage());
           session.onClosed(f.getMessage());
           writer.finish(c -> c.onError(GrpcErrors.toStatusException(
-              new dev.troupe.runtime.api.TroupeException(f.code(), f.getMessage()))));
+              new dev.troupe.api.TroupeException(f.code(), f.getMessage()))));
         }
       }
 

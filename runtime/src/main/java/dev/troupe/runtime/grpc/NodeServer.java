@@ -1,5 +1,8 @@
 package dev.troupe.runtime.grpc;
 
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.EventLoops;
+import dev.troupe.client.TransportSecurity;
 import dev.troupe.runtime.node.Node;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -29,7 +32,7 @@ public final class NodeServer implements AutoCloseable {
   private final Node node;
   private final String bindHost;
   private final int port;
-  private final PeerSettings peerSettings;
+  private final ChannelSettings peerSettings;
   private final List<BindableService> extra = new ArrayList<>();
   private final List<Runnable> beforeClose = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
@@ -39,7 +42,7 @@ public final class NodeServer implements AutoCloseable {
   private PeerConnections peers;
   private boolean closed;
 
-  public NodeServer(Node node, String bindHost, int port, PeerSettings peerSettings) {
+  public NodeServer(Node node, String bindHost, int port, ChannelSettings peerSettings) {
     this.node = node;
     this.bindHost = bindHost;
     this.port = port;

@@ -1,5 +1,9 @@
 package dev.troupe.runtime.grpc;
 
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
+import dev.troupe.client.EventLoops;
+import dev.troupe.client.ReadyGatedWriter;
 import dev.troupe.proto.node.v1.ConnectRequest;
 import dev.troupe.proto.node.v1.ConnectResponse;
 import dev.troupe.proto.node.v1.Envelope;
@@ -28,10 +32,10 @@ public final class PeerConnections implements PeerTransport {
   private static final Logger LOG = LoggerFactory.getLogger(PeerConnections.class);
 
   private final Node node;
-  private final PeerSettings settings;
+  private final ChannelSettings settings;
   private final Map<String, Link> links = new ConcurrentHashMap<>();
 
-  public PeerConnections(Node node, PeerSettings settings) {
+  public PeerConnections(Node node, ChannelSettings settings) {
     this.node = node;
     this.settings = settings;
   }

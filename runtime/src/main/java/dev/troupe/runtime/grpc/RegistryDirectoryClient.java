@@ -1,5 +1,12 @@
 package dev.troupe.runtime.grpc;
 
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Pid;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
+import dev.troupe.client.Futures;
+import dev.troupe.client.wire.GrpcErrors;
 import dev.troupe.proto.registry.v1.JoinAccepted;
 import dev.troupe.proto.registry.v1.JoinClusterRequest;
 import dev.troupe.proto.registry.v1.JoinClusterResponse;
@@ -12,16 +19,12 @@ import dev.troupe.proto.registry.v1.RegisterNameRequest;
 import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
 import dev.troupe.proto.registry.v1.ReleaseNamesRequest;
 import dev.troupe.proto.registry.v1.UnregisterNameRequest;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Pid;
-import dev.troupe.runtime.api.TroupeException;
 import dev.troupe.runtime.directory.Directory;
 import dev.troupe.runtime.directory.DirectoryListener;
 import dev.troupe.runtime.directory.NodeCredentials;
 import dev.troupe.runtime.directory.NodeRecord;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
@@ -117,7 +120,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   private volatile boolean closed;
 
   public RegistryDirectoryClient(String registryAddress, Settings settings) {
-    this.channel = Channels.open(registryAddress, PeerSettings.defaults());
+    this.channel = Channels.open(registryAddress, ChannelSettings.defaults());
     this.settings = settings;
   }
 

@@ -1,6 +1,6 @@
 package dev.troupe.runtime.grpc;
 
-import io.grpc.CallCredentials;
+import dev.troupe.client.SecretCredentials;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -9,18 +9,16 @@ import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Set;
-import java.util.concurrent.Executor;
 
 /**
- * The shared-secret check: clients send their secret in the {@code troupe-secret} header of every
+ * The node's half of the shared-secret check ({@link SecretCredentials} is the client's): clients send their secret in the {@code troupe-secret} header of every
  * call. Servers refuse a call without it, or with a secret they do not know, with UNAUTHENTICATED; a
  * call to a service only nodes may use (PeerService, RegistryService, NodeAdminService) made with the process secret,
  * when a node secret is set, with PERMISSION_DENIED. Health checks stay open, so that supervisors can
  * probe a node without a secret.
  */
 public final class SharedSecretAuth {
-  public static final Metadata.Key<String> HEADER =
-      Metadata.Key.of("troupe-secret", Metadata.ASCII_STRING_MARSHALLER);
+  public static final Metadata.Key<String> HEADER = SecretCredentials.HEADER;
 
   /** The services only nodes may use. */
   static final Set<String> NODE_SERVICES = Set.of("troupe.node.v1.PeerService", "troupe.registry.v1.RegistryService",
@@ -77,17 +75,5 @@ public final class SharedSecretAuth {
 
   private static byte[] bytes(String secret) {
     return secret == null ? null : secret.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** Puts {@code secret} on every call of a channel. */
-  public static CallCredentials client(String secret) {
-    return new CallCredentials() {
-      @Override
-      public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-        Metadata m = new Metadata();
-        m.put(HEADER, secret);
-        applier.apply(m);
-      }
-    };
   }
 }

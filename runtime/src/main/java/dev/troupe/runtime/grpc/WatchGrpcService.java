@@ -1,5 +1,16 @@
 package dev.troupe.runtime.grpc;
 
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Event;
+import dev.troupe.api.Pid;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
+import dev.troupe.client.ReadyGatedWriter;
+import dev.troupe.client.wire.Frames;
+import dev.troupe.client.wire.GrpcErrors;
+import dev.troupe.client.wire.PayloadCodec;
 import dev.troupe.proto.common.v1.EventKind;
 import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.proto.node.v1.ProcessStarted;
@@ -9,17 +20,10 @@ import dev.troupe.proto.node.v1.WatchHostResponse;
 import dev.troupe.proto.node.v1.WatchProcessRequest;
 import dev.troupe.proto.node.v1.WatchProcessResponse;
 import dev.troupe.proto.node.v1.WatchServiceGrpc;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Pid;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.node.Frames;
 import dev.troupe.runtime.node.LocalProcess;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.ProcessObserver;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.LocalAttach;
-import dev.troupe.runtime.process.PayloadCodec;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -154,7 +158,7 @@ public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBas
       if (member.shard() == null || !member.shard().host().equals(request.getHost()) || call.isCancelled()) {
         return;
       }
-      io.grpc.ManagedChannel ch = Channels.open(member.address(), PeerSettings.defaults());
+      io.grpc.ManagedChannel ch = Channels.open(member.address(), ChannelSettings.defaults());
       if (channels.putIfAbsent(member.label(), ch) != null) {
         ch.shutdownNow();
         return;

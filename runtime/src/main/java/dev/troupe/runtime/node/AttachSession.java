@@ -1,5 +1,9 @@
 package dev.troupe.runtime.node;
 
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Pid;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.common.v1.ErrorKind;
 import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.proto.common.v1.Payload;
@@ -9,9 +13,6 @@ import dev.troupe.proto.node.v1.Attached;
 import dev.troupe.proto.node.v1.Hello;
 import dev.troupe.proto.node.v1.Reply;
 import dev.troupe.proto.node.v1.Send;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Pid;
-import dev.troupe.runtime.api.TroupeException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;

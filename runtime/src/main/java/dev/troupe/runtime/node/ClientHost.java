@@ -1,8 +1,8 @@
 package dev.troupe.runtime.node;
 
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.TroupeException;
 import dev.troupe.proto.common.v1.Payload;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.TroupeException;
 import java.util.List;
 
 /** A host for attached clients (CLIs, programs in other languages): they get PIDs, nothing is spawned. */

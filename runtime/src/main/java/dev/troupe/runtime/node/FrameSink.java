@@ -1,5 +1,6 @@
 package dev.troupe.runtime.node;
 
+import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.node.v1.AttachResponse;
 import dev.troupe.proto.node.v1.Delivery;

@@ -1,6 +1,6 @@
 package dev.troupe.runtime.node;
 
-import dev.troupe.runtime.api.Pid;
+import dev.troupe.api.Pid;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;

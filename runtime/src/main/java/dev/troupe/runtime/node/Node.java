@@ -1,5 +1,10 @@
 package dev.troupe.runtime.node;
 
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Pid;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.wire.Failures;
+import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.common.v1.ErrorKind;
 import dev.troupe.proto.common.v1.EventKind;
 import dev.troupe.proto.common.v1.ExitResult;
@@ -18,9 +23,6 @@ import dev.troupe.proto.node.v1.PeerTerminate;
 import dev.troupe.proto.node.v1.PeerUnlink;
 import dev.troupe.proto.node.v1.PeerUnmonitor;
 import dev.troupe.proto.node.v1.Terminated;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Pid;
-import dev.troupe.runtime.api.TroupeException;
 import dev.troupe.runtime.directory.Directory;
 import dev.troupe.runtime.directory.DirectoryListener;
 import dev.troupe.runtime.directory.Names;
@@ -28,7 +30,6 @@ import dev.troupe.runtime.directory.NodeRecord;
 import dev.troupe.runtime.directory.Shard;
 import java.security.SecureRandom;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.troupe.runtime.node;
 
+import dev.troupe.client.wire.PayloadCodec;
 import java.time.Duration;
 
 /**
@@ -24,7 +25,7 @@ public record NodeConfig(
     Duration memberLossWait,
     Duration memberRefusalBackoff) {
 
-  public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+  public static final int DEFAULT_MAX_PAYLOAD_BYTES = PayloadCodec.DEFAULT_MAX_PAYLOAD_BYTES;
   public static final int DEFAULT_MAX_MAILBOX = 100_000;
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_MEMBER_LOSS_WAIT = Duration.ofMillis(1000);

@@ -1,11 +1,12 @@
 package dev.troupe.runtime.node;
 
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Pid;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.node.v1.Envelope;
 import dev.troupe.proto.node.v1.PeerDeliver;
 import dev.troupe.proto.node.v1.PeerSpawn;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Pid;
-import dev.troupe.runtime.api.TroupeException;
 import dev.troupe.runtime.directory.NodeRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

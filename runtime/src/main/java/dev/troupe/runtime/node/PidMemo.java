@@ -1,6 +1,6 @@
 package dev.troupe.runtime.node;
 
-import dev.troupe.runtime.api.Pid;
+import dev.troupe.api.Pid;
 
 /**
  * The last PID text parsed, and its PID: the messages of one stream mostly go where its last one went,

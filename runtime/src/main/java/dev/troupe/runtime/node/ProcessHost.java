@@ -17,7 +17,7 @@ public interface ProcessHost {
   /**
    * Checks that {@code entry} can run here before a PID is allocated.
    *
-   * @throws dev.troupe.runtime.api.TroupeException NOT_FOUND for an unknown entry;
+   * @throws dev.troupe.api.TroupeException NOT_FOUND for an unknown entry;
    *     FAILED_PRECONDITION when the host does not run spawned processes; RESOURCE_EXHAUSTED at a limit
    */
   void checkSpawn(String entry);

@@ -1,8 +1,8 @@
 package dev.troupe.runtime.process;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.ProcessEntry;
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.ProcessEntry;
+import dev.troupe.api.TroupeException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
 import java.util.Map;

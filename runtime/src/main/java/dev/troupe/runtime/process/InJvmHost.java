@@ -1,5 +1,6 @@
 package dev.troupe.runtime.process;
 
+import dev.troupe.client.AttachConnection;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.runtime.node.AttachSession;
 import dev.troupe.runtime.node.BufferingSink;

@@ -1,5 +1,8 @@
 package dev.troupe.runtime.process;
 
+import dev.troupe.client.AttachConnection;
+import dev.troupe.client.AttachTransport;
+import dev.troupe.client.AttachedProcess;
 import dev.troupe.proto.node.v1.AttachRequest;
 import dev.troupe.runtime.node.AttachSession;
 import dev.troupe.runtime.node.FrameSink;

@@ -1,11 +1,13 @@
 package dev.troupe.runtime.process;
 
+import dev.troupe.api.ProcessEntry;
+import dev.troupe.api.ProcessFailure;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.wire.PayloadCodec;
 import dev.troupe.proto.common.v1.ErrorKind;
 import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.proto.common.v1.ProcessError;
-import dev.troupe.runtime.api.ProcessEntry;
-import dev.troupe.runtime.api.ProcessFailure;
-import dev.troupe.runtime.api.TroupeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,8 @@
 package dev.troupe.runtime.process;
 
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.Event;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.AttachedProcess;
 import dev.troupe.runtime.node.Node;
 import java.time.Duration;
 import java.util.List;

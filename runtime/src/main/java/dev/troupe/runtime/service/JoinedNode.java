@@ -1,7 +1,7 @@
 package dev.troupe.runtime.service;
 
+import dev.troupe.client.ChannelSettings;
 import dev.troupe.runtime.grpc.NodeServer;
-import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.grpc.RegistryDirectoryClient;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.ProcessHost;
@@ -52,7 +52,7 @@ public final class JoinedNode {
       onLost.run();
       Runtime.getRuntime().halt(3);
     });
-    NodeServer server = new NodeServer(node, options.bind, options.port, PeerSettings.defaults());
+    NodeServer server = new NodeServer(node, options.bind, options.port, ChannelSettings.defaults());
     if (deferServing) {
       server.deferServing();
     }

@@ -3,9 +3,9 @@ package dev.troupe.runtime.directory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Pid;
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Pid;
+import dev.troupe.api.TroupeException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

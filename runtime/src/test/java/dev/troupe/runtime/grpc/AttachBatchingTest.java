@@ -3,6 +3,11 @@ package dev.troupe.runtime.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.node.v1.AttachRequest;
 import dev.troupe.proto.node.v1.AttachRequestBatch;
@@ -10,10 +15,7 @@ import dev.troupe.proto.node.v1.AttachResponse;
 import dev.troupe.proto.node.v1.Hello;
 import dev.troupe.proto.node.v1.Send;
 import dev.troupe.proto.node.v1.Spawn;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
 import dev.troupe.runtime.node.NodeConfig;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.testing.Entries;
 import dev.troupe.runtime.testing.RawAttachStream;
 import dev.troupe.runtime.testing.TestCluster;
@@ -47,7 +49,7 @@ class AttachBatchingTest {
   void start() {
     cluster = new TestCluster(Entries.catalog());
     cluster.startNode(NodeConfig.defaults("n1").withDefaultClientHost("app:n1-clients"));
-    channel = Channels.open(cluster.server("n1").address(), PeerSettings.defaults());
+    channel = Channels.open(cluster.server("n1").address(), ChannelSettings.defaults());
   }
 
   @AfterEach
@@ -139,8 +141,8 @@ class AttachBatchingTest {
     List<AttachResponse> batches = got.stream().filter(AttachResponse::hasBatch).toList();
     assertThat(batches).as("frames that waited for the stream were packed").isNotEmpty();
     for (AttachResponse b : batches) {
-      assertThat(b.getBatch().getFramesCount()).isBetween(2, PeerSettings.DEFAULT_MAX_BATCH);
-      assertThat(b.getSerializedSize()).isLessThan(PeerSettings.DEFAULT_MAX_BATCH_BYTES + PAYLOAD_BYTES + 64);
+      assertThat(b.getBatch().getFramesCount()).isBetween(2, ChannelSettings.DEFAULT_MAX_BATCH);
+      assertThat(b.getSerializedSize()).isLessThan(ChannelSettings.DEFAULT_MAX_BATCH_BYTES + PAYLOAD_BYTES + 64);
     }
     assertThat(got.size()).isLessThan(MESSAGES / 2);
   }

@@ -2,15 +2,13 @@ package dev.troupe.runtime.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.troupe.api.Event;
+import dev.troupe.client.AttachedProcess;
 import dev.troupe.proto.node.v1.AttachResponse;
 import dev.troupe.proto.node.v1.AttachServiceGrpc;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.testing.RawAttachStream;
 import dev.troupe.runtime.testing.RawBytes;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.testing.StreamEnd;
 import dev.troupe.runtime.testing.TestCluster;
 import io.grpc.ClientCall;
@@ -19,6 +17,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -2,12 +2,13 @@ package dev.troupe.runtime.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.troupe.runtime.api.Message;
+import dev.troupe.api.Message;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
 import dev.troupe.runtime.directory.Directory;
 import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.process.InJvmHost;
 import dev.troupe.runtime.process.LocalAttach;
@@ -42,7 +43,7 @@ class EarlyPeerTest {
     Node node = new Node(NodeConfig.defaults(name).withDefaultClientHost("app:" + name + "-clients"), directory,
         List.of(new InJvmHost("app:" + name, new EntryCatalog(), ref::get)));
     ref.set(node);
-    NodeServer server = new NodeServer(node, "127.0.0.1", 0, PeerSettings.defaults()).start();
+    NodeServer server = new NodeServer(node, "127.0.0.1", 0, ChannelSettings.defaults()).start();
     servers.add(server);
     return server;
   }

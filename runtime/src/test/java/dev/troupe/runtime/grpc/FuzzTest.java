@@ -3,6 +3,10 @@ package dev.troupe.runtime.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.troupe.api.Message;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.node.v1.AttachRequest;
 import dev.troupe.proto.node.v1.AttachResponse;
@@ -10,9 +14,7 @@ import dev.troupe.proto.node.v1.AttachServiceGrpc;
 import dev.troupe.proto.node.v1.ConnectRequest;
 import dev.troupe.proto.node.v1.ConnectResponse;
 import dev.troupe.proto.node.v1.PeerServiceGrpc;
-import dev.troupe.runtime.api.Message;
 import dev.troupe.runtime.node.NodeConfig;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.testing.Entries;
 import dev.troupe.runtime.testing.TestCluster;
 import io.grpc.CallOptions;
@@ -75,7 +77,7 @@ class FuzzTest {
   }
 
   private ManagedChannel channel() {
-    ManagedChannel ch = Channels.open(cluster.server("n1").address(), PeerSettings.defaults());
+    ManagedChannel ch = Channels.open(cluster.server("n1").address(), ChannelSettings.defaults());
     channels.add(ch);
     return ch;
   }

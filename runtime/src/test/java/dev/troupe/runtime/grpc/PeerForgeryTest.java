@@ -3,6 +3,12 @@ package dev.troupe.runtime.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.troupe.api.Message;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
+import dev.troupe.client.wire.Frames;
+import dev.troupe.client.wire.PayloadCodec;
 import dev.troupe.proto.common.v1.EventKind;
 import dev.troupe.proto.node.v1.ConnectRequest;
 import dev.troupe.proto.node.v1.ConnectResponse;
@@ -13,12 +19,8 @@ import dev.troupe.proto.node.v1.PeerEvent;
 import dev.troupe.proto.node.v1.PeerHandshake;
 import dev.troupe.proto.node.v1.PeerServiceGrpc;
 import dev.troupe.proto.node.v1.PeerTerminate;
-import dev.troupe.runtime.api.Message;
 import dev.troupe.runtime.directory.NodeRecord;
-import dev.troupe.runtime.node.Frames;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.EntryCatalog;
-import dev.troupe.runtime.process.PayloadCodec;
 import dev.troupe.runtime.testing.StreamEnd;
 import dev.troupe.runtime.testing.TestCluster;
 import io.grpc.ManagedChannel;
@@ -73,7 +75,7 @@ class PeerForgeryTest {
     final StreamObserver<ConnectRequest> out;
 
     Forger(String to) {
-      ManagedChannel channel = Channels.open(cluster.server(to).address(), PeerSettings.defaults());
+      ManagedChannel channel = Channels.open(cluster.server(to).address(), ChannelSettings.defaults());
       channels.add(channel);
       out = PeerServiceGrpc.newStub(channel).connect(in);
     }

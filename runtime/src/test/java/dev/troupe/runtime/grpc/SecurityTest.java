@@ -4,18 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Message;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
+import dev.troupe.client.TransportSecurity;
 import dev.troupe.proto.node.v1.AttachRequest;
 import dev.troupe.proto.node.v1.AttachServiceGrpc;
 import dev.troupe.proto.node.v1.Hello;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.testing.Entries;
 import dev.troupe.runtime.testing.TestCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -49,7 +51,7 @@ class SecurityTest {
   }
 
   private static Status attachWith(String address, TransportSecurity security) {
-    ManagedChannel ch = Channels.open(address, PeerSettings.defaults(), security);
+    ManagedChannel ch = Channels.open(address, ChannelSettings.defaults(), security);
     try {
       // A bidi stream needs the async stub: open it, say hello, and wait for the first outcome.
       // The first answer (attached) or the end of the stream, whichever comes first.
@@ -90,7 +92,7 @@ class SecurityTest {
     assertThat(wrong.getDescription()).contains("wrong secret");
 
     // while health stays open for supervisors
-    ManagedChannel ch = Channels.open(address, PeerSettings.defaults(), TransportSecurity.NONE);
+    ManagedChannel ch = Channels.open(address, ChannelSettings.defaults(), TransportSecurity.NONE);
     try {
       assertThat(HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance()).getStatus())
           .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
@@ -114,7 +116,7 @@ class SecurityTest {
 
     // and a process with the process secret attaches, but may not open a peer stream
     assertThat(attachWith(address, process).getCode()).isEqualTo(Status.Code.OK);
-    ManagedChannel ch = Channels.open(address, PeerSettings.defaults(), process);
+    ManagedChannel ch = Channels.open(address, ChannelSettings.defaults(), process);
     try {
       var peer = new dev.troupe.runtime.testing.StreamEnd<dev.troupe.proto.node.v1.ConnectResponse>();
       dev.troupe.proto.node.v1.PeerServiceGrpc.newStub(ch).connect(peer)

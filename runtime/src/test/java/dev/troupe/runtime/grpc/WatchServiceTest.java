@@ -2,13 +2,15 @@ package dev.troupe.runtime.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
 import dev.troupe.proto.node.v1.ProcessState;
 import dev.troupe.proto.node.v1.WatchHostRequest;
 import dev.troupe.proto.node.v1.WatchHostResponse;
 import dev.troupe.proto.node.v1.WatchProcessRequest;
 import dev.troupe.proto.node.v1.WatchProcessResponse;
 import dev.troupe.proto.node.v1.WatchServiceGrpc;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.testing.Entries;
 import dev.troupe.runtime.testing.TestCluster;
 import io.grpc.ManagedChannel;
@@ -37,7 +39,7 @@ class WatchServiceTest {
   }
 
   private WatchServiceGrpc.WatchServiceBlockingStub stub(String node) {
-    ManagedChannel ch = Channels.open(cluster.server(node).address(), PeerSettings.defaults());
+    ManagedChannel ch = Channels.open(cluster.server(node).address(), ChannelSettings.defaults());
     channels.add(ch);
     return WatchServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
@@ -92,7 +94,7 @@ class WatchServiceTest {
   void watchingAHostShowsEverySpawnAndExitOnIt() throws Exception {
     cluster.startNode("n1");
     AttachedProcess client = cluster.attachRemote("n1");
-    ManagedChannel ch = Channels.open(cluster.server("n1").address(), PeerSettings.defaults());
+    ManagedChannel ch = Channels.open(cluster.server("n1").address(), ChannelSettings.defaults());
     channels.add(ch);
     BlockingQueue<WatchHostResponse> seen = new LinkedBlockingQueue<>();
     WatchServiceGrpc.newStub(ch).watchHost(WatchHostRequest.newBuilder().setHost("app:n1").build(),

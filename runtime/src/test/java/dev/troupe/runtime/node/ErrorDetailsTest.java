@@ -3,12 +3,13 @@ package dev.troupe.runtime.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Status;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.errordetails.v1.NameAlreadyRegisteredFailure;
 import dev.troupe.proto.errordetails.v1.NameNotRegisteredFailure;
 import dev.troupe.proto.errordetails.v1.ProcessNotFoundFailure;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.testing.Entries;
 import dev.troupe.runtime.testing.TestCluster;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;

@@ -2,9 +2,11 @@ package dev.troupe.runtime.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.wire.Failures;
+import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.node.v1.PeerReply;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.TroupeException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;

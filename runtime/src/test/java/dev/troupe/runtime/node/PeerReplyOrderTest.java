@@ -2,18 +2,19 @@ package dev.troupe.runtime.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.troupe.api.Event;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.wire.Frames;
+import dev.troupe.client.wire.PayloadCodec;
 import dev.troupe.proto.common.v1.ErrorKind;
 import dev.troupe.proto.common.v1.EventKind;
 import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.proto.node.v1.Envelope;
 import dev.troupe.proto.node.v1.PeerEvent;
 import dev.troupe.proto.node.v1.PeerReply;
-import dev.troupe.runtime.api.Event;
 import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.directory.NodeRecord;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.LocalAttach;
-import dev.troupe.runtime.process.PayloadCodec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package dev.troupe.runtime.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.troupe.runtime.api.Pid;
+import dev.troupe.api.Pid;
 import org.junit.jupiter.api.Test;
 
 class PidMemoTest {

@@ -3,10 +3,10 @@ package dev.troupe.runtime.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.ProcessContext;
-import dev.troupe.runtime.api.ProcessEntry;
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.ProcessContext;
+import dev.troupe.api.ProcessEntry;
+import dev.troupe.api.TroupeException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

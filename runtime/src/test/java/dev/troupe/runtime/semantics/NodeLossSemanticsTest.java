@@ -3,11 +3,11 @@ package dev.troupe.runtime.semantics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.process.AttachedProcess;
-import dev.troupe.runtime.testing.Driver;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Event;
+import dev.troupe.client.AttachedProcess;
 import dev.troupe.runtime.testing.Driver.Agent;
+import dev.troupe.runtime.testing.Driver;
 import dev.troupe.runtime.testing.Entries;
 import dev.troupe.runtime.testing.TestCluster;
 import java.time.Duration;

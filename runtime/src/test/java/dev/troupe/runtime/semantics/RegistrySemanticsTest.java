@@ -3,10 +3,10 @@ package dev.troupe.runtime.semantics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.testing.Driver;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Event;
 import dev.troupe.runtime.testing.Driver.Agent;
+import dev.troupe.runtime.testing.Driver;
 import dev.troupe.runtime.testing.Setup;
 import java.util.Map;
 import java.util.Optional;

@@ -2,9 +2,9 @@ package dev.troupe.runtime.semantics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
 import dev.troupe.runtime.testing.Setup;
 import java.util.HashMap;
 import java.util.HashSet;

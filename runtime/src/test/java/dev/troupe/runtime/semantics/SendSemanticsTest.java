@@ -3,11 +3,11 @@ package dev.troupe.runtime.semantics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.testing.Driver;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
 import dev.troupe.runtime.testing.Driver.Agent;
+import dev.troupe.runtime.testing.Driver;
 import dev.troupe.runtime.testing.Setup;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,9 +2,9 @@ package dev.troupe.runtime.semantics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.client.AttachedProcess;
 import dev.troupe.runtime.testing.Entries;
 import dev.troupe.runtime.testing.TestCluster;
 import java.time.Duration;

@@ -3,10 +3,10 @@ package dev.troupe.runtime.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.channel.Channel;
-import dev.troupe.runtime.process.AttachedProcess;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.api.channel.Channel;
+import dev.troupe.client.AttachedProcess;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -141,7 +141,7 @@ public final class Driver {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (q.isEmpty()) {
       long left = deadline - System.nanoTime();
-      var r = left <= 0 ? Optional.<dev.troupe.runtime.api.channel.Received<Message>>empty()
+      var r = left <= 0 ? Optional.<dev.troupe.api.channel.Received<Message>>empty()
           : ch.receive(Duration.ofNanos(left));
       if (r.isEmpty()) {
         fail("expected " + what + " from agent " + agent + " within " + WAIT + ", but none came");

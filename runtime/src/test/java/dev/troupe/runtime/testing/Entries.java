@@ -1,14 +1,14 @@
 package dev.troupe.runtime.testing;
 
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.ProcessContext;
-import dev.troupe.runtime.api.ProcessFailure;
-import dev.troupe.runtime.api.TroupeException;
-import dev.troupe.runtime.api.channel.Channel;
-import dev.troupe.runtime.api.channel.Received;
-import dev.troupe.runtime.api.channel.Select;
-import dev.troupe.runtime.api.channel.SelectResult;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.api.ProcessContext;
+import dev.troupe.api.ProcessFailure;
+import dev.troupe.api.TroupeException;
+import dev.troupe.api.channel.Channel;
+import dev.troupe.api.channel.Received;
+import dev.troupe.api.channel.Select;
+import dev.troupe.api.channel.SelectResult;
 import dev.troupe.runtime.process.EntryCatalog;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +45,7 @@ public final class Entries {
         // Sleeps until terminated or cancelled; returns "cancelled" on CANCEL.
         .register("test:block", () -> (p, args) -> {
           var ev = p.events().receive().value();
-          return ev.kind() == dev.troupe.runtime.api.Event.Kind.CANCEL ? "cancelled" : "event";
+          return ev.kind() == dev.troupe.api.Event.Kind.CANCEL ? "cancelled" : "event";
         })
         // Registers the name in args[0], then waits for a "stop" message.
         .register("test:named", () -> (p, args) -> {

@@ -1,13 +1,13 @@
 package dev.troupe.runtime.testing;
 
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.GrpcAttach;
 import dev.troupe.runtime.directory.InMemoryDirectory;
-import dev.troupe.runtime.grpc.GrpcAttach;
 import dev.troupe.runtime.grpc.NodeServer;
-import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
 import dev.troupe.runtime.node.ProcessHost;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.process.InJvmHost;
 import dev.troupe.runtime.process.LocalAttach;
@@ -45,7 +45,7 @@ public final class TestCluster implements AutoCloseable {
     List<ProcessHost> hosts = List.of(new InJvmHost("app:" + config.name(), catalog, ref::get));
     Node node = new Node(config, directory, hosts);
     ref.set(node);
-    NodeServer server = new NodeServer(node, "127.0.0.1", 0, PeerSettings.defaults());
+    NodeServer server = new NodeServer(node, "127.0.0.1", 0, ChannelSettings.defaults());
     try {
       server.start();
     } catch (IOException e) {
@@ -65,7 +65,7 @@ public final class TestCluster implements AutoCloseable {
     Node node = new Node(NodeConfig.defaults(name).withDefaultClientHost("app:" + name + "-clients")
         .withMemberLossWait(Duration.ofSeconds(5)), directory, List.of(new InJvmHost(host, catalog, ref::get)));
     ref.set(node);
-    NodeServer server = new NodeServer(node, "127.0.0.1", 0, PeerSettings.defaults())
+    NodeServer server = new NodeServer(node, "127.0.0.1", 0, ChannelSettings.defaults())
         .asMember(new dev.troupe.runtime.directory.Shard(host, 0, 0, owner, false));
     try {
       server.start();

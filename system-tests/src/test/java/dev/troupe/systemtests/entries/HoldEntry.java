@@ -1,10 +1,10 @@
 package dev.troupe.systemtests.entries;
 
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.ProcessContext;
-import dev.troupe.runtime.api.ProcessEntry;
-import dev.troupe.runtime.api.ProcessFailure;
-import dev.troupe.runtime.api.channel.Received;
+import dev.troupe.api.Message;
+import dev.troupe.api.ProcessContext;
+import dev.troupe.api.ProcessEntry;
+import dev.troupe.api.ProcessFailure;
+import dev.troupe.api.channel.Received;
 import java.util.List;
 import java.util.Map;
 

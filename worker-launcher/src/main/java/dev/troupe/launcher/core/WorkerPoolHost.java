@@ -1,8 +1,8 @@
 package dev.troupe.launcher.core;
 
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.TroupeException;
 import dev.troupe.proto.common.v1.Payload;
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.TroupeException;
 import dev.troupe.runtime.directory.NodeRecord;
 import dev.troupe.runtime.node.LocalProcess;
 import dev.troupe.runtime.node.ProcessHost;

@@ -1,13 +1,13 @@
 package dev.troupe.launcher.server;
 
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.Channels;
+import dev.troupe.client.Futures;
 import dev.troupe.launcher.core.LoadProbe;
 import dev.troupe.proto.node.v1.DrainRequest;
 import dev.troupe.proto.node.v1.GetLoadRequest;
 import dev.troupe.proto.node.v1.NodeAdminServiceGrpc;
 import dev.troupe.runtime.directory.NodeRecord;
-import dev.troupe.runtime.grpc.Channels;
-import dev.troupe.runtime.grpc.Futures;
-import dev.troupe.runtime.grpc.PeerSettings;
 import io.grpc.ManagedChannel;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -34,7 +34,7 @@ public final class GrpcLoadProbe implements LoadProbe, AutoCloseable {
 
   private NodeAdminServiceGrpc.NodeAdminServiceFutureStub stub(NodeRecord member) {
     ManagedChannel ch = channels.computeIfAbsent(member.label(),
-        k -> Channels.open(member.address(), PeerSettings.defaults()));
+        k -> Channels.open(member.address(), ChannelSettings.defaults()));
     return NodeAdminServiceGrpc.newFutureStub(ch).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 

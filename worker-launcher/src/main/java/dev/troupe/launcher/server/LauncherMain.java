@@ -6,9 +6,11 @@ import dev.troupe.launcher.core.WorkerPool;
 import dev.troupe.launcher.core.WorkerPoolHost;
 import dev.troupe.launcher.topology.Topology;
 import dev.troupe.launcher.topology.TopologyLoader;
-import dev.troupe.runtime.process.ServiceSupervisor;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.node.Node;
+import dev.troupe.runtime.process.ServiceSupervisor;
+import dev.troupe.runtime.service.JoinedNode;
+import dev.troupe.runtime.service.NodeOptions;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,12 +22,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import dev.troupe.runtime.service.JoinedNode;
-import dev.troupe.runtime.service.NodeOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The worker-launcher process: serves a process host whose processes run in forked worker JVMs. */
 @Command(name = "worker-launcher", mixinStandardHelpOptions = true,
@@ -39,7 +39,7 @@ public final class LauncherMain implements Callable<Integer> {
   @Option(names = "--host", defaultValue = "app:processes", description = "The process host served (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--entry", description = "An entry workers can run, as ID=CLASS (repeatable), e.g. app:worker=dev.troupe.relay.EchoWorker.")
+  @Option(names = "--entry", description = "An entry workers can run, as ID=CLASS (repeatable), e.g. app:worker=dev.troupe.examples.echo.EchoWorker.")
   List<String> entries = new ArrayList<>();
 
   @Option(names = "--worker-classpath", defaultValue = "", description = "Extra jars for worker JVMs (the entries' code).")

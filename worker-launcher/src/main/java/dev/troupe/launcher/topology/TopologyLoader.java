@@ -26,7 +26,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *     kind: process.host
  *   - name: worker
  *     kind: process.java
- *     class: dev.troupe.relay.EchoWorker
+ *     class: dev.troupe.examples.echo.EchoWorker
  *     isolation: jvm             # optional: a worker JVM of its own per process (default: shared)
  *   - name: ticker
  *     kind: process.service

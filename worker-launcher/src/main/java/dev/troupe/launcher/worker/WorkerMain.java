@@ -1,21 +1,20 @@
 package dev.troupe.launcher.worker;
 
+import dev.troupe.api.Pid;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.GrpcAttach;
 import dev.troupe.proto.common.v1.ExitResult;
-import dev.troupe.runtime.api.Pid;
+import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.directory.Shard;
-import dev.troupe.runtime.grpc.GrpcAttach;
-import dev.troupe.runtime.grpc.RegistryDirectoryClient;
 import dev.troupe.runtime.grpc.NodeServer;
-import dev.troupe.runtime.grpc.PeerSettings;
+import dev.troupe.runtime.grpc.RegistryDirectoryClient;
 import dev.troupe.runtime.node.LocalProcess;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
 import dev.troupe.runtime.node.ProcessObserver;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.process.InJvmHost;
-import dev.troupe.runtime.process.ProcessRunner;
-import dev.troupe.runtime.directory.InMemoryDirectory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,7 +128,7 @@ public final class WorkerMain {
     directory.nextProcessId(node::nextProcessId);
     // Declared lost (silent too long): its processes were reported dead everywhere; stop.
     directory.onDeclaredLost(why -> halt("declared lost by the registry: " + why));
-    NodeServer server = new NodeServer(node, bind, 0, PeerSettings.defaults())
+    NodeServer server = new NodeServer(node, bind, 0, ChannelSettings.defaults())
         .asMember(new Shard(host, 0, 0, owner, dedicated)).start();
     LOG.debug("{}: worker JVM serving {} ids from {}", node.label(), host, Pid.formatId(node.nextProcessId()));
     server.runUntilShutdown();
@@ -196,7 +195,7 @@ public final class WorkerMain {
     Node node = new Node(NodeConfig.defaults("train"), new InMemoryDirectory(),
         List.of(new InJvmHost("app:train", catalog, ref::get)));
     ref.set(node);
-    NodeServer server = new NodeServer(node, "127.0.0.1", 0, PeerSettings.defaults()).start();
+    NodeServer server = new NodeServer(node, "127.0.0.1", 0, ChannelSettings.defaults()).start();
     AttachedProcess client = GrpcAttach.attach(server.address(), "", "train", Duration.ofSeconds(10));
     for (int i = 0; i < 20; i++) {
       String child = client.spawnMonitored("train:echo", "app:train");

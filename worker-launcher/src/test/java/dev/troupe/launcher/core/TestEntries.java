@@ -1,8 +1,8 @@
 package dev.troupe.launcher.core;
 
-import dev.troupe.runtime.api.ProcessContext;
-import dev.troupe.runtime.api.ProcessEntry;
-import dev.troupe.runtime.api.ProcessFailure;
+import dev.troupe.api.ProcessContext;
+import dev.troupe.api.ProcessEntry;
+import dev.troupe.api.ProcessFailure;
 import java.time.Duration;
 import java.util.List;
 

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Pid;
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Pid;
+import dev.troupe.api.TroupeException;
 import dev.troupe.runtime.directory.DirectoryListener;
 import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.directory.NodeRecord;

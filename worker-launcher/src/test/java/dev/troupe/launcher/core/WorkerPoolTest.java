@@ -4,19 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.troupe.runtime.api.ErrorCode;
-import dev.troupe.runtime.api.Event;
-import dev.troupe.runtime.api.Message;
-import dev.troupe.runtime.api.TroupeException;
+import dev.troupe.api.ErrorCode;
+import dev.troupe.api.Event;
+import dev.troupe.api.Message;
+import dev.troupe.api.TroupeException;
+import dev.troupe.client.AttachedProcess;
+import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.GrpcAttach;
 import dev.troupe.registry.core.Liveness;
 import dev.troupe.registry.grpc.RegistryGrpcService;
 import dev.troupe.runtime.directory.InMemoryDirectory;
-import dev.troupe.runtime.grpc.GrpcAttach;
 import dev.troupe.runtime.grpc.NodeServer;
-import dev.troupe.runtime.grpc.PeerSettings;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
-import dev.troupe.runtime.process.AttachedProcess;
 import dev.troupe.runtime.process.ServiceSupervisor;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,7 +84,7 @@ class WorkerPoolTest {
         new Liveness(Duration.ofSeconds(10), System::currentTimeMillis), registryNode.label());
     byte[] memberKey = dev.troupe.runtime.directory.NodeCredentials.newToken();
     registryService.admitMembersOf("launcher", memberKey);
-    registry = new NodeServer(registryNode, "127.0.0.1", 0, PeerSettings.defaults())
+    registry = new NodeServer(registryNode, "127.0.0.1", 0, ChannelSettings.defaults())
         .addService(registryService).start();
     List<String> workerArgs = new ArrayList<>(List.of("--registry", registry.address(), "--owner", "launcher",
         "--host", HOST, "--max-processes", Integer.toString(settings.maxProcessesPerJvm())));
@@ -100,7 +100,7 @@ class WorkerPoolTest {
     node.set(new Node(NodeConfig.defaults("launcher").withDefaultClientHost("launcher:clients"), directory,
         List.of(new WorkerPoolHost(HOST, ids, isolated, pool))));
     node.get().onPeerUp(pool::onMemberUp);
-    server = new NodeServer(node.get(), "127.0.0.1", 0, PeerSettings.defaults()).start();
+    server = new NodeServer(node.get(), "127.0.0.1", 0, ChannelSettings.defaults()).start();
     pool.start();
     AttachedProcess client = GrpcAttach.attach(registry.address(), "", "test", Duration.ofSeconds(10));
     cleanup.add(client);
