@@ -126,6 +126,11 @@ troupe_find_jdk() {
 Install one (JDK 25 recommended, e.g. 'apt-get install openjdk-21-jdk' or Temurin 25) or set JAVA_HOME to it."
 }
 
+# Prints a script's usage: its first comment block, after the #! line, without the "# ".
+troupe_usage() { # script
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
+}
+
 troupe_jar() { # module directory [artifactId, default: the directory's name] -> its jar, or nothing
   # when it is not built (never fails: callers use set -e)
   ls "$TROUPE_ROOT/$1"/target/"${2:-$(basename "$1")}"-*.jar 2>/dev/null | grep -v -e '-tests.jar' -e '-sources.jar' | head -n1 || true

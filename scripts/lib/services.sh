@@ -15,21 +15,22 @@ troupe_log_file() { echo "$TROUPE_RUN_DIR/logs/$1.log"; }
 # The argument that ties a process to this run directory.
 troupe_run_dir_marker() { echo "-Dtroupe.run.dir=$TROUPE_RUN_DIR"; }
 
-troupe_main_class() {
-  case "$1" in
-    registry) echo dev.troupe.registry.server.RegistryMain ;;
-    launcher) echo dev.troupe.launcher.server.LauncherMain ;;
-    relay) echo dev.troupe.relay.RelayMain ;;
-  esac
-}
+# The services, one row each: name, Maven module, main class, and the variable holding its port.
+TROUPE_SERVICE_TABLE="
+registry registry-service dev.troupe.registry.server.RegistryMain TROUPE_REGISTRY_PORT
+launcher worker-launcher  dev.troupe.launcher.server.LauncherMain TROUPE_LAUNCHER_PORT
+relay    relay-service    dev.troupe.relay.RelayMain              TROUPE_RELAY_PORT
+"
 
-troupe_service_port() {
-  case "$1" in
-    registry) echo "$TROUPE_REGISTRY_PORT" ;;
-    launcher) echo "$TROUPE_LAUNCHER_PORT" ;;
-    relay) echo "$TROUPE_RELAY_PORT" ;;
-  esac
+troupe_service_field() { # service column(2 module, 3 main class, 4 port variable)
+  local row
+  row=$(awk -v n="$1" -v c="$2" '$1 == n { print $c }' <<<"$TROUPE_SERVICE_TABLE")
+  [ -n "$row" ] || troupe_die "unknown service '$1'; expected ${TROUPE_SERVICES[*]}"
+  echo "$row"
 }
+troupe_service_module() { troupe_service_field "$1" 2; }
+troupe_main_class() { troupe_service_field "$1" 3; }
+troupe_service_port() { local v; v=$(troupe_service_field "$1" 4); echo "${!v}"; }
 
 # The run directory a process names on its command line, if it is a service of any topology.
 troupe_run_dir_of() { # pid

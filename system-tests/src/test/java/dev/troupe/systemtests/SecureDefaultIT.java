@@ -124,10 +124,10 @@ class SecureDefaultIT {
         .orElseThrow().getPid();
 
     Status.Code peer = callAs(process, Service.RELAY, ch -> {
-      var in = new dev.troupe.runtime.testing.StreamEnd<dev.troupe.proto.node.v1.ConnectResponse>();
+      var in = new dev.troupe.runtime.testing.StreamEnd<dev.troupe.proto.peer.v1.ConnectResponse>();
       var end = in.end;
-      dev.troupe.proto.node.v1.PeerServiceGrpc.newStub(ch).connect(in).onNext(dev.troupe.proto.node.v1.ConnectRequest.newBuilder().setHandshake(
-          dev.troupe.proto.node.v1.PeerHandshake.newBuilder().setFromNode("launcher").setToNode("relay")).build());
+      dev.troupe.proto.peer.v1.PeerServiceGrpc.newStub(ch).connect(in).onNext(dev.troupe.proto.peer.v1.ConnectRequest.newBuilder().setHandshake(
+          dev.troupe.proto.peer.v1.PeerHandshake.newBuilder().setFromNode("launcher").setToNode("relay")).build());
       throw end.orTimeout(10, TimeUnit.SECONDS).join().asRuntimeException();
     });
     assertThat(peer).isEqualTo(Status.Code.PERMISSION_DENIED);

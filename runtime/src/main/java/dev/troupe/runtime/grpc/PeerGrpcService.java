@@ -1,11 +1,11 @@
 package dev.troupe.runtime.grpc;
 
-import dev.troupe.proto.node.v1.ConnectRequest;
-import dev.troupe.proto.node.v1.ConnectResponse;
-import dev.troupe.proto.node.v1.Envelope;
-import dev.troupe.proto.node.v1.PeerHandshake;
-import dev.troupe.proto.node.v1.PeerHandshakeAck;
-import dev.troupe.proto.node.v1.PeerServiceGrpc;
+import dev.troupe.proto.peer.v1.ConnectRequest;
+import dev.troupe.proto.peer.v1.ConnectResponse;
+import dev.troupe.proto.peer.v1.Envelope;
+import dev.troupe.proto.peer.v1.PeerHandshake;
+import dev.troupe.proto.peer.v1.PeerHandshakeAck;
+import dev.troupe.proto.peer.v1.PeerServiceGrpc;
 import dev.troupe.runtime.directory.NodeRecord;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.PeerStream;

@@ -21,7 +21,7 @@ public final class SharedSecretAuth {
   public static final Metadata.Key<String> HEADER = SecretCredentials.HEADER;
 
   /** The services only nodes may use. */
-  static final Set<String> NODE_SERVICES = Set.of("troupe.node.v1.PeerService", "troupe.registry.v1.RegistryService",
+  static final Set<String> NODE_SERVICES = Set.of("troupe.peer.v1.PeerService", "troupe.registry.v1.RegistryService",
       "troupe.node.v1.NodeAdminService");
 
   private SharedSecretAuth() {}

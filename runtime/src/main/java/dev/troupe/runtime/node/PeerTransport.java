@@ -1,6 +1,6 @@
 package dev.troupe.runtime.node;
 
-import dev.troupe.proto.node.v1.Envelope;
+import dev.troupe.proto.peer.v1.Envelope;
 import dev.troupe.runtime.directory.NodeRecord;
 
 /** Carries envelopes to other nodes: one stream per peer, control ahead of user messages. */

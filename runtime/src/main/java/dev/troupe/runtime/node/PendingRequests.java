@@ -2,7 +2,7 @@ package dev.troupe.runtime.node;
 
 import dev.troupe.client.Deadlines;
 import dev.troupe.client.wire.Failures;
-import dev.troupe.proto.node.v1.PeerReply;
+import dev.troupe.proto.peer.v1.PeerReply;
 import dev.troupe.runtime.directory.NodeRecord;
 import java.time.Duration;
 import java.util.Map;

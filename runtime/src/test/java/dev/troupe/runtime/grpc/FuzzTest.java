@@ -11,9 +11,9 @@ import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.node.v1.AttachRequest;
 import dev.troupe.proto.node.v1.AttachResponse;
 import dev.troupe.proto.node.v1.AttachServiceGrpc;
-import dev.troupe.proto.node.v1.ConnectRequest;
-import dev.troupe.proto.node.v1.ConnectResponse;
-import dev.troupe.proto.node.v1.PeerServiceGrpc;
+import dev.troupe.proto.peer.v1.ConnectRequest;
+import dev.troupe.proto.peer.v1.ConnectResponse;
+import dev.troupe.proto.peer.v1.PeerServiceGrpc;
 import dev.troupe.runtime.node.NodeConfig;
 import dev.troupe.runtime.testing.Entries;
 import dev.troupe.runtime.testing.TestCluster;
@@ -197,7 +197,7 @@ class FuzzTest {
     Status s = end.get(10, TimeUnit.SECONDS);
     // the clear code, naming the type, not UNKNOWN "Application error processing RPC"
     return s != null && s.getCode() == Status.Code.INVALID_ARGUMENT
-        && String.valueOf(s.getDescription()).contains("is not a valid troupe.node.v1.");
+        && String.valueOf(s.getDescription()).matches(".*is not a valid troupe\\.(node|peer)\\.v1\\..*");
   }
 
   /** Peer frames out of order: batches before the handshake, handshakes to the wrong incarnation. */
@@ -206,9 +206,9 @@ class FuzzTest {
     CompletableFuture<Status> end = in.end;
     StreamObserver<ConnectRequest> req = PeerServiceGrpc.newStub(ch).connect(in);
     if (r.nextBoolean()) {
-      req.onNext(ConnectRequest.newBuilder().setBatch(dev.troupe.proto.node.v1.EnvelopeBatch.getDefaultInstance()).build());
+      req.onNext(ConnectRequest.newBuilder().setBatch(dev.troupe.proto.peer.v1.EnvelopeBatch.getDefaultInstance()).build());
     } else {
-      req.onNext(ConnectRequest.newBuilder().setHandshake(dev.troupe.proto.node.v1.PeerHandshake.newBuilder()
+      req.onNext(ConnectRequest.newBuilder().setHandshake(dev.troupe.proto.peer.v1.PeerHandshake.newBuilder()
           .setFromNode("intruder").setToNode("n1").setToIncarnation(r.nextLong())).build());
     }
     Status s = end.get(10, TimeUnit.SECONDS);

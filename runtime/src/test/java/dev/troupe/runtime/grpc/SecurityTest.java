@@ -118,9 +118,9 @@ class SecurityTest {
     assertThat(attachWith(address, process).getCode()).isEqualTo(Status.Code.OK);
     ManagedChannel ch = Channels.open(address, ChannelSettings.defaults(), process);
     try {
-      var peer = new dev.troupe.runtime.testing.StreamEnd<dev.troupe.proto.node.v1.ConnectResponse>();
-      dev.troupe.proto.node.v1.PeerServiceGrpc.newStub(ch).connect(peer)
-          .onNext(dev.troupe.proto.node.v1.ConnectRequest.getDefaultInstance());
+      var peer = new dev.troupe.runtime.testing.StreamEnd<dev.troupe.proto.peer.v1.ConnectResponse>();
+      dev.troupe.proto.peer.v1.PeerServiceGrpc.newStub(ch).connect(peer)
+          .onNext(dev.troupe.proto.peer.v1.ConnectRequest.getDefaultInstance());
       Status refused = peer.end.get(5, TimeUnit.SECONDS);
       assertThat(refused.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
       assertThat(refused.getDescription()).contains("TROUPE_NODE_SECRET_FILE");

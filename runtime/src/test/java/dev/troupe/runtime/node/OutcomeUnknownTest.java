@@ -6,7 +6,7 @@ import dev.troupe.api.ErrorCode;
 import dev.troupe.api.TroupeException;
 import dev.troupe.client.wire.Failures;
 import dev.troupe.client.wire.Frames;
-import dev.troupe.proto.node.v1.PeerReply;
+import dev.troupe.proto.peer.v1.PeerReply;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.troupe.runtime.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.troupe.proto.node.v1.PeerReply;
+import dev.troupe.proto.peer.v1.PeerReply;
 import dev.troupe.runtime.directory.NodeRecord;
 import dev.troupe.runtime.directory.Shard;
 import java.time.Duration;
