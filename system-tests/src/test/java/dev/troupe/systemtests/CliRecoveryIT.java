@@ -20,15 +20,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a user of {@code scripts/cli-client} sees when things break, on a real topology: its node (the
@@ -58,24 +56,10 @@ class CliRecoveryIT {
   private static final Duration ANSWER = Duration.ofSeconds(20);
   /** The reply timeout of the CLIs that live through a restart, for a loaded machine (default 2 s). */
   private static final String REPLY_TIMEOUT_MS = "10000";
-  private static Topology topology;
-
-  @BeforeAll
-  @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  static void startTopology() {
-    topology = Topology.named("cli-recovery").launcherArgs("--max-workers " + MAX_WORKERS + " --min-spares 1"
-            + " --max-processes-per-jvm 1")
-        .withTestEntries().build();
-    topology.up();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopTopology() {
-    if (topology != null) {
-      topology.close();
-    }
-  }
+  @RegisterExtension
+  static final Topology topology = Topology.named("cli-recovery").launcherArgs("--max-workers " + MAX_WORKERS + " --min-spares 1"
+          + " --max-processes-per-jvm 1")
+      .withTestEntries().build();
 
   /** Tests here kill or stop services; each starts from a whole topology that answers echoes. */
   @BeforeEach
@@ -84,10 +68,6 @@ class CliRecoveryIT {
     topology.awaitEchoWorks(Duration.ofSeconds(60));
   }
 
-  @AfterEach
-  void closeThisTestsClients() {
-    topology.closeClients();
-  }
 
   private static LiveCli cliReady(String... args) throws InterruptedException {
     LiveCli cli = topology.cli(args);

@@ -9,14 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Echo demo through a pipe, as the README shows it: {@code printf 'hello world\n' | scripts/cli-client}
@@ -27,22 +26,8 @@ import org.junit.jupiter.api.Timeout;
 class EchoPipeIT {
   private static final String WORKER_LINE = "  from worker: \\{app:processes\\|0x[0-9a-f]{5,}\\}";
   private static final String ANY_ESCAPE = "\u001b";
-  private static Topology topology;
-
-  @BeforeAll
-  @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  static void startTopology() {
-    topology = Topology.named("echo-pipe").build();
-    topology.up();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopTopology() {
-    if (topology != null) {
-      topology.close();
-    }
-  }
+  @RegisterExtension
+  static final Topology topology = Topology.named("echo-pipe").build();
 
   /** Tests here stop services; each starts from a whole, working topology. */
   @BeforeEach

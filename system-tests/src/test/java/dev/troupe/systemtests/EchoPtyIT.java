@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Echo CLI on a terminal: scripts/cli-client run on a pseudo-terminal ({@code script} from
@@ -22,22 +22,13 @@ class EchoPtyIT {
   private static final String CYAN = "\u001b[36m";
   /** Any SGR (colour/style) sequence; JLine's own mode sequences (ESC[?2004h ...) are not colours. */
   private static final Pattern SGR = Pattern.compile("\u001b\\[[0-9;]*m");
-  private static Topology topology;
+  @RegisterExtension
+  static final Topology topology = Topology.named("echo-pty").build();
 
   @BeforeAll
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  static void startTopology() {
-    topology = Topology.named("echo-pty").build();
-    topology.up();
+  static void topologyAnswersEchoes() {
     topology.awaitEchoWorks(Duration.ofSeconds(60));
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopTopology() {
-    if (topology != null) {
-      topology.close();
-    }
   }
 
   @Test

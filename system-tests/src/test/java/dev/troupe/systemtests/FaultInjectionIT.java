@@ -27,15 +27,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Faults injected into a real topology (each service under the keeper {@code scripts/troupe} gives it)
@@ -65,23 +63,9 @@ class FaultInjectionIT {
   private static final Pattern WORKER_LINE = Pattern.compile("  from worker: \\{app:processes\\|0x[0-9a-f]{5,}\\}");
   private static final int MIN_SPARES = 2;
   private static final AtomicLong NAMES = new AtomicLong();
-  private static Topology topology;
-
-  @BeforeAll
-  @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  static void startTopology() {
-    topology = Topology.named("faults").relayArgs("--worker-delay-ms " + WORKER_DELAY.toMillis())
-        .withTestEntries().build();
-    topology.up();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopTopology() {
-    if (topology != null) {
-      topology.close();
-    }
-  }
+  @RegisterExtension
+  static final Topology topology = Topology.named("faults").relayArgs("--worker-delay-ms " + WORKER_DELAY.toMillis())
+      .withTestEntries().build();
 
   /**
    * Every test kills or freezes something that its keeper restarts: each starts once all three
@@ -94,10 +78,6 @@ class FaultInjectionIT {
     topology.awaitPoolSettled(MIN_SPARES, Duration.ofSeconds(60));
   }
 
-  @AfterEach
-  void closeThisTestsClients() {
-    topology.closeClients();
-  }
 
   /** A CLI attached to the relay's node (its default), its banner printed. */
   private static LiveCli cliReady() throws InterruptedException {

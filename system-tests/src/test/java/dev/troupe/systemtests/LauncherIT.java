@@ -15,15 +15,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The worker-launcher with real worker JVMs: its warm pool, and what a monitor sees when a worker
@@ -35,22 +33,8 @@ import org.junit.jupiter.api.Timeout;
 class LauncherIT {
   private static final String HOST = "app:processes";
   private static final int MIN_SPARES = 2;
-  private static Topology topology;
-
-  @BeforeAll
-  @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  static void startTopology() {
-    topology = Topology.named("launcher").launcherArgs("--min-spares " + MIN_SPARES).withTestEntries().build();
-    topology.up();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopTopology() {
-    if (topology != null) {
-      topology.close();
-    }
-  }
+  @RegisterExtension
+  static final Topology topology = Topology.named("launcher").launcherArgs("--min-spares " + MIN_SPARES).withTestEntries().build();
 
   /** One test kills the launcher: each starts from a whole, working topology with a settled pool. */
   @BeforeEach
@@ -60,10 +44,6 @@ class LauncherIT {
     topology.awaitPoolSettled(MIN_SPARES, Duration.ofSeconds(60));
   }
 
-  @AfterEach
-  void closeThisTestsClients() {
-    topology.closeClients();
-  }
 
   /** A process started by {@code spawnMonitored} and the worker JVM it reported from. */
   private record Held(String pid, long osPid, Duration spawnReply, Duration started) {}

@@ -30,13 +30,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Load with faults, through the real Echo path: {@code CLIENTS} Java clients (each a process attached
@@ -89,26 +89,17 @@ class LoadIT {
   private static final int MAX_MAILBOX = 500;
   /** {@code test:hold} declared {@code isolation: jvm}: each of its processes needs a worker JVM of its own. */
   private static final String HOLD_ALONE = "test:hold-alone";
-  private static Topology topology;
+  @RegisterExtension
+  static final Topology topology = Topology.named("load").relayArgs("--worker-delay-ms 0")
+      .launcherArgs("--max-mailbox " + MAX_MAILBOX + " --entry " + HOLD_ALONE + "="
+          + dev.troupe.systemtests.entries.HoldEntry.class.getName() + " --isolate " + HOLD_ALONE)
+      .withTestEntries().build();
 
   @BeforeAll
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  static void startTopology() {
-    topology = Topology.named("load").relayArgs("--worker-delay-ms 0")
-        .launcherArgs("--max-mailbox " + MAX_MAILBOX + " --entry " + HOLD_ALONE + "="
-            + dev.troupe.systemtests.entries.HoldEntry.class.getName() + " --isolate " + HOLD_ALONE)
-        .withTestEntries().build();
-    topology.up();
+  static void topologyAnswersEchoes() {
     topology.awaitEchoWorks(Duration.ofSeconds(60));
     topology.awaitPoolSettled(2, Duration.ofSeconds(60));
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopTopology() {
-    if (topology != null) {
-      topology.close();
-    }
   }
 
   /** What one client saw. */

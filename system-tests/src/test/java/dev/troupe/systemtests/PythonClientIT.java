@@ -1,7 +1,6 @@
 package dev.troupe.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.troupe.api.Event;
 import dev.troupe.api.Message;
@@ -26,10 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The polyglot promise, on a real topology ({@code scripts/troupe up}): the Python client in
@@ -47,24 +46,16 @@ class PythonClientIT {
   private static final Pattern REGISTERED = Pattern.compile("^registered (\\S+) as (\\{[^}]+\\})$");
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final AtomicInteger SERVICES = new AtomicInteger();
-  private static Topology topology;
+  @RegisterExtension
+  static final Topology topology = Topology.named("python-client")
+      .onlyIf(PythonClientIT::pythonCanImportGrpc, "skipped: " + PYTHON + " cannot `import grpc`; install"
+          + " Debian's python3-grpcio and python3-grpc-tools (apt-get install -y python3-grpcio python3-grpc-tools)")
+      .build();
 
   @BeforeAll
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  static void startTopology() {
-    assumeTrue(pythonCanImportGrpc(), "skipped: " + PYTHON + " cannot `import grpc`; install Debian's "
-        + "python3-grpcio and python3-grpc-tools (apt-get install -y python3-grpcio python3-grpc-tools)");
-    topology = Topology.named("python-client").build();
-    topology.up();
+  static void topologyAnswersEchoes() {
     topology.awaitEchoWorks(Duration.ofSeconds(60));
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopTopology() {
-    if (topology != null) {
-      topology.close();
-    }
   }
 
   @Test

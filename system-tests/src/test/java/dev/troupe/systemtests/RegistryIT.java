@@ -18,15 +18,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The registry-service across real JVMs: cluster-wide names, node liveness, and a registry restart
@@ -36,22 +34,8 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RegistryIT {
   private static final AtomicLong NAMES = new AtomicLong();
-  private static Topology topology;
-
-  @BeforeAll
-  @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  static void startTopology() {
-    topology = Topology.named("registry").withTestEntries().build();
-    topology.up();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopTopology() {
-    if (topology != null) {
-      topology.close();
-    }
-  }
+  @RegisterExtension
+  static final Topology topology = Topology.named("registry").withTestEntries().build();
 
   /** Tests here pause, kill and restart services: each starts from a whole, working topology. */
   @BeforeEach
@@ -60,10 +44,6 @@ class RegistryIT {
     topology.awaitEchoWorks(Duration.ofSeconds(60));
   }
 
-  @AfterEach
-  void closeThisTestsClients() {
-    topology.closeClients();
-  }
 
   private static String uniqueName(String what) {
     return "it-" + what + "-" + NAMES.incrementAndGet() + "-" + System.nanoTime();

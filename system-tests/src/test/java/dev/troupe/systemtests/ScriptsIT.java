@@ -17,14 +17,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code scripts/troupe} as an operator uses it when things are not as they should be: PID files
@@ -34,22 +33,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScriptsIT {
-  private static Topology topology;
-
-  @BeforeAll
-  @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  static void startTopology() {
-    topology = Topology.named("scripts").build();
-    topology.up();
-  }
-
-  @AfterAll
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  static void stopTopology() {
-    if (topology != null) {
-      topology.close();
-    }
-  }
+  @RegisterExtension
+  static final Topology topology = Topology.named("scripts").build();
 
   /** The last test stops the topology; the others start from a whole one. */
   @BeforeEach

@@ -47,7 +47,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real topology (registry-service, worker-launcher, relay-service, each its own JVM) started and
@@ -60,7 +66,9 @@ import java.util.stream.Collectors;
  * {@link #close()} stops them with {@code troupe down}, kills by PID whatever is still alive, and fails
  * if anything had to be killed.
  */
-public final class Topology implements AutoCloseable {
+public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+  private BooleanSupplier precondition = () -> true;
+  private String preconditionReason = "";
 
   /** The services of a topology, by their names in scripts/troupe. */
   public enum Service {
@@ -202,6 +210,8 @@ public final class Topology implements AutoCloseable {
     private final List<String> workerClasspath = new ArrayList<>();
     private Path home = SHARED_HOME;
     private boolean insecure;
+    private BooleanSupplier precondition = () -> true;
+    private String preconditionReason = "";
 
     private Builder(String name) {
       this.name = name;
@@ -238,9 +248,19 @@ public final class Topology implements AutoCloseable {
       return this;
     }
 
+    /** As an extension, start nothing and skip the class's tests, saying why, unless {@code holds}. */
+    public Builder onlyIf(BooleanSupplier holds, String reasonToSkip) {
+      this.precondition = holds;
+      this.preconditionReason = reasonToSkip;
+      return this;
+    }
+
     public Topology build() {
-      return new Topology(name, String.join(" ", launcherArgs), String.join(" ", relayArgs),
+      Topology t = new Topology(name, String.join(" ", launcherArgs), String.join(" ", relayArgs),
           String.join(File.pathSeparator, workerClasspath), home, insecure);
+      t.precondition = precondition;
+      t.preconditionReason = preconditionReason;
+      return t;
     }
   }
 
@@ -937,6 +957,28 @@ public final class Topology implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- cleanup
+
+  // ---------------------------------------------------------------- as a JUnit 5 extension
+  // Registered on a test class ({@code @RegisterExtension static final Topology topology =
+  // Topology.named(..).build();}), the topology is started with `troupe up` before the class's
+  // @BeforeAll methods, the clients a test attached are closed after each test, and everything it
+  // started is stopped by PID after the last test (close()).
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    Assumptions.assumeTrue(precondition.getAsBoolean(), preconditionReason);
+    up();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    closeClients();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
+  }
 
   /**
    * Closes the attached clients, live CLIs and watches, runs {@code troupe down} (which stops each
