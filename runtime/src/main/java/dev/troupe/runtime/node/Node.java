@@ -13,16 +13,8 @@ import dev.troupe.proto.common.v1.ProcessEvent;
 import dev.troupe.proto.node.v1.AttachResponse;
 import dev.troupe.proto.node.v1.Terminated;
 import dev.troupe.proto.peer.v1.Envelope;
-import dev.troupe.proto.peer.v1.PeerCancel;
-import dev.troupe.proto.peer.v1.PeerDeliver;
-import dev.troupe.proto.peer.v1.PeerEvent;
-import dev.troupe.proto.peer.v1.PeerLink;
-import dev.troupe.proto.peer.v1.PeerMonitor;
 import dev.troupe.proto.peer.v1.PeerReply;
 import dev.troupe.proto.peer.v1.PeerSpawn;
-import dev.troupe.proto.peer.v1.PeerTerminate;
-import dev.troupe.proto.peer.v1.PeerUnlink;
-import dev.troupe.proto.peer.v1.PeerUnmonitor;
 import dev.troupe.runtime.directory.Directory;
 import dev.troupe.runtime.directory.DirectoryListener;
 import dev.troupe.runtime.directory.Names;
@@ -39,7 +31,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,9 +56,8 @@ public final class Node implements DirectoryListener {
   private final AtomicLong nextId = new AtomicLong(1);
   private final AtomicLong started = new AtomicLong();
   private final long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
-  private final PendingRequests pending;
+  private final RemoteNodes remote;
   private final SpawnTargets spawnTargets;
-  private volatile PeerTransport peers = PeerTransport.NONE;
   private final PeerInbox peerInbox = new PeerInbox(this);
   private final java.util.List<ProcessObserver> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final java.util.List<java.util.function.Consumer<NodeRecord>> peerUpListeners =
@@ -86,9 +78,9 @@ public final class Node implements DirectoryListener {
     if (!this.hosts.containsKey(config.defaultClientHost())) {
       this.hosts.put(config.defaultClientHost(), new ClientHost(config.defaultClientHost()));
     }
-    this.pending = new PendingRequests(config.requestTimeout());
-    this.spawnTargets = new SpawnTargets(directory, config.memberRefusalBackoff());
     this.label = config.name() + "[" + ProcessHandle.current().pid() + "]";
+    this.remote = new RemoteNodes(config.name(), label, directory, config.requestTimeout());
+    this.spawnTargets = new SpawnTargets(directory, config.memberRefusalBackoff());
   }
 
   /** Joins the directory as reachable at {@code address}, forwarding to peers through {@code peers}. */
@@ -101,7 +93,7 @@ public final class Node implements DirectoryListener {
    * the host's PIDs in the range the directory assigns are this node's.
    */
   public void start(String address, PeerTransport transport, Shard shard) {
-    this.peers = transport;
+    remote.connect(transport);
     List<String> exclusive = new java.util.ArrayList<>(hosts.keySet());
     if (shard != null) {
       exclusive.remove(shard.host());
@@ -268,7 +260,7 @@ public final class Node implements DirectoryListener {
       if (local != null) {
         CompletableFuture<NodeRecord> elsewhere = local.placeElsewhere(entry, "", List.of());
         if (elsewhere != null) {
-          return elsewhere.thenCompose(n -> spawnOn(n, parent, entry, host, args, monitor, link, List.of()));
+          return elsewhere.thenCompose(n -> remote.spawn(n, parent, entry, host, args, monitor, link, List.of()));
         }
         try {
           Prepared p = prepareSpawn(parent.pid(), entry, local, args, monitor, link);
@@ -296,9 +288,9 @@ public final class Node implements DirectoryListener {
       List<Payload> args, boolean monitor, boolean link) {
     NodeRecord member = spawnTargets.member(host, config.name());
     if (member == null) {
-      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link, List.of());
+      return remote.spawn(remote.serving(host), parent, entry, host, args, monitor, link, List.of());
     }
-    return spawnOn(member, parent, entry, host, args, monitor, link, List.of()).exceptionallyCompose(t -> {
+    return remote.spawn(member, parent, entry, host, args, monitor, link, List.of()).exceptionallyCompose(t -> {
       Throwable cause = Frames.unwrap(t);
       // Only a refusal is retried: a member lost before its answer reached us may have run the child
       // (its answer and the child's first messages travel on different streams), so it is not.
@@ -307,29 +299,8 @@ public final class Node implements DirectoryListener {
         return CompletableFuture.failedFuture(cause);
       }
       spawnTargets.refused(member);
-      return spawnOn(nodeServing(host), parent, entry, host, args, monitor, link, List.of(member.name()));
+      return remote.spawn(remote.serving(host), parent, entry, host, args, monitor, link, List.of(member.name()));
     });
-  }
-
-  private CompletableFuture<Pid> spawnOn(NodeRecord remote, LocalProcess parent, String entry, String host,
-      List<Payload> args, boolean monitor, boolean link, List<String> fullNodes) {
-    try {
-      return request(remote, id -> Envelope.newBuilder()
-          .setSpawn(PeerSpawn.newBuilder().setRequestId(id).setParent(parent.pidText())
-              .setEntry(entry).setHost(host).addAllArgs(args).setMonitor(monitor).setLink(link)
-              .addAllFullNodes(fullNodes))
-          .build(), r -> {
-            Pid child = Pid.parse(r.getPid());
-            if (monitor) {
-              parent.addMonitoring(child);
-            }
-            if (link) {
-              parent.addLink(child);
-            }
-          }).thenApply(r -> Pid.parse(r.getPid()));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 
   private void startOrFail(Prepared p) {
@@ -393,9 +364,7 @@ public final class Node implements DirectoryListener {
       sink.deliver(from, topic, payloads);
       return;
     }
-    NodeRecord node = nodeServing(to);
-    peers.send(node, Envelope.newBuilder().setDeliver(PeerDeliver.newBuilder()
-        .setTo(to.toString()).setFrom(from).setTopic(topic).addAllPayloads(payloads)).build(), false);
+    remote.deliver(from, to, topic, payloads);
   }
 
   private static void checkTopic(String topic) {
@@ -450,7 +419,7 @@ public final class Node implements DirectoryListener {
       return pid;
     }
     if (!isLocal(pid)) {
-      nodeServing(pid);
+      remote.serving(pid);
     }
     return Pid.of(pid.host(), pid.id());
   }
@@ -485,83 +454,101 @@ public final class Node implements DirectoryListener {
 
   // ---------------------------------------------------------------- monitors, links, options
 
-  public CompletableFuture<Void> monitor(LocalProcess watcher, String target) {
+  /**
+   * The one fork between here and elsewhere: resolves {@code target} and acts on it on this node
+   * ({@code here}, which throws to refuse) or asks the node that serves it ({@code there}).
+   */
+  private CompletableFuture<Void> onTarget(String target, Consumer<Pid> here,
+      Function<Pid, CompletableFuture<Void>> there) {
     return resolve(target).thenCompose(t -> {
-      if (isLocal(t)) {
-        // The watcher's side first: once the target knows its watcher it may exit at any moment,
-        // and its EXIT is only delivered while the watcher still lists it as monitored.
-        boolean wasMonitoring = watcher.isMonitoring(t);
-        watcher.addMonitoring(t);
-        try {
-          watchLocal(t, watcher.pid());
-        } catch (TroupeException ex) {
-          if (!wasMonitoring && ex.code() == ErrorCode.NOT_FOUND) {
-            watcher.removeMonitoring(t);
-          }
-          throw ex;
-        }
-        return CompletableFuture.completedFuture(null);
+      if (!isLocal(t)) {
+        return there.apply(t);
       }
-      return request(nodeServing(t), id -> Envelope.newBuilder().setMonitor(PeerMonitor.newBuilder()
-              .setRequestId(id).setWatcher(watcher.pidText()).setTarget(t.toString())).build(),
-          r -> watcher.addMonitoring(t)).thenApply(r -> null);
+      here.accept(t);
+      return SENT;
     });
+  }
+
+  public CompletableFuture<Void> monitor(LocalProcess watcher, String target) {
+    return onTarget(target, t -> {
+      // The watcher's side first: once the target knows its watcher it may exit at any moment,
+      // and its EXIT is only delivered while the watcher still lists it as monitored.
+      boolean wasMonitoring = watcher.isMonitoring(t);
+      watcher.addMonitoring(t);
+      try {
+        watchLocal(t, watcher.pid());
+      } catch (TroupeException ex) {
+        if (!wasMonitoring && ex.code() == ErrorCode.NOT_FOUND) {
+          watcher.removeMonitoring(t);
+        }
+        throw ex;
+      }
+    }, t -> remote.monitor(watcher, t));
   }
 
   public CompletableFuture<Void> unmonitor(LocalProcess watcher, String target) {
     return resolve(target).thenAccept(t -> {
       watcher.removeMonitoring(t);
-      if (isLocal(t)) {
-        LocalProcess tp = liveLocal(t);
-        if (tp != null) {
-          tp.removeWatcher(watcher.pid());
-        }
-      } else {
-        sendQuietly(t, Envelope.newBuilder().setUnmonitor(PeerUnmonitor.newBuilder()
-            .setWatcher(watcher.pidText()).setTarget(t.toString())).build());
-      }
+      forgetWatcher(t, watcher.pid());
     });
   }
 
   public CompletableFuture<Void> link(LocalProcess from, String target) {
-    return resolve(target).thenCompose(t -> {
-      if (t.equals(from.pid())) {
-        throw TroupeException.invalid("a process cannot link to itself");
-      }
-      if (isLocal(t)) {
-        // Our side first, as for monitors: a LINK_DOWN of a target that fails right after linking
-        // is only taken while we still list the link.
-        boolean wasLinked = from.hasLink(t);
-        from.addLink(t);
-        try {
-          linkLocal(t, from.pid());
-        } catch (TroupeException ex) {
-          if (!wasLinked) {
-            from.removeLink(t);
-          }
-          throw ex;
+    return onTarget(target, t -> {
+      checkNotSelf(from, t);
+      // Our side first, as for monitors: a LINK_DOWN of a target that fails right after linking
+      // is only taken while we still list the link.
+      boolean wasLinked = from.hasLink(t);
+      from.addLink(t);
+      try {
+        linkLocal(t, from.pid());
+      } catch (TroupeException ex) {
+        if (!wasLinked) {
+          from.removeLink(t);
         }
-        return CompletableFuture.completedFuture(null);
+        throw ex;
       }
-      return request(nodeServing(t), id -> Envelope.newBuilder().setLink(PeerLink.newBuilder()
-              .setRequestId(id).setFrom(from.pidText()).setTarget(t.toString())).build(),
-          r -> from.addLink(t)).thenApply(r -> null);
+    }, t -> {
+      checkNotSelf(from, t);
+      return remote.link(from, t);
     });
+  }
+
+  private static void checkNotSelf(LocalProcess from, Pid target) {
+    if (target.equals(from.pid())) {
+      throw TroupeException.invalid("a process cannot link to itself");
+    }
   }
 
   public CompletableFuture<Void> unlink(LocalProcess from, String target) {
     return resolve(target).thenAccept(t -> {
       from.removeLink(t);
-      if (isLocal(t)) {
-        LocalProcess tp = liveLocal(t);
-        if (tp != null) {
-          tp.removeLink(from.pid());
-        }
-      } else {
-        sendQuietly(t, Envelope.newBuilder().setUnlink(PeerUnlink.newBuilder()
-            .setFrom(from.pidText()).setTarget(t.toString())).build());
-      }
+      forgetLink(t, from.pid());
     });
+  }
+
+  /** {@code watcher} no longer monitors {@code target}: the target's side, wherever it lives. */
+  private void forgetWatcher(Pid target, Pid watcher) {
+    if (!isLocal(target)) {
+      remote.unmonitor(watcher, target);
+      return;
+    }
+    LocalProcess tp = liveLocal(target);
+    if (tp != null) {
+      tp.removeWatcher(watcher);
+    }
+  }
+
+  /** {@code from} is no longer linked to {@code target}: the target's side, wherever it lives. */
+  private void forgetLink(Pid target, Pid from) {
+    if (!isLocal(target)) {
+      remote.unlink(from, target);
+      return;
+    }
+    LocalProcess tp = liveLocal(target);
+    if (tp != null) {
+      tp.removeLink(from);
+    }
   }
 
   public void setTrapLinks(LocalProcess p, boolean trap) {
@@ -569,27 +556,11 @@ public final class Node implements DirectoryListener {
   }
 
   public CompletableFuture<Void> terminate(LocalProcess from, String target) {
-    return resolve(target).thenCompose(t -> {
-      if (isLocal(t)) {
-        terminateLocal(t);
-        return CompletableFuture.completedFuture(null);
-      }
-      return request(nodeServing(t), id -> Envelope.newBuilder().setTerminate(PeerTerminate
-          .newBuilder().setRequestId(id).setFrom(from.pidText()).setTarget(t.toString())).build())
-          .thenApply(r -> null);
-    });
+    return onTarget(target, this::terminateLocal, t -> remote.terminate(from, t));
   }
 
   public CompletableFuture<Void> cancel(LocalProcess from, String target, String reason) {
-    return resolve(target).thenCompose(t -> {
-      if (isLocal(t)) {
-        cancelLocal(t, from.pidText(), reason);
-        return CompletableFuture.completedFuture(null);
-      }
-      return request(nodeServing(t), id -> Envelope.newBuilder().setCancel(PeerCancel.newBuilder()
-          .setRequestId(id).setFrom(from.pidText()).setTarget(t.toString()).setReason(reason))
-          .build()).thenApply(r -> null);
-    });
+    return onTarget(target, t -> cancelLocal(t, from.pidText(), reason), t -> remote.cancel(from, t, reason));
   }
 
   // ---------------------------------------------------------------- exits
@@ -639,26 +610,12 @@ public final class Node implements DirectoryListener {
     for (Pid l : d.links()) {
       if (error) {
         deliverEvent(l, linkDown);
-      } else if (isLocal(l)) {
-        LocalProcess lp = liveLocal(l);
-        if (lp != null) {
-          lp.removeLink(p.pid());
-        }
       } else {
-        sendQuietly(l, Envelope.newBuilder().setUnlink(PeerUnlink.newBuilder()
-            .setFrom(p.pidText()).setTarget(l.toString())).build());
+        forgetLink(l, p.pid());
       }
     }
     for (Pid t : d.monitoring()) {
-      if (isLocal(t)) {
-        LocalProcess tp = liveLocal(t);
-        if (tp != null) {
-          tp.removeWatcher(p.pid());
-        }
-      } else {
-        sendQuietly(t, Envelope.newBuilder().setUnmonitor(PeerUnmonitor.newBuilder()
-            .setWatcher(p.pidText()).setTarget(t.toString())).build());
-      }
+      forgetWatcher(t, p.pid());
     }
   }
 
@@ -671,8 +628,7 @@ public final class Node implements DirectoryListener {
       }
       return;
     }
-    sendQuietly(to, Envelope.newBuilder()
-        .setEvent(PeerEvent.newBuilder().setTo(to.toString()).setEvent(event)).build());
+    remote.event(to, event);
   }
 
   /**
@@ -725,16 +681,12 @@ public final class Node implements DirectoryListener {
 
   /** Answers a peer's request envelope. */
   void reply(String toNode, long requestId, com.google.rpc.Status status, String pid) {
-    directory.node(toNode).ifPresentOrElse(
-        n -> peers.send(n, Envelope.newBuilder().setReply(PeerReply.newBuilder()
-            .setRequestId(requestId).setStatus(status).setPid(pid)).build(), true),
-        () -> LOG.warn("{}: expected to answer request {} of node {}, but it is not in the directory",
-            label(), requestId, toNode));
+    remote.reply(toNode, requestId, status, pid);
   }
 
   /** @return false if {@code from} may not answer that request (see PendingRequests) */
   boolean completeRequest(PeerReply reply, NodeRecord from) {
-    return pending.complete(reply, from);
+    return remote.completeRequest(reply, from);
   }
 
   /** Adds {@code watcher} to the monitors of local {@code target}. */
@@ -793,7 +745,7 @@ public final class Node implements DirectoryListener {
           if (t != null) {
             reply(replyTo, s.getRequestId(), Frames.status(Frames.unwrap(t)), "");
           } else {
-            peers.send(target, Envelope.newBuilder().setSpawn(s.toBuilder().setReplyNode(replyTo)).build(), true);
+            remote.forwardSpawn(target, s.toBuilder().setReplyNode(replyTo).build());
           }
         });
         return;
@@ -805,8 +757,8 @@ public final class Node implements DirectoryListener {
       if (ex.code() == ErrorCode.RESOURCE_EXHAUSTED && me.shard() != null && me.shard().owner().equals(fromNode)) {
         // Our launcher placed it here from a stale view of our load: back to it, counted full.
         directory.node(fromNode).ifPresentOrElse(
-            owner -> peers.send(owner, Envelope.newBuilder().setSpawn(s.toBuilder().setReplyNode(replyTo)
-                .addFullNodes(config.name())).build(), true),
+            owner -> remote.forwardSpawn(owner, s.toBuilder().setReplyNode(replyTo)
+                .addFullNodes(config.name()).build()),
             () -> reply(replyTo, s.getRequestId(), Frames.status(ex), ""));
         return;
       }
@@ -823,39 +775,6 @@ public final class Node implements DirectoryListener {
       startOrFail(prepared);
     } catch (RuntimeException ignored) {
       // The EXIT with the start failure is already on its way to the parent.
-    }
-  }
-
-  private CompletableFuture<PeerReply> request(NodeRecord node, LongFunction<Envelope> build) {
-    return request(node, build, r -> {});
-  }
-
-  /**
-   * Sends a request to a peer. {@code onOk} runs on the thread that takes a successful reply, before
-   * that peer's next envelope is handled: it is attached before the request leaves, so that a
-   * relation the reply confirms (a monitor, a link) exists locally before the EXIT or LINK_DOWN that
-   * may follow the reply on the same stream, however late the requesting thread runs.
-   */
-  private CompletableFuture<PeerReply> request(NodeRecord node, LongFunction<Envelope> build,
-      java.util.function.Consumer<PeerReply> onOk) {
-    CompletableFuture<PeerReply> reply = new CompletableFuture<>();
-    CompletableFuture<PeerReply> checked = reply.thenApply(r -> {
-      if (r.getStatus().getCode() != 0) {
-        throw Frames.exception(r.getStatus());
-      }
-      onOk.accept(r);
-      return r;
-    });
-    long id = pending.open(node, reply);
-    peers.send(node, build.apply(id), true);
-    return checked;
-  }
-
-  private void sendQuietly(Pid to, Envelope e) {
-    try {
-      peers.send(nodeServing(to), e, true);
-    } catch (TroupeException ex) {
-      LOG.debug("{}: no node serves {} any more; dropped {}", label(), to, e.getKindCase());
     }
   }
 
@@ -888,8 +807,7 @@ public final class Node implements DirectoryListener {
     if (node.name().equals(config.name()) || !lostIncarnations.add(node.label())) {
       return;
     }
-    pending.failAll(node.name(), reason);
-    peers.drop(node);
+    remote.lost(node, reason);
     for (LocalProcess lp : processes.values()) {
       LocalProcess.Departure d = lp.detachFrom(node::serves);
       for (Pid t : d.monitoring()) {
@@ -970,27 +888,7 @@ public final class Node implements DirectoryListener {
     return p != null && p.pid().host().equals(pid.host()) && p.alive() ? p : null;
   }
 
-  private NodeRecord nodeServing(Pid pid) {
-    if (!pid.node().isEmpty()) {
-      return directory.node(pid.node()).filter(n -> n.hosts().contains(pid.host()))
-          .orElseThrow(() -> TroupeException.notFound("host not found: node " + pid.node()
-              + " serving " + pid.host() + " is not live"));
-    }
-    NodeRecord n = directory.nodeServing(pid).orElseThrow(() -> Failures.hostUnavailable(pid.host(), "",
-        "host not found: no live node serves " + pid));
-    if (n.name().equals(config.name())) {
-      // This node fronts the host and the member that ran the process is gone.
-      throw notFound(pid);
-    }
-    return n;
-  }
-
-  private NodeRecord nodeServing(String host) {
-    return directory.nodeServing(host).orElseThrow(() -> Failures.hostUnavailable(host, "",
-        "host not found: no live node serves " + host));
-  }
-
-  private static TroupeException notFound(Pid pid) {
+  static TroupeException notFound(Pid pid) {
     return Failures.processNotFound(pid.toString(), "process not found: " + pid);
   }
 

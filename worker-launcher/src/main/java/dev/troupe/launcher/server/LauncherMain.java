@@ -4,7 +4,7 @@ import dev.troupe.launcher.core.JvmForker;
 import dev.troupe.launcher.core.PoolSettings;
 import dev.troupe.launcher.core.WorkerPool;
 import dev.troupe.launcher.core.WorkerPoolHost;
-import dev.troupe.launcher.topology.Topology;
+import dev.troupe.launcher.topology.TopologyFile;
 import dev.troupe.launcher.topology.TopologyLoader;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.node.Node;
@@ -87,8 +87,8 @@ public final class LauncherMain implements Callable<Integer> {
     if (carrierThreads == null) {
       carrierThreads = JvmForker.DEFAULT_CARRIER_THREADS;
     }
-    Topology topology = topologyFile == null
-        ? new Topology(List.of(host), java.util.Map.of(), List.of(), java.util.Set.of())
+    TopologyFile topology = topologyFile == null
+        ? new TopologyFile(List.of(host), java.util.Map.of(), List.of(), java.util.Set.of())
         : TopologyLoader.load(topologyFile);
     List<String> hosts = topology.hosts().isEmpty() ? List.of(host) : topology.hosts();
     entries.addAll(topology.entrySpecs());
@@ -168,7 +168,7 @@ public final class LauncherMain implements Callable<Integer> {
       probe.close();
     }, "stop-workers"));
     List<ServiceSupervisor> services = new java.util.ArrayList<>();
-    for (Topology.Service s : topology.services()) {
+    for (TopologyFile.Service s : topology.services()) {
       if (s.autoStart()) {
         services.add(new ServiceSupervisor(node, s.id(), s.process(), s.host(), s.input(),
             new ServiceSupervisor.RestartPolicy(s.restartDelay(), s.jitter(), s.maxAttempts())).start());

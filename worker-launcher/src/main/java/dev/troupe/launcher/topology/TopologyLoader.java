@@ -44,7 +44,7 @@ public final class TopologyLoader {
   private TopologyLoader() {}
 
   /** @throws IllegalArgumentException naming the file and the entry at fault */
-  public static Topology load(Path file) throws IOException {
+  public static TopologyFile load(Path file) throws IOException {
     try (Reader r = Files.newBufferedReader(file)) {
       Object doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
       try {
@@ -56,14 +56,14 @@ public final class TopologyLoader {
   }
 
   @SuppressWarnings("unchecked")
-  static Topology parse(Object doc) {
+  static TopologyFile parse(Object doc) {
     if (!(doc instanceof Map<?, ?> root)) {
       throw new IllegalArgumentException("expected a map with 'namespace' and 'entries'");
     }
     String ns = string(root, "namespace", "topology");
     List<String> hosts = new ArrayList<>();
     Map<String, String> entries = new LinkedHashMap<>();
-    List<Topology.Service> services = new ArrayList<>();
+    List<TopologyFile.Service> services = new ArrayList<>();
     java.util.Set<String> isolated = new java.util.LinkedHashSet<>();
     Object list = root.get("entries");
     if (!(list instanceof List<?> items)) {
@@ -89,13 +89,13 @@ public final class TopologyLoader {
             + "'; use process.host, process.java or process.service");
       }
     }
-    for (Topology.Service s : services) {
+    for (TopologyFile.Service s : services) {
       if (!entries.containsKey(s.process())) {
         throw new IllegalArgumentException(s.id() + ": process '" + s.process()
             + "' is not a process.java entry of this topology");
       }
     }
-    return new Topology(hosts, entries, services, isolated);
+    return new TopologyFile(hosts, entries, services, isolated);
   }
 
   /** {@code isolation: jvm} gives each process of the entry a JVM of its own; {@code shared} (the default) does not. */
@@ -112,7 +112,7 @@ public final class TopologyLoader {
   }
 
   @SuppressWarnings("unchecked")
-  private static Topology.Service service(String id, String ns, Map<String, Object> e) {
+  private static TopologyFile.Service service(String id, String ns, Map<String, Object> e) {
     String process = e.containsKey("process") ? string(e, "process", id) : ns + ":" + e.get("name");
     String host = string(e, "host", id);
     Object in = e.getOrDefault("input", List.of());
@@ -126,7 +126,7 @@ public final class TopologyLoader {
     Duration delay = duration(restart.get("initial_delay"), Duration.ofSeconds(1), id);
     double jitter = restart.get("jitter") instanceof Number n && n.doubleValue() > 0 ? n.doubleValue() : 0.1;
     int max = restart.get("max_attempts") instanceof Number n ? n.intValue() : 0;
-    return new Topology.Service(id, process, host, List.copyOf((List<Object>) input), autoStart, delay,
+    return new TopologyFile.Service(id, process, host, List.copyOf((List<Object>) input), autoStart, delay,
         jitter, max);
   }
 

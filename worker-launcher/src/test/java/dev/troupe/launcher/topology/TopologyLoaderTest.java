@@ -10,13 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 class TopologyLoaderTest {
-  private static Topology parse(String yaml) {
+  private static TopologyFile parse(String yaml) {
     return TopologyLoader.parse(new Yaml().load(yaml));
   }
 
   @Test
   void readsHostsEntriesAndServicesWithTheOriginalsDefaults() {
-    Topology t = parse("""
+    TopologyFile t = parse("""
         namespace: app
         entries:
           - {name: processes, kind: process.host}
@@ -31,7 +31,7 @@ class TopologyLoaderTest {
 
     assertThat(t.hosts()).containsExactly("app:processes");
     assertThat(t.entries()).isEqualTo(Map.of("app:worker", "com.example.Worker"));
-    Topology.Service s = t.services().get(0);
+    TopologyFile.Service s = t.services().get(0);
     assertThat(s.id()).isEqualTo("app:svc");
     assertThat(s.input()).isEqualTo(List.of(1, "two"));
     assertThat(s.autoStart()).isTrue();
@@ -65,7 +65,7 @@ class TopologyLoaderTest {
 
   @Test
   void anEntryDeclaredIsolationJvmIsIsolatedAndOthersShare() {
-    Topology t = parse("""
+    TopologyFile t = parse("""
         namespace: app
         entries:
           - {name: processes, kind: process.host}

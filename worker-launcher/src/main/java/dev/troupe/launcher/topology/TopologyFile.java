@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A launcher's declarative topology, in the spirit of the original's {@code _index.yaml}: the process
+ * A launcher's topology file, parsed: in the spirit of the original's {@code _index.yaml}: the process
  * hosts it serves, the entries (Java classes) its workers can run, and the services it starts at
  * boot and restarts when they fail.
  *
@@ -15,7 +15,7 @@ import java.util.Map;
  * @param isolated ids of the entries declared {@code isolation: jvm}: each of their processes gets a
  *     worker JVM of its own instead of sharing one
  */
-public record Topology(List<String> hosts, Map<String, String> entries, List<Service> services,
+public record TopologyFile(List<String> hosts, Map<String, String> entries, List<Service> services,
     java.util.Set<String> isolated) {
 
   /**
