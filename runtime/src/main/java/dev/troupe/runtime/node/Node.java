@@ -6,12 +6,9 @@ import dev.troupe.api.TroupeException;
 import dev.troupe.client.wire.Failures;
 import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.common.v1.ErrorKind;
-import dev.troupe.proto.common.v1.EventKind;
 import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.common.v1.ProcessEvent;
-import dev.troupe.proto.node.v1.AttachResponse;
-import dev.troupe.proto.node.v1.Terminated;
 import dev.troupe.proto.peer.v1.Envelope;
 import dev.troupe.proto.peer.v1.PeerReply;
 import dev.troupe.proto.peer.v1.PeerSpawn;
@@ -22,7 +19,6 @@ import dev.troupe.runtime.directory.NodeRecord;
 import dev.troupe.runtime.directory.Shard;
 import java.security.SecureRandom;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,39 +26,35 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Troupe node: the process table of the hosts it serves, routing to local processes and to peer
- * nodes, the monitor and link relations, and exit propagation. It has no gRPC in it: attach streams
- * reach it through {@link AttachSession}, peers through {@link PeerTransport} and
- * {@link #onEnvelope}.
- *
- * <p>Exit order, as in the original: the process is marked dead, its names are released, then EXIT
- * goes to every monitor and (on an error exit only) LINK_DOWN to every link.
+ * A Troupe node: the face its attach sessions, its peer inbox and its hosts talk to. It creates
+ * processes (here, or on the node that serves their host) and names them, and follows the directory
+ * (peers up and lost, draining, shutdown). The rest is in four parts, none of them gRPC:
+ * {@link ProcessTable} (which PIDs are this node's, and their processes), {@link Routing} (where a
+ * message goes), {@link Relations} (monitors, links and exit propagation) and {@link RemoteNodes}
+ * (the requests this node makes of its peers, and its replies). Attach streams reach it through
+ * {@link AttachSession}, peers through {@link PeerTransport} and {@link #onEnvelope}.
  */
 public final class Node implements DirectoryListener {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
   private final NodeConfig config;
   private final Directory directory;
-  private final Map<String, ProcessHost> hosts = new LinkedHashMap<>();
-  private final Map<Long, LocalProcess> processes = new ConcurrentHashMap<>();
+  private final ProcessTable table;
   private final Set<String> lostIncarnations = ConcurrentHashMap.newKeySet();
-  private final AtomicLong nextId = new AtomicLong(1);
-  private final AtomicLong started = new AtomicLong();
   private final long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
   private final RemoteNodes remote;
+  private final Routing routing;
+  private final Relations relations;
   private final SpawnTargets spawnTargets;
   private final PeerInbox peerInbox = new PeerInbox(this);
   private final java.util.List<ProcessObserver> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final java.util.List<java.util.function.Consumer<NodeRecord>> peerUpListeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
-  private volatile NodeRecord self;
   /** Set by {@link #shutdown()}: the peers this node then loses go because it leaves them. */
   private volatile boolean stopping;
   /** Set by {@link #drain}: spawns placed here are refused, so their spawners place them elsewhere. */
@@ -72,14 +64,11 @@ public final class Node implements DirectoryListener {
   public Node(NodeConfig config, Directory directory, Collection<? extends ProcessHost> hosts) {
     this.config = config;
     this.directory = directory;
-    for (ProcessHost h : hosts) {
-      this.hosts.put(h.name(), h);
-    }
-    if (!this.hosts.containsKey(config.defaultClientHost())) {
-      this.hosts.put(config.defaultClientHost(), new ClientHost(config.defaultClientHost()));
-    }
+    this.table = new ProcessTable(config.name(), hosts, config.defaultClientHost());
     this.label = config.name() + "[" + ProcessHandle.current().pid() + "]";
     this.remote = new RemoteNodes(config.name(), label, directory, config.requestTimeout());
+    this.routing = new Routing(config, directory, table, remote);
+    this.relations = new Relations(directory, table, routing, remote, observers);
     this.spawnTargets = new SpawnTargets(directory, config.memberRefusalBackoff());
   }
 
@@ -94,21 +83,20 @@ public final class Node implements DirectoryListener {
    */
   public void start(String address, PeerTransport transport, Shard shard) {
     remote.connect(transport);
-    List<String> exclusive = new java.util.ArrayList<>(hosts.keySet());
+    List<String> exclusive = new java.util.ArrayList<>(table.hosts().keySet());
     if (shard != null) {
       exclusive.remove(shard.host());
     }
     NodeRecord record = new NodeRecord(config.name(), incarnation, address, exclusive, shard);
-    this.self = record;
+    table.joinedAs(record, 1);
     long first = directory.join(record, Map.of(), this);
-    this.self = record.withShardFrom(first);
-    nextId.accumulateAndGet(first, Math::max);
+    table.joinedAs(record.withShardFrom(first), first);
     LOG.info("{}: node started at {} serving {}, incarnation {}, first process id {}", label(), address,
-        hosts.keySet(), Long.toHexString(incarnation), Pid.formatId(nextId.get()));
+        table.hosts().keySet(), Long.toHexString(incarnation), Pid.formatId(table.nextId()));
   }
 
   public NodeRecord self() {
-    return self;
+    return table.self();
   }
 
   public NodeConfig config() {
@@ -130,21 +118,21 @@ public final class Node implements DirectoryListener {
 
   /** The next id this node will allocate (reported to the registry so a later life starts above). */
   public long nextProcessId() {
-    return nextId.get();
+    return table.nextId();
   }
 
   public Collection<LocalProcess> processes() {
-    return processes.values();
+    return table.all();
   }
 
   /** How many processes live on this node now (cheap: no listing). */
   public int processCount() {
-    return processes.size();
+    return table.count();
   }
 
   /** How many processes this node has started (spawned or attached) in its life. */
   public long startedTotal() {
-    return started.get();
+    return table.startedTotal();
   }
 
   /** Tells {@code observer} of every spawn and exit on this node (watch subscriptions, status). */
@@ -167,11 +155,11 @@ public final class Node implements DirectoryListener {
   }
 
   public Collection<ProcessHost> hosts() {
-    return hosts.values();
+    return table.hosts().values();
   }
 
   public Optional<ProcessHost> host(String name) {
-    return Optional.ofNullable(hosts.get(name));
+    return Optional.ofNullable(table.host(name));
   }
 
   // ---------------------------------------------------------------- creating processes
@@ -188,27 +176,13 @@ public final class Node implements DirectoryListener {
           + " is shutting down; attach again once it has restarted");
     }
     String h = host == null || host.isEmpty() ? config.defaultClientHost() : host;
-    ProcessHost ph = hosts.get(h);
+    ProcessHost ph = table.host(h);
     if (ph == null || !ph.acceptsAttach()) {
       throw TroupeException.invalid("host '" + h + "' does not accept attached clients on node "
           + config.name() + "; use " + config.defaultClientHost() + " or leave hello.host empty");
     }
-    LocalProcess p = newProcess(h, "", label, sink);
+    LocalProcess p = table.add(h, "", label, sink);
     LOG.debug("{}: client '{}' attached as {}", label(), label, p.pidText());
-    return p;
-  }
-
-  private LocalProcess newProcess(String host, String entry, String label, FrameSink sink) {
-    long id = nextId.getAndIncrement();
-    NodeRecord me = self;
-    if (me != null && me.shard() != null && id >= me.shard().endId()) {
-      throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "node " + config.name()
-          + " has used every id of its range of " + me.shard().host() + "; spawn on another of its members");
-    }
-    started.incrementAndGet();
-    Pid pid = Pid.of(host, id);
-    LocalProcess p = new LocalProcess(pid, entry, label, sink);
-    processes.put(pid.id(), p);
     return p;
   }
 
@@ -227,7 +201,7 @@ public final class Node implements DirectoryListener {
           + " is draining before it stops: it takes no new process");
     }
     host.checkSpawn(entry);
-    LocalProcess child = newProcess(host.name(), entry, entry, new BufferingSink());
+    LocalProcess child = table.add(host.name(), entry, entry, new BufferingSink());
     if (monitor) {
       child.addWatcher(parent);
       LocalProcess p = liveLocal(parent);
@@ -255,8 +229,8 @@ public final class Node implements DirectoryListener {
       if (entry.isEmpty() || host.isEmpty()) {
         throw TroupeException.invalid("spawn needs an entry (e.g. app:worker) and a host (e.g. app:processes)");
       }
-      checkPayloadSize(args);
-      ProcessHost local = hosts.get(host);
+      routing.checkPayloadSize(args);
+      ProcessHost local = table.host(host);
       if (local != null) {
         CompletableFuture<NodeRecord> elsewhere = local.placeElsewhere(entry, "", List.of());
         if (elsewhere != null) {
@@ -267,7 +241,7 @@ public final class Node implements DirectoryListener {
           startOrFail(p);
           return CompletableFuture.completedFuture(p.child().pid());
         } catch (TroupeException e) {
-          if (e.code() != ErrorCode.RESOURCE_EXHAUSTED || self.shard() == null || !self.shard().host().equals(host)) {
+          if (e.code() != ErrorCode.RESOURCE_EXHAUSTED || self().shard() == null || !self().shard().host().equals(host)) {
             throw e;
           }
           // This member is full: another member, or its launcher, may have room.
@@ -317,111 +291,35 @@ public final class Node implements DirectoryListener {
     }
   }
 
-  // ---------------------------------------------------------------- messages
+  // ---------------------------------------------------------------- messages (Routing)
+
+  /** Completed and shared: what a send that was routed at once returns (no allocation per message). */
+  static final CompletableFuture<Void> SENT = Routing.SENT;
 
   /** Sends a message from {@code from}; completes when it is queued for a live target. */
   public CompletableFuture<Void> send(LocalProcess from, String to, String topic, List<Payload> payloads) {
-    return send(from, to, null, topic, payloads);
+    return routing.send(from, to, null, topic, payloads);
   }
-
-  /** Completed and shared: what a send that was routed at once returns (no allocation per message). */
-  static final CompletableFuture<Void> SENT = CompletableFuture.completedFuture(null);
 
   /**
    * {@link #send}, with {@code known} the target when the caller has already parsed {@code to} (a
    * stream's {@link PidMemo}), else null.
    */
   CompletableFuture<Void> send(LocalProcess from, String to, Pid known, String topic, List<Payload> payloads) {
-    try {
-      checkTopic(topic);
-      checkPayloadSize(payloads);
-      if (known != null) {
-        route(from.pidText(), known, topic, payloads);
-        return SENT;
-      }
-      CompletableFuture<Pid> target = resolve(to);
-      if (target.isDone() && !target.isCompletedExceptionally()) {
-        route(from.pidText(), target.join(), topic, payloads);
-        return SENT;
-      }
-      return target.thenAccept(pid -> route(from.pidText(), pid, topic, payloads));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    return routing.send(from, to, known, topic, payloads);
   }
 
   void route(String from, Pid to, String topic, List<Payload> payloads) {
-    if (isLocal(to)) {
-      LocalProcess p = liveLocal(to);
-      if (p == null) {
-        throw notFound(to);
-      }
-      FrameSink sink = p.sink();
-      if (sink.backlog() >= config.maxMailbox()) {
-        throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "mailbox of " + to + " is full ("
-            + config.maxMailbox() + " messages waiting); retry later or slow down");
-      }
-      sink.deliver(from, topic, payloads);
-      return;
-    }
-    remote.deliver(from, to, topic, payloads);
-  }
-
-  private static void checkTopic(String topic) {
-    if (topic == null || topic.isEmpty()) {
-      throw TroupeException.invalid("topic must not be empty");
-    }
-    if (topic.charAt(0) == '@') {
-      throw TroupeException.invalid("cannot send to @ topics: '" + topic + "' is reserved");
-    }
-  }
-
-  private void checkPayloadSize(List<Payload> payloads) {
-    long size = 0;
-    for (int i = 0, n = payloads.size(); i < n; i++) { // indexed: no iterator per message
-      size += payloads.get(i).getSerializedSize();
-    }
-    if (size > config.maxPayloadBytes()) {
-      throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "payload of " + size
-          + " bytes is over this node's limit of " + config.maxPayloadBytes()
-          + " bytes; send less, or raise the node's max payload setting");
-    }
+    routing.route(from, to, topic, payloads);
   }
 
   /** A PID text is parsed; anything else is a registered name. */
   public CompletableFuture<Pid> resolve(String dest) {
-    if (dest == null || dest.isEmpty()) {
-      return CompletableFuture.failedFuture(TroupeException.invalid("destination must not be empty"));
-    }
-    if (Pid.looksLikePid(dest)) {
-      try {
-        return CompletableFuture.completedFuture(target(Pid.parse(dest)));
-      } catch (IllegalArgumentException e) {
-        return CompletableFuture.failedFuture(TroupeException.invalid(e.getMessage()));
-      } catch (TroupeException e) {
-        return CompletableFuture.failedFuture(e);
-      }
-    }
-    return directory.lookup(dest).thenApply(pid -> pid.orElseThrow(() -> Failures.nameNotRegistered(dest,
-        "could not resolve '" + dest + "' as PID or registered name")));
+    return routing.resolve(dest);
   }
 
-  /**
-   * A parsed PID as the target of a request. Relations and events name a process by the PID its node
-   * hands out, {host|id}; one live node serves a host, so {node@host|id} is the same process once that
-   * node is checked. Kept qualified, a monitor or link taken with it would never match its EXIT /
-   * LINK_DOWN.
-   *
-   * @throws TroupeException NOT_FOUND unless the named node is live and serves the host
-   */
   Pid target(Pid pid) {
-    if (pid.node().isEmpty()) {
-      return pid;
-    }
-    if (!isLocal(pid)) {
-      remote.serving(pid);
-    }
-    return Pid.of(pid.host(), pid.id());
+    return routing.target(pid);
   }
 
   // ---------------------------------------------------------------- names
@@ -432,16 +330,16 @@ public final class Node implements DirectoryListener {
     } catch (TroupeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return directory.register(self, name, p.pid()).thenRun(() -> {
+    return directory.register(self(), name, p.pid()).thenRun(() -> {
       p.addName(name);
       if (!p.alive()) {
-        directory.releaseAll(self, p.pid()); // it exited while we registered: do not leak the name
+        directory.releaseAll(self(), p.pid()); // it exited while we registered: do not leak the name
       }
     });
   }
 
   public CompletableFuture<Boolean> unregister(LocalProcess p, String name) {
-    return directory.unregister(self, name, p.pid()).thenApply(removed -> {
+    return directory.unregister(self(), name, p.pid()).thenApply(removed -> {
       p.removeName(name);
       return removed;
     });
@@ -452,103 +350,22 @@ public final class Node implements DirectoryListener {
         () -> Failures.nameNotRegistered(name, "name not registered: '" + name + "'")));
   }
 
-  // ---------------------------------------------------------------- monitors, links, options
-
-  /**
-   * The one fork between here and elsewhere: resolves {@code target} and acts on it on this node
-   * ({@code here}, which throws to refuse) or asks the node that serves it ({@code there}).
-   */
-  private CompletableFuture<Void> onTarget(String target, Consumer<Pid> here,
-      Function<Pid, CompletableFuture<Void>> there) {
-    return resolve(target).thenCompose(t -> {
-      if (!isLocal(t)) {
-        return there.apply(t);
-      }
-      here.accept(t);
-      return SENT;
-    });
-  }
+  // ---------------------------------------------------------------- monitors, links, options (Relations)
 
   public CompletableFuture<Void> monitor(LocalProcess watcher, String target) {
-    return onTarget(target, t -> {
-      // The watcher's side first: once the target knows its watcher it may exit at any moment,
-      // and its EXIT is only delivered while the watcher still lists it as monitored.
-      boolean wasMonitoring = watcher.isMonitoring(t);
-      watcher.addMonitoring(t);
-      try {
-        watchLocal(t, watcher.pid());
-      } catch (TroupeException ex) {
-        if (!wasMonitoring && ex.code() == ErrorCode.NOT_FOUND) {
-          watcher.removeMonitoring(t);
-        }
-        throw ex;
-      }
-    }, t -> remote.monitor(watcher, t));
+    return relations.monitor(watcher, target);
   }
 
   public CompletableFuture<Void> unmonitor(LocalProcess watcher, String target) {
-    return resolve(target).thenAccept(t -> {
-      watcher.removeMonitoring(t);
-      forgetWatcher(t, watcher.pid());
-    });
+    return relations.unmonitor(watcher, target);
   }
 
   public CompletableFuture<Void> link(LocalProcess from, String target) {
-    return onTarget(target, t -> {
-      checkNotSelf(from, t);
-      // Our side first, as for monitors: a LINK_DOWN of a target that fails right after linking
-      // is only taken while we still list the link.
-      boolean wasLinked = from.hasLink(t);
-      from.addLink(t);
-      try {
-        linkLocal(t, from.pid());
-      } catch (TroupeException ex) {
-        if (!wasLinked) {
-          from.removeLink(t);
-        }
-        throw ex;
-      }
-    }, t -> {
-      checkNotSelf(from, t);
-      return remote.link(from, t);
-    });
-  }
-
-  private static void checkNotSelf(LocalProcess from, Pid target) {
-    if (target.equals(from.pid())) {
-      throw TroupeException.invalid("a process cannot link to itself");
-    }
+    return relations.link(from, target);
   }
 
   public CompletableFuture<Void> unlink(LocalProcess from, String target) {
-    return resolve(target).thenAccept(t -> {
-      from.removeLink(t);
-      forgetLink(t, from.pid());
-    });
-  }
-
-  /** {@code watcher} no longer monitors {@code target}: the target's side, wherever it lives. */
-  private void forgetWatcher(Pid target, Pid watcher) {
-    if (!isLocal(target)) {
-      remote.unmonitor(watcher, target);
-      return;
-    }
-    LocalProcess tp = liveLocal(target);
-    if (tp != null) {
-      tp.removeWatcher(watcher);
-    }
-  }
-
-  /** {@code from} is no longer linked to {@code target}: the target's side, wherever it lives. */
-  private void forgetLink(Pid target, Pid from) {
-    if (!isLocal(target)) {
-      remote.unlink(from, target);
-      return;
-    }
-    LocalProcess tp = liveLocal(target);
-    if (tp != null) {
-      tp.removeLink(from);
-    }
+    return relations.unlink(from, target);
   }
 
   public void setTrapLinks(LocalProcess p, boolean trap) {
@@ -556,115 +373,30 @@ public final class Node implements DirectoryListener {
   }
 
   public CompletableFuture<Void> terminate(LocalProcess from, String target) {
-    return onTarget(target, this::terminateLocal, t -> remote.terminate(from, t));
+    return relations.terminate(from, target);
   }
 
   public CompletableFuture<Void> cancel(LocalProcess from, String target, String reason) {
-    return onTarget(target, t -> cancelLocal(t, from.pidText(), reason), t -> remote.cancel(from, t, reason));
+    return relations.cancel(from, target, reason);
   }
 
-  // ---------------------------------------------------------------- exits
+  // ---------------------------------------------------------------- exits (Relations)
 
   /**
    * The node ends {@code p} (terminate, untrapped LINK_DOWN, lost node): its runner is told to stop,
    * then the exit is propagated as for any other exit.
    */
   public void kill(LocalProcess p, ExitResult result) {
-    if (!p.alive()) {
-      return;
-    }
-    p.sink().push(AttachResponse.newBuilder()
-        .setTerminated(Terminated.newBuilder().setError(result.getError())).build());
-    exit(p, result);
+    relations.kill(p, result);
   }
 
   /** {@code p} ended with {@code result}. Idempotent: only the first exit counts. */
   public void exit(LocalProcess p, ExitResult result) {
-    LocalProcess.Departure d = p.die();
-    if (d == null) {
-      return;
-    }
-    processes.remove(p.pid().id(), p);
-    ProcessHost host = hosts.get(p.pid().host());
-    if (host != null) {
-      host.onExit(p, result);
-    }
-    for (ProcessObserver o : observers) {
-      o.exited(p, result);
-    }
-    if (p.holdsNames()) {
-      directory.releaseAll(self, p.pid()).whenComplete((names, t) -> propagateExit(p, d, result));
-    } else {
-      propagateExit(p, d, result);
-    }
+    relations.exit(p, result);
   }
 
-  private void propagateExit(LocalProcess p, LocalProcess.Departure d, ExitResult result) {
-    ProcessEvent exitEvent = Frames.event(EventKind.EVENT_KIND_EXIT, p.pidText(), result);
-    for (Pid w : d.watchers()) {
-      deliverEvent(w, exitEvent);
-    }
-    boolean error = result.hasError();
-    ProcessEvent linkDown = error
-        ? Frames.event(EventKind.EVENT_KIND_LINK_DOWN, p.pidText(), result) : null;
-    for (Pid l : d.links()) {
-      if (error) {
-        deliverEvent(l, linkDown);
-      } else {
-        forgetLink(l, p.pid());
-      }
-    }
-    for (Pid t : d.monitoring()) {
-      forgetWatcher(t, p.pid());
-    }
-  }
-
-  /** Delivers EXIT / LINK_DOWN / CANCEL to {@code to}, wherever it lives. */
-  private void deliverEvent(Pid to, ProcessEvent event) {
-    if (isLocal(to)) {
-      LocalProcess lp = liveLocal(to);
-      if (lp != null) {
-        acceptEvent(lp, event);
-      }
-      return;
-    }
-    remote.event(to, event);
-  }
-
-  /**
-   * An event reaches a local process. EXIT only while it still monitors the sender (none after
-   * unmonitor); LINK_DOWN only while linked, and then it kills unless the process traps links.
-   */
   void acceptEvent(LocalProcess lp, ProcessEvent event) {
-    switch (event.getKind()) {
-      case EVENT_KIND_EXIT -> {
-        Pid from = Pid.parse(event.getFrom());
-        directory.evict(from); // names before EXIT, also in this node's cache
-        if (lp.removeMonitoring(from)) {
-          pushEvent(lp, event);
-        }
-      }
-      case EVENT_KIND_LINK_DOWN -> {
-        Pid from = Pid.parse(event.getFrom());
-        directory.evict(from);
-        if (lp.removeLink(from)) {
-          linkDown(lp, event);
-        }
-      }
-      default -> pushEvent(lp, event);
-    }
-  }
-
-  private void linkDown(LocalProcess lp, ProcessEvent event) {
-    if (lp.trapLinks()) {
-      pushEvent(lp, event);
-    } else {
-      kill(lp, Frames.error(ErrorKind.ERROR_KIND_LINKED_PROCESS_FAILED, "linked process failed"));
-    }
-  }
-
-  private static void pushEvent(LocalProcess lp, ProcessEvent event) {
-    lp.sink().push(AttachResponse.newBuilder().setEvent(event).build());
+    relations.acceptEvent(lp, event);
   }
 
   // ---------------------------------------------------------------- peers
@@ -689,40 +421,20 @@ public final class Node implements DirectoryListener {
     return remote.completeRequest(reply, from);
   }
 
-  /** Adds {@code watcher} to the monitors of local {@code target}. */
   void watchLocal(Pid target, Pid watcher) {
-    LocalProcess tp = liveLocal(target);
-    int added = tp == null ? -1 : tp.addWatcher(watcher);
-    if (added < 0) {
-      throw notRegistered(target);
-    }
-    if (added == 0) {
-      throw new TroupeException(ErrorCode.ALREADY_EXISTS, "already monitoring pid " + target);
-    }
+    relations.watchLocal(target, watcher);
   }
 
-  /** Adds {@code from} to the links of local {@code target}. */
   void linkLocal(Pid target, Pid from) {
-    LocalProcess tp = liveLocal(target);
-    if (tp == null || !tp.addLink(from)) {
-      throw notRegistered(target);
-    }
+    relations.linkLocal(target, from);
   }
 
   void terminateLocal(Pid target) {
-    LocalProcess tp = liveLocal(target);
-    if (tp == null) {
-      throw notFound(target);
-    }
-    kill(tp, Frames.error(ErrorKind.ERROR_KIND_TERMINATED, "process terminated"));
+    relations.terminateLocal(target);
   }
 
   void cancelLocal(Pid target, String from, String reason) {
-    LocalProcess tp = liveLocal(target);
-    if (tp == null) {
-      throw notFound(target);
-    }
-    pushEvent(tp, Frames.cancel(from, reason));
+    relations.cancelLocal(target, from, reason);
   }
 
   /**
@@ -734,7 +446,7 @@ public final class Node implements DirectoryListener {
     String replyTo = s.getReplyNode().isEmpty() ? fromNode : s.getReplyNode();
     Prepared prepared;
     try {
-      ProcessHost host = hosts.get(s.getHost());
+      ProcessHost host = table.host(s.getHost());
       if (host == null) {
         throw TroupeException.notFound("host not found: " + s.getHost() + " is not served by node "
             + config.name());
@@ -753,7 +465,7 @@ public final class Node implements DirectoryListener {
       prepared = prepareSpawn(Pid.parse(s.getParent()), s.getEntry(), host, s.getArgsList(),
           s.getMonitor(), s.getLink());
     } catch (TroupeException ex) {
-      NodeRecord me = self;
+      NodeRecord me = self();
       if (ex.code() == ErrorCode.RESOURCE_EXHAUSTED && me.shard() != null && me.shard().owner().equals(fromNode)) {
         // Our launcher placed it here from a stale view of our load: back to it, counted full.
         directory.node(fromNode).ifPresentOrElse(
@@ -808,15 +520,7 @@ public final class Node implements DirectoryListener {
       return;
     }
     remote.lost(node, reason);
-    for (LocalProcess lp : processes.values()) {
-      LocalProcess.Departure d = lp.detachFrom(node::serves);
-      for (Pid t : d.monitoring()) {
-        pushEvent(lp, Frames.event(EventKind.EVENT_KIND_EXIT, t.toString(), lost));
-      }
-      for (Pid l : d.links()) {
-        linkDown(lp, Frames.event(EventKind.EVENT_KIND_LINK_DOWN, l.toString(), lost));
-      }
-    }
+    relations.fireAcross(node, lost);
     // Logged after the monitors fired: on this rarely run (interpreted) path the line costs more than
     // the events.
     if (stopping) {
@@ -871,39 +575,31 @@ public final class Node implements DirectoryListener {
   // ---------------------------------------------------------------- lookups
 
   public boolean isLocal(Pid pid) {
-    NodeRecord me = self;
-    if (me != null && me.shard() != null && pid.host().equals(me.shard().host())) {
-      return me.shard().contains(pid);
-    }
-    ProcessHost h = hosts.get(pid.host());
-    return h != null && !h.isFront() && (pid.node().isEmpty() || pid.node().equals(config.name()));
+    return table.isLocal(pid);
   }
 
   /** The live local process with this PID, or null. */
   public LocalProcess liveLocal(Pid pid) {
-    if (!isLocal(pid)) {
-      return null;
-    }
-    LocalProcess p = processes.get(pid.id());
-    return p != null && p.pid().host().equals(pid.host()) && p.alive() ? p : null;
+    return table.liveLocal(pid);
   }
 
   static TroupeException notFound(Pid pid) {
     return Failures.processNotFound(pid.toString(), "process not found: " + pid);
   }
 
-  private static TroupeException notRegistered(Pid pid) {
+  static TroupeException notRegistered(Pid pid) {
     return Failures.processNotFound(pid.toString(), "pid not registered: " + pid + " is not alive");
   }
 
   /** Ends every local process (node shutdown) and leaves the directory. */
   public void shutdown() {
     stopping = true;
-    for (LocalProcess p : processes.values()) {
+    for (LocalProcess p : table.all()) {
       kill(p, Frames.error(ErrorKind.ERROR_KIND_CRASHED, "node shutting down"));
     }
-    if (self != null) {
-      directory.leave(self);
+    NodeRecord me = self();
+    if (me != null) {
+      directory.leave(me);
     }
   }
 }
