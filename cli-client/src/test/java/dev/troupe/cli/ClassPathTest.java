@@ -15,7 +15,7 @@ class ClassPathTest {
   @Test
   void theCliCannotLoadTheNodeItsServerOrTheRegistryClient() {
     for (String nodeClass : new String[] {"dev.troupe.runtime.node.Node", "dev.troupe.runtime.grpc.NodeServer",
-        "dev.troupe.runtime.grpc.RegistryDirectoryClient"}) {
+        "dev.troupe.runtime.grpc.RegistryClient"}) {
       assertThatThrownBy(() -> Class.forName(nodeClass)).as(nodeClass).isInstanceOf(ClassNotFoundException.class);
     }
   }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The domain core stays free of gRPC: only the adapters in {@code grpc/} may import io.grpc. */
 class ArchitectureTest {
   private static final Path ROOT = Path.of("src/main/java/dev/troupe/runtime");
-  private static final List<String> CORE = List.of("node", "directory", "process");
+  private static final List<String> CORE = List.of("node", "registry", "process");
   private static final Pattern GRPC_IMPORT =
       Pattern.compile("^\\s*import\\s+(static\\s+)?io\\.grpc\\.", Pattern.MULTILINE);
 

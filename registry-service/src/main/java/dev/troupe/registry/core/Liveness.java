@@ -1,6 +1,6 @@
 package dev.troupe.registry.core;
 
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.NodeRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

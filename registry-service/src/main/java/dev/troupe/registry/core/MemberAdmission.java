@@ -2,8 +2,8 @@ package dev.troupe.registry.core;
 
 import dev.troupe.api.ErrorCode;
 import dev.troupe.api.TroupeException;
-import dev.troupe.runtime.directory.NodeCredentials;
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.NodeCredentials;
+import dev.troupe.runtime.registry.NodeRecord;
 import java.util.HashMap;
 import java.util.Map;
 

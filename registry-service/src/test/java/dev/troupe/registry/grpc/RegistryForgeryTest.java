@@ -15,12 +15,12 @@ import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
 import dev.troupe.proto.registry.v1.ReleaseNamesRequest;
 import dev.troupe.proto.registry.v1.UnregisterNameRequest;
 import dev.troupe.registry.core.Liveness;
-import dev.troupe.runtime.directory.InMemoryDirectory;
-import dev.troupe.runtime.directory.NodeCredentials;
-import dev.troupe.runtime.directory.NodeRecord;
-import dev.troupe.runtime.directory.Shard;
 import dev.troupe.runtime.grpc.ProtoRecords;
-import dev.troupe.runtime.grpc.RegistryDirectoryClient;
+import dev.troupe.runtime.grpc.RegistryClient;
+import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.NodeCredentials;
+import dev.troupe.runtime.registry.NodeRecord;
+import dev.troupe.runtime.registry.Shard;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -62,11 +62,11 @@ class RegistryForgeryTest {
             new Liveness(Duration.ofSeconds(30), System::currentTimeMillis), "registry-test"))
         .build().start();
     String address = "127.0.0.1:" + registry.getPort();
-    RegistryDirectoryClient launcher = new RegistryDirectoryClient(address, RegistryDirectoryClient.Settings.defaults());
+    RegistryClient launcher = new RegistryClient(address, RegistryClient.Settings.defaults());
     closing.add(launcher);
     launcher.memberKey(launcherKey);
     NodeRecord record = new NodeRecord("launcher", 1, "127.0.0.1:1", List.of("app:launcher", "app:processes"));
-    launcher.join(record, Map.of(), new dev.troupe.runtime.directory.DirectoryListener() {
+    launcher.join(record, Map.of(), new dev.troupe.runtime.registry.DirectoryListener() {
       @Override
       public void nodeUp(NodeRecord up) {}
 

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.troupe.api.Pid;
 import dev.troupe.registry.core.Liveness;
-import dev.troupe.runtime.directory.DirectoryListener;
-import dev.troupe.runtime.directory.InMemoryDirectory;
-import dev.troupe.runtime.directory.NodeRecord;
-import dev.troupe.runtime.grpc.RegistryDirectoryClient;
+import dev.troupe.runtime.grpc.RegistryClient;
+import dev.troupe.runtime.registry.DirectoryListener;
+import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.NodeRecord;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -73,8 +73,8 @@ class RegistryRejoinTest {
     }
   }
 
-  private static RegistryDirectoryClient.Settings settings(Duration rejoinBackoff, Duration rejoinGrace) {
-    return new RegistryDirectoryClient.Settings(Duration.ofMillis(200), Duration.ofSeconds(5),
+  private static RegistryClient.Settings settings(Duration rejoinBackoff, Duration rejoinGrace) {
+    return new RegistryClient.Settings(Duration.ofMillis(200), Duration.ofSeconds(5),
         Duration.ofSeconds(10), rejoinBackoff, rejoinGrace);
   }
 
@@ -83,10 +83,10 @@ class RegistryRejoinTest {
   }
 
   /** A joined node: its client and what its listener heard. */
-  private record Joined(NodeRecord record, RegistryDirectoryClient client, List<String> heard) {}
+  private record Joined(NodeRecord record, RegistryClient client, List<String> heard) {}
 
-  private Joined join(int port, String name, RegistryDirectoryClient.Settings s) {
-    RegistryDirectoryClient client = new RegistryDirectoryClient("127.0.0.1:" + port, s);
+  private Joined join(int port, String name, RegistryClient.Settings s) {
+    RegistryClient client = new RegistryClient("127.0.0.1:" + port, s);
     closing.add(client);
     List<String> heard = new CopyOnWriteArrayList<>();
     NodeRecord record = node(name);

@@ -37,7 +37,7 @@ public final class NodeServer implements AutoCloseable {
   private final List<Runnable> beforeClose = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
   private boolean deferServing;
-  private dev.troupe.runtime.directory.Shard shard;
+  private dev.troupe.runtime.registry.Shard shard;
   private Server server;
   private PeerConnections peers;
   private boolean closed;
@@ -61,7 +61,7 @@ public final class NodeServer implements AutoCloseable {
   }
 
   /** Joins as a member of a shared host (a launcher's worker JVM), with a range of its ids. */
-  public NodeServer asMember(dev.troupe.runtime.directory.Shard shard) {
+  public NodeServer asMember(dev.troupe.runtime.registry.Shard shard) {
     this.shard = shard;
     return this;
   }

@@ -1,7 +1,7 @@
 package dev.troupe.runtime.grpc;
 
-import dev.troupe.runtime.directory.Shard;
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.NodeRecord;
+import dev.troupe.runtime.registry.Shard;
 
 /** Domain records to wire messages and back. */
 public final class ProtoRecords {

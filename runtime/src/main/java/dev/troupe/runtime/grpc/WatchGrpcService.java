@@ -154,7 +154,7 @@ public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBas
   private void watchMembers(WatchHostRequest request, ServerCallStreamObserver<WatchHostResponse> call,
       ReadyGatedWriter<WatchHostResponse, WatchHostResponse> writer) {
     java.util.Map<String, io.grpc.ManagedChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
-    java.util.function.Consumer<dev.troupe.runtime.directory.NodeRecord> follow = member -> {
+    java.util.function.Consumer<dev.troupe.runtime.registry.NodeRecord> follow = member -> {
       if (member.shard() == null || !member.shard().host().equals(request.getHost()) || call.isCancelled()) {
         return;
       }

@@ -7,7 +7,7 @@ import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.peer.v1.Envelope;
 import dev.troupe.proto.peer.v1.PeerDeliver;
 import dev.troupe.proto.peer.v1.PeerSpawn;
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.NodeRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

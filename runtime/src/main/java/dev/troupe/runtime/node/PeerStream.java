@@ -1,6 +1,6 @@
 package dev.troupe.runtime.node;
 
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.NodeRecord;
 
 /**
  * One incoming peer stream as its node sees it: the peer as the registry admitted it (its handshake's

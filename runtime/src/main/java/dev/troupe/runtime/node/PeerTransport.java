@@ -1,7 +1,7 @@
 package dev.troupe.runtime.node;
 
 import dev.troupe.proto.peer.v1.Envelope;
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.NodeRecord;
 
 /** Carries envelopes to other nodes: one stream per peer, control ahead of user messages. */
 public interface PeerTransport {

@@ -3,7 +3,7 @@ package dev.troupe.runtime.node;
 import dev.troupe.client.Deadlines;
 import dev.troupe.client.wire.Failures;
 import dev.troupe.proto.peer.v1.PeerReply;
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.NodeRecord;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -39,7 +39,7 @@ public interface ProcessHost {
    * @param fullNodes members of the host that refused this spawn for want of room
    * @return null to run it here; else the node to forward it to, once known (may fail with the reason)
    */
-  default java.util.concurrent.CompletableFuture<dev.troupe.runtime.directory.NodeRecord> placeElsewhere(
+  default java.util.concurrent.CompletableFuture<dev.troupe.runtime.registry.NodeRecord> placeElsewhere(
       String entry, String fromNode, java.util.List<String> fullNodes) {
     return null;
   }

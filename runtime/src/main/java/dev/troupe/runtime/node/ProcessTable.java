@@ -3,7 +3,7 @@ package dev.troupe.runtime.node;
 import dev.troupe.api.ErrorCode;
 import dev.troupe.api.Pid;
 import dev.troupe.api.TroupeException;
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.NodeRecord;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -5,7 +5,7 @@ import dev.troupe.api.Pid;
 import dev.troupe.api.TroupeException;
 import dev.troupe.client.wire.Failures;
 import dev.troupe.proto.common.v1.Payload;
-import dev.troupe.runtime.directory.Directory;
+import dev.troupe.runtime.registry.Directory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,7 +1,7 @@
 package dev.troupe.runtime.node;
 
-import dev.troupe.runtime.directory.Directory;
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.Directory;
+import dev.troupe.runtime.registry.NodeRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

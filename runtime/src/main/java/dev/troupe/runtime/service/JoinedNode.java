@@ -2,7 +2,7 @@ package dev.troupe.runtime.service;
 
 import dev.troupe.client.ChannelSettings;
 import dev.troupe.runtime.grpc.NodeServer;
-import dev.troupe.runtime.grpc.RegistryDirectoryClient;
+import dev.troupe.runtime.grpc.RegistryClient;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.ProcessHost;
 import java.io.IOException;
@@ -39,8 +39,8 @@ public final class JoinedNode {
    */
   public static NodeServer start(NodeOptions options, Function<Supplier<Node>, List<? extends ProcessHost>> hosts,
       Runnable onLost, boolean deferServing, byte[] memberKey) throws IOException {
-    RegistryDirectoryClient directory = new RegistryDirectoryClient(options.registry,
-        RegistryDirectoryClient.Settings.defaults());
+    RegistryClient directory = new RegistryClient(options.registry,
+        RegistryClient.Settings.defaults());
     if (memberKey != null) {
       directory.memberKey(memberKey);
     }

@@ -21,7 +21,7 @@ class OutcomeUnknownTest {
   void aRequestFailedBecauseItsNodeWasLostBeforeAnsweringHasNoKnownOutcomeHereAndAfterTheWire() {
     PendingRequests pending = new PendingRequests(Duration.ofSeconds(5));
     CompletableFuture<PeerReply> reply = new CompletableFuture<>();
-    pending.open(new dev.troupe.runtime.directory.NodeRecord("launcher.w1", 1, "127.0.0.1:1", java.util.List.of()), reply);
+    pending.open(new dev.troupe.runtime.registry.NodeRecord("launcher.w1", 1, "127.0.0.1:1", java.util.List.of()), reply);
 
     pending.failAll("launcher.w1", "worker JVM killed by signal 9 (SIGKILL)");
 

@@ -3,8 +3,8 @@ package dev.troupe.runtime.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.troupe.proto.peer.v1.PeerReply;
-import dev.troupe.runtime.directory.NodeRecord;
-import dev.troupe.runtime.directory.Shard;
+import dev.troupe.runtime.registry.NodeRecord;
+import dev.troupe.runtime.registry.Shard;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -9,7 +9,7 @@ import dev.troupe.api.Event;
 import dev.troupe.api.Pid;
 import dev.troupe.api.TroupeException;
 import dev.troupe.client.AttachedProcess;
-import dev.troupe.runtime.directory.Shard;
+import dev.troupe.runtime.registry.Shard;
 import dev.troupe.runtime.testing.Driver;
 import dev.troupe.runtime.testing.Entries;
 import dev.troupe.runtime.testing.TestCluster;
@@ -130,7 +130,7 @@ class SharedHostSemanticsTest {
 
     // when m1's owner reports it dead (a launcher saw its JVM killed)
     var m1 = cluster.node("m1").self();
-    cluster.directory().declareLost(new dev.troupe.runtime.directory.NodeRecord("launcher", 1, "", List.of()),
+    cluster.directory().declareLost(new dev.troupe.runtime.registry.NodeRecord("launcher", 1, "", List.of()),
         "m1", m1.incarnation(), "worker JVM killed by signal 9 (SIGKILL)");
 
     // then exactly the monitor of m1's process fires, naming the cause
@@ -145,7 +145,7 @@ class SharedHostSemanticsTest {
   @Test
   void onlyTheOwnerMayDeclareAMemberLost() {
     var m1 = cluster.node("m1").self();
-    cluster.directory().declareLost(new dev.troupe.runtime.directory.NodeRecord("intruder", 1, "", List.of()),
+    cluster.directory().declareLost(new dev.troupe.runtime.registry.NodeRecord("intruder", 1, "", List.of()),
         "m1", m1.incarnation(), "forged");
     assertThat(cluster.directory().node("m1")).isPresent();
   }

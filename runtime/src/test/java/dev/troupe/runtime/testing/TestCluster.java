@@ -3,7 +3,6 @@ package dev.troupe.runtime.testing;
 import dev.troupe.client.AttachedProcess;
 import dev.troupe.client.ChannelSettings;
 import dev.troupe.client.GrpcAttach;
-import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
@@ -11,6 +10,7 @@ import dev.troupe.runtime.node.ProcessHost;
 import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.process.InJvmHost;
 import dev.troupe.runtime.process.LocalAttach;
+import dev.troupe.runtime.registry.InMemoryDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -66,7 +66,7 @@ public final class TestCluster implements AutoCloseable {
         .withMemberLossWait(Duration.ofSeconds(5)), directory, List.of(new InJvmHost(host, catalog, ref::get)));
     ref.set(node);
     NodeServer server = new NodeServer(node, "127.0.0.1", 0, ChannelSettings.defaults())
-        .asMember(new dev.troupe.runtime.directory.Shard(host, 0, 0, owner, false));
+        .asMember(new dev.troupe.runtime.registry.Shard(host, 0, 0, owner, false));
     try {
       server.start();
     } catch (IOException e) {

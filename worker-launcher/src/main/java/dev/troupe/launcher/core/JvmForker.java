@@ -147,7 +147,7 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
     if (memberKey != null) {
       try (var in = p.getOutputStream()) {
         in.write((java.util.Base64.getEncoder().encodeToString(
-            dev.troupe.runtime.directory.NodeCredentials.memberToken(memberKey, nodeName)) + "\n")
+            dev.troupe.runtime.registry.NodeCredentials.memberToken(memberKey, nodeName)) + "\n")
             .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       } catch (IOException e) {
         p.destroyForcibly();

@@ -1,6 +1,6 @@
 package dev.troupe.launcher.core;
 
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.NodeRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -2,8 +2,8 @@ package dev.troupe.launcher.core;
 
 import dev.troupe.api.ErrorCode;
 import dev.troupe.api.TroupeException;
-import dev.troupe.runtime.directory.NodeRecord;
 import dev.troupe.runtime.node.Node;
+import dev.troupe.runtime.registry.NodeRecord;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import dev.troupe.launcher.core.LoadProbe;
 import dev.troupe.proto.node.v1.DrainRequest;
 import dev.troupe.proto.node.v1.GetLoadRequest;
 import dev.troupe.proto.node.v1.NodeAdminServiceGrpc;
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.NodeRecord;
 import io.grpc.ManagedChannel;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -134,7 +134,7 @@ public final class LauncherMain implements Callable<Integer> {
           + JvmForker.MIN_HEAP_MB + " (a worker JVM's gRPC server and first processes need it); got " + heapMb);
     }
     // Only the worker JVMs forked here can show a member token made with it (see NodeCredentials).
-    byte[] memberKey = dev.troupe.runtime.directory.NodeCredentials.newToken();
+    byte[] memberKey = dev.troupe.runtime.registry.NodeCredentials.newToken();
     JvmForker forker = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, workerArgs, memberKey);
 
     // The pool needs the node, known after start: read late.

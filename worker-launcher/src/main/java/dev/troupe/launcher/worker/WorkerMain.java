@@ -5,16 +5,16 @@ import dev.troupe.client.AttachedProcess;
 import dev.troupe.client.ChannelSettings;
 import dev.troupe.client.GrpcAttach;
 import dev.troupe.proto.common.v1.ExitResult;
-import dev.troupe.runtime.directory.InMemoryDirectory;
-import dev.troupe.runtime.directory.Shard;
 import dev.troupe.runtime.grpc.NodeServer;
-import dev.troupe.runtime.grpc.RegistryDirectoryClient;
+import dev.troupe.runtime.grpc.RegistryClient;
 import dev.troupe.runtime.node.LocalProcess;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
 import dev.troupe.runtime.node.ProcessObserver;
 import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.process.InJvmHost;
+import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.Shard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,8 +107,8 @@ public final class WorkerMain {
       System.err.println("worker: --registry, --node-name, --owner and --host are required");
       Runtime.getRuntime().halt(2);
     }
-    RegistryDirectoryClient directory = new RegistryDirectoryClient(registry,
-        RegistryDirectoryClient.Settings.defaults());
+    RegistryClient directory = new RegistryClient(registry,
+        RegistryClient.Settings.defaults());
     if (tokenFromStdin) {
       directory.memberToken(readMemberToken());
     }

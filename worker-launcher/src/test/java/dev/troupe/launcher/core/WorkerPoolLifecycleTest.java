@@ -7,12 +7,12 @@ import static org.awaitility.Awaitility.await;
 import dev.troupe.api.ErrorCode;
 import dev.troupe.api.Pid;
 import dev.troupe.api.TroupeException;
-import dev.troupe.runtime.directory.DirectoryListener;
-import dev.troupe.runtime.directory.InMemoryDirectory;
-import dev.troupe.runtime.directory.NodeRecord;
-import dev.troupe.runtime.directory.Shard;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
+import dev.troupe.runtime.registry.DirectoryListener;
+import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.NodeRecord;
+import dev.troupe.runtime.registry.Shard;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -131,7 +131,7 @@ class WorkerPoolLifecycleTest {
   private final java.util.concurrent.atomic.AtomicBoolean holdDrains = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** The launcher's node's view of the directory: reports of lost members are recorded, and dropped while silent. */
-  private final class LauncherDirectory implements dev.troupe.runtime.directory.Directory {
+  private final class LauncherDirectory implements dev.troupe.runtime.registry.Directory {
     @Override
     public void declareLost(NodeRecord by, String member, long incarnation, String reason) {
       reported.add(member + ": " + reason);

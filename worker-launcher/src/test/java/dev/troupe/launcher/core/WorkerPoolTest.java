@@ -13,11 +13,11 @@ import dev.troupe.client.ChannelSettings;
 import dev.troupe.client.GrpcAttach;
 import dev.troupe.registry.core.Liveness;
 import dev.troupe.registry.grpc.RegistryGrpcService;
-import dev.troupe.runtime.directory.InMemoryDirectory;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.NodeConfig;
 import dev.troupe.runtime.process.ServiceSupervisor;
+import dev.troupe.runtime.registry.InMemoryDirectory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +82,7 @@ class WorkerPoolTest {
     Node registryNode = new Node(NodeConfig.defaults("registry"), directory, List.of());
     RegistryGrpcService registryService = new RegistryGrpcService(directory,
         new Liveness(Duration.ofSeconds(10), System::currentTimeMillis), registryNode.label());
-    byte[] memberKey = dev.troupe.runtime.directory.NodeCredentials.newToken();
+    byte[] memberKey = dev.troupe.runtime.registry.NodeCredentials.newToken();
     registryService.admitMembersOf("launcher", memberKey);
     registry = new NodeServer(registryNode, "127.0.0.1", 0, ChannelSettings.defaults())
         .addService(registryService).start();

@@ -1,4 +1,4 @@
-package dev.troupe.runtime.directory;
+package dev.troupe.runtime.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.troupe.runtime.directory;
+package dev.troupe.runtime.registry;
 
 import dev.troupe.api.TroupeException;
 

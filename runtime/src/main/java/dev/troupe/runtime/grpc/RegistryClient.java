@@ -19,10 +19,12 @@ import dev.troupe.proto.registry.v1.RegisterNameRequest;
 import dev.troupe.proto.registry.v1.RegistryServiceGrpc;
 import dev.troupe.proto.registry.v1.ReleaseNamesRequest;
 import dev.troupe.proto.registry.v1.UnregisterNameRequest;
-import dev.troupe.runtime.directory.Directory;
-import dev.troupe.runtime.directory.DirectoryListener;
-import dev.troupe.runtime.directory.NodeCredentials;
-import dev.troupe.runtime.directory.NodeRecord;
+import dev.troupe.runtime.registry.Directory;
+import dev.troupe.runtime.registry.DirectoryListener;
+import dev.troupe.runtime.registry.JoinCredentials;
+import dev.troupe.runtime.registry.NodeCredentials;
+import dev.troupe.runtime.registry.NodeRecord;
+import dev.troupe.runtime.registry.PeerCache;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -43,14 +45,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's view of the registry-service: one JoinCluster stream (announce, heartbeats; the registry
- * pushes nodes up and lost and every name change), caches of nodes and names fed by that stream so
- * that sends to names cost no round trip, and unary calls for name changes. When the registry goes
- * away the node keeps serving from its caches and rejoins with backoff, re-announcing the names its
- * processes hold.
+ * A node's link to the registry-service, the {@link Directory} of nodes in other OS processes: one
+ * JoinCluster stream (announce, heartbeats; the registry pushes nodes up and lost and every name
+ * change) that feeds the {@link PeerCache}, and unary calls for name changes, authenticated with the
+ * {@link JoinCredentials} the join gave. When the registry goes away the node keeps serving from its
+ * cache and rejoins with backoff, re-announcing the names its processes hold.
  */
-public final class RegistryDirectoryClient implements Directory, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(RegistryDirectoryClient.class);
+public final class RegistryClient implements Directory, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
 
   /**
    * Settings of the registry link.
@@ -74,24 +76,6 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
 
   private final ManagedChannel channel;
   private final Settings settings;
-  private final Map<String, NodeRecord> nodes = new ConcurrentHashMap<>();
-  private final Map<String, Pid> names = new ConcurrentHashMap<>();
-  /** Peers the registry's latest view lacked, kept until they rejoin or {@code rejoinGrace} ends. */
-  private final Map<String, AwaitedPeer> awaitingRejoin = new ConcurrentHashMap<>();
-
-  /**
-   * One wait for a peer that a registry's view lacked. Compared by identity: the timer of a wait that
-   * ended (the peer rejoined) must not end a later wait for the same peer, whose record is equal (a
-   * registry killed twice in a row: the first wait's timer fired during the second and took a live
-   * peer, about to rejoin, for lost).
-   */
-  private static final class AwaitedPeer {
-    final NodeRecord node;
-
-    AwaitedPeer(NodeRecord node) {
-      this.node = node;
-    }
-  }
   /** Names this node's processes hold: re-announced after a registry restart. */
   private final Map<String, Pid> ownNames = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -99,29 +83,18 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  private final PeerCache cache;
+  private final JoinCredentials credentials = new JoinCredentials();
   private volatile NodeRecord self;
-  /**
-   * This node's credentials (NodeCredentials): its token from the latest join, and the one before
-   * (a peer that has not yet heard of our rejoin of a restarted registry still shows a ticket made
-   * with it); the tickets the registry gave us for each peer, by name.
-   */
-  private volatile byte[] token = new byte[0];
-  private volatile byte[] previousToken = new byte[0];
-  private final Map<String, Ticket> tickets = new ConcurrentHashMap<>();
-  /** Completed when the first JoinAccepted gave this node its token. */
-  private final CompletableFuture<Void> credentials = new CompletableFuture<>();
-  /** What this node shows when it joins as a launcher (a member key) or as a member (its token). */
-  private volatile byte[] memberKey = new byte[0];
-  private volatile byte[] memberToken = new byte[0];
-  private volatile DirectoryListener listener;
   private volatile LongSupplier nextProcessId = () -> 0;
   private volatile java.util.function.Consumer<String> onDeclaredLost = why -> {};
   private volatile Session session;
   private volatile boolean closed;
 
-  public RegistryDirectoryClient(String registryAddress, Settings settings) {
+  public RegistryClient(String registryAddress, Settings settings) {
     this.channel = Channels.open(registryAddress, ChannelSettings.defaults());
     this.settings = settings;
+    this.cache = new PeerCache(timer, settings.rejoinGrace(), () -> closed);
   }
 
   /**
@@ -133,20 +106,17 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     this.onDeclaredLost = handler;
   }
 
-  /** A ticket for one incarnation of a peer. */
-  private record Ticket(long incarnation, byte[] ticket) {}
-
   /**
    * Joins as a node that forks members: they must show tokens made with {@code key} (see
-   * {@link dev.troupe.runtime.directory.NodeCredentials#memberToken}). Call before {@link #join}.
+   * {@link dev.troupe.runtime.registry.NodeCredentials#memberToken}). Call before {@link #join}.
    */
   public void memberKey(byte[] key) {
-    this.memberKey = key.clone();
+    credentials.memberKey(key);
   }
 
   /** Joins as a member with the token its owner gave it. Call before {@link #join}. */
   public void memberToken(byte[] token) {
-    this.memberToken = token.clone();
+    credentials.memberToken(token);
   }
 
   /** Where heartbeats read the node's next process id from. */
@@ -157,7 +127,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   @Override
   public long join(NodeRecord me, Map<String, Pid> claimed, DirectoryListener l) {
     this.self = me;
-    this.listener = l;
+    cache.tell(l);
     ownNames.putAll(claimed);
     Session s = new Session();
     try {
@@ -220,8 +190,8 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
       ownNames.forEach((n, p) -> claims.add(NameRecord.newBuilder().setName(n).setPid(p.toString()).build()));
       send(JoinClusterRequest.newBuilder().setAnnounce(NodeAnnouncement.newBuilder()
           .setNode(ProtoRecords.toProto(self)).addAllNames(claims)
-          .setMemberKey(com.google.protobuf.ByteString.copyFrom(memberKey))
-          .setMemberToken(com.google.protobuf.ByteString.copyFrom(memberToken))).build());
+          .setMemberKey(com.google.protobuf.ByteString.copyFrom(credentials.memberKey()))
+          .setMemberToken(com.google.protobuf.ByteString.copyFrom(credentials.memberToken()))).build());
       return accepted;
     }
 
@@ -244,18 +214,13 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
         case ACCEPTED -> {
           // A member's announce asked for a range: from now on (rejoins too) it announces the one it got.
           self = self.withShardFrom(r.getAccepted().getFirstProcessId());
-          byte[] given = r.getAccepted().getNodeToken().toByteArray();
-          if (!java.util.Arrays.equals(given, token)) {
-            previousToken = token;
-            token = given;
-          }
           adoptView(r.getAccepted());
-          credentials.complete(null);
+          credentials.accepted(r.getAccepted().getNodeToken().toByteArray());
           accepted.complete(r.getAccepted());
         }
         case NODE_UP -> {
           keepTicket(r.getNodeUp());
-          nodeUp(ProtoRecords.fromProto(r.getNodeUp()));
+          cache.nodeUp(ProtoRecords.fromProto(r.getNodeUp()));
         }
         case NODE_LOST -> {
           if (r.getNodeLost().getNode().equals(self.name())
@@ -263,21 +228,12 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
             declaredLost(r.getNodeLost().getReason());
             return;
           }
-          NodeRecord n = nodes.get(r.getNodeLost().getNode());
-          if (n != null && n.incarnation() == r.getNodeLost().getIncarnation()) {
-            forget(n, r.getNodeLost().getReason());
-          }
+          cache.nodeLost(r.getNodeLost().getNode(), r.getNodeLost().getIncarnation(), r.getNodeLost().getReason());
         }
         case NAME_CHANGED -> {
           String name = r.getNameChanged().getName();
           String pid = r.getNameChanged().getPid();
-          Pid owner = pid.isEmpty() ? null : Pid.parse(pid);
-          if (owner == null) {
-            names.remove(name);
-          } else {
-            names.put(name, owner);
-          }
-          listener.nameChanged(name, owner);
+          cache.nameChanged(name, pid.isEmpty() ? null : Pid.parse(pid));
         }
         case FRAME_NOT_SET -> {}
       }
@@ -313,69 +269,16 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
     }
   }
 
-  /**
-   * Takes the registry's view on (re)join without ever showing a live peer as missing: entries are
-   * replaced in place, not cleared and refilled, and a peer the view lacks is kept for
-   * {@code rejoinGrace}, since a restarted registry knows only the nodes that have rejoined it so far.
-   */
+  /** Takes the registry's view on (re)join: see {@link PeerCache#adoptView}. */
   private void adoptView(JoinAccepted view) {
-    Map<String, NodeRecord> viewNodes = new java.util.HashMap<>();
+    List<NodeRecord> viewNodes = new ArrayList<>();
     view.getNodesList().forEach(n -> {
       keepTicket(n);
-      viewNodes.put(n.getNode(), ProtoRecords.fromProto(n));
+      viewNodes.add(ProtoRecords.fromProto(n));
     });
     Map<String, Pid> viewNames = new java.util.HashMap<>();
     view.getNamesList().forEach(n -> viewNames.put(n.getName(), Pid.parse(n.getPid())));
-    for (NodeRecord n : viewNodes.values()) {
-      if (n.name().equals(self.name())) {
-        nodes.put(n.name(), n);
-      } else {
-        nodeUp(n);
-      }
-    }
-    names.putAll(viewNames);
-    for (NodeRecord cached : nodes.values()) {
-      if (!viewNodes.containsKey(cached.name()) && !cached.name().equals(self.name())) {
-        AwaitedPeer wait = new AwaitedPeer(cached);
-        if (awaitingRejoin.putIfAbsent(cached.name(), wait) == null) {
-          timer.schedule(() -> rejoinGraceOver(wait), settings.rejoinGrace().toMillis(), TimeUnit.MILLISECONDS);
-        }
-      }
-    }
-    names.entrySet().removeIf(e -> !viewNames.containsKey(e.getKey()) && !awaited(e.getValue()));
-  }
-
-  private boolean awaited(Pid pid) {
-    return awaitingRejoin.values().stream().anyMatch(w -> w.node.serves(pid));
-  }
-
-  /** A peer is (again) in the registry; a new incarnation replaces the old one, which is lost. */
-  private void nodeUp(NodeRecord n) {
-    awaitingRejoin.remove(n.name());
-    NodeRecord old = nodes.put(n.name(), n);
-    if (old != null && old.incarnation() != n.incarnation()) {
-      names.values().removeIf(old::serves);
-      listener.nodeLost(old, "node restarted as " + n.label());
-    }
-    if (old == null || old.incarnation() != n.incarnation()) {
-      listener.nodeUp(n);
-    }
-  }
-
-  private void rejoinGraceOver(AwaitedPeer wait) {
-    NodeRecord n = wait.node;
-    if (!closed && awaitingRejoin.remove(n.name(), wait)) {
-      forget(n, "did not rejoin the registry within " + settings.rejoinGrace().toMillis()
-          + " ms of this node rejoining it");
-    }
-  }
-
-  private void forget(NodeRecord n, String reason) {
-    if (nodes.remove(n.name(), n)) {
-      awaitingRejoin.computeIfPresent(n.name(), (name, w) -> w.node.equals(n) ? null : w);
-      names.values().removeIf(n::serves);
-      listener.nodeLost(n, reason);
-    }
+    cache.adoptView(self.name(), viewNodes, viewNames);
   }
 
   private void declaredLost(String reason) {
@@ -395,17 +298,12 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
 
   @Override
   public Optional<NodeRecord> nodeServing(String host) {
-    for (NodeRecord n : nodes.values()) {
-      if (n.hosts().contains(host)) {
-        return Optional.of(n);
-      }
-    }
-    return Optional.empty();
+    return cache.nodeServing(host);
   }
 
   @Override
-  public java.util.Collection<NodeRecord> liveNodes() {
-    return nodes.values(); // no copy: routing reads it for every message to another node
+  public Collection<NodeRecord> liveNodes() {
+    return cache.liveNodes();
   }
 
   @Override
@@ -419,12 +317,12 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
 
   @Override
   public Optional<NodeRecord> node(String name) {
-    return Optional.ofNullable(nodes.get(name));
+    return cache.node(name);
   }
 
   @Override
   public Collection<NodeRecord> nodes() {
-    return List.copyOf(nodes.values());
+    return cache.nodes();
   }
 
   /**
@@ -449,35 +347,31 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   }
 
   private void keepTicket(dev.troupe.proto.registry.v1.NodeRecord r) {
-    if (!r.getPeerTicket().isEmpty()) {
-      tickets.put(r.getNode(), new Ticket(r.getIncarnation(), r.getPeerTicket().toByteArray()));
-    }
+    credentials.keepTicket(r.getNode(), r.getIncarnation(), r.getPeerTicket().toByteArray());
   }
 
   @Override
   public byte[] peerTicket(NodeRecord me, NodeRecord peer) {
-    Ticket t = tickets.get(peer.name());
-    return t == null || t.incarnation() != peer.incarnation() ? NodeCredentials.none() : t.ticket();
+    return credentials.peerTicket(peer);
   }
 
   @Override
   public boolean credentialsReady() {
-    return credentials.isDone();
+    return credentials.ready();
   }
 
   @Override
   public void whenCredentialsReady(Runnable then) {
-    credentials.thenRun(then);
+    credentials.whenReady(then);
   }
 
   @Override
   public boolean admitsPeer(NodeRecord me, NodeRecord claimed, byte[] ticket) {
-    return NodeCredentials.matches(NodeCredentials.ticket(token, claimed, me), ticket)
-        || NodeCredentials.matches(NodeCredentials.ticket(previousToken, claimed, me), ticket);
+    return credentials.admits(me, claimed, ticket);
   }
 
   private com.google.protobuf.ByteString tokenBytes() {
-    return com.google.protobuf.ByteString.copyFrom(token);
+    return com.google.protobuf.ByteString.copyFrom(credentials.token());
   }
 
   private RegistryServiceGrpc.RegistryServiceFutureStub stub() {
@@ -493,7 +387,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
           if (t != null) {
             throw toTroupe(t, "register '" + name + "' failed");
           }
-          names.put(name, owner);
+          cache.named(name, owner);
           ownNames.put(name, owner);
           return null;
         });
@@ -508,14 +402,14 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
             throw toTroupe(t, "unregister '" + name + "' failed");
           }
           ownNames.remove(name, owner);
-          names.remove(name, owner);
+          cache.unnamed(name, owner);
           return r.getRemoved();
         });
   }
 
   @Override
   public CompletableFuture<Optional<Pid>> lookup(String name) {
-    Pid cached = names.get(name);
+    Pid cached = cache.name(name);
     if (cached != null) {
       return CompletableFuture.completedFuture(Optional.of(cached));
     }
@@ -535,7 +429,7 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
   @Override
   public CompletableFuture<List<String>> releaseAll(NodeRecord by, Pid owner) {
     ownNames.values().removeIf(owner::equals);
-    names.values().removeIf(owner::equals);
+    cache.evict(owner);
     return Futures.of(detached(() -> stub().releaseNames(ReleaseNamesRequest.newBuilder()
             .setNode(by.name()).setNodeToken(tokenBytes()).setOwner(owner.toString()).build())))
         .handle((r, t) -> {
@@ -557,12 +451,12 @@ public final class RegistryDirectoryClient implements Directory, AutoCloseable {
 
   @Override
   public void evict(Pid owner) {
-    names.values().removeIf(owner::equals);
+    cache.evict(owner);
   }
 
   @Override
   public Map<String, Pid> names() {
-    return Map.copyOf(names);
+    return cache.names();
   }
 
   static TroupeException toTroupe(Throwable t, String what) {
