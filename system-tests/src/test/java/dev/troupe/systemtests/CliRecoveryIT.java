@@ -43,7 +43,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliRecoveryIT {
   private static final String BANNER = "Type messages to echo. An empty line, Ctrl+D or Ctrl+C exits.";
-  /** The start of the notice that the CLI's node went away; the relay's node is the CLI's default. */
+  /**
+   * The start of the notice that the CLI's node went away; the relay's node is the CLI's default.
+   */
   private static final String LOST = "connection to node relay";
   private static final Pattern ATTACHED =
       Pattern.compile("Attached to node relay at 127\\.0\\.0\\.1:\\d+ as (\\{relay:clients\\|0x[0-9a-f]{5,}\\})\\.");
@@ -54,7 +56,9 @@ class CliRecoveryIT {
    * worker's 100 ms; bounded generously for a loaded 2-core machine.
    */
   private static final Duration ANSWER = Duration.ofSeconds(20);
-  /** The reply timeout of the CLIs that live through a restart, for a loaded machine (default 2 s). */
+  /**
+   * The reply timeout of the CLIs that live through a restart, for a loaded machine (default 2 s).
+   */
   private static final String REPLY_TIMEOUT_MS = "10000";
   @RegisterExtension
   static final Topology topology = Topology.named("cli-recovery").launcherArgs("--max-workers " + MAX_WORKERS + " --min-spares 1"
@@ -81,7 +85,9 @@ class CliRecoveryIT {
     answered(cli, line, within);
   }
 
-  /** Checks the next answer is the worker's to {@code line}: the line in upper case, then the worker. */
+  /**
+   * Checks the next answer is the worker's to {@code line}: the line in upper case, then the worker.
+   */
   private static void answered(LiveCli cli, String line, Duration within) throws InterruptedException {
     assertThat(cli.nextAnswer(within).text()).as(cli.describe()).isEqualTo("  " + line.toUpperCase());
     assertThat(cli.nextAnswer(Duration.ofSeconds(2)).text()).as(cli.describe()).matches(WORKER_LINE);
@@ -230,9 +236,12 @@ class CliRecoveryIT {
 
   // ------------------------------------------------------------------------ point 1: node restarts
 
+  /**
+   * The node is the relay's; the CLI says so once, and answers the lines typed meanwhile and after.
+   */
   @Test
   @Order(6)
-  void aCliWhoseNodeTheRelaysIsKilledSaysSoOnceReattachesToItsRestartAndAnswersTheLinesTypedMeanwhileAndAfter()
+  void aCliWhoseNodeIsKilledReattachesToItsRestartByItself()
       throws Exception {
     // given: a CLI attached to the relay's node (its default), answered once; after re-attaching it
     // waits up to 15 s for the restarted node's supervisor to register 'relay', and 10 s for a reply
@@ -282,9 +291,10 @@ class CliRecoveryIT {
     assertThat(cli.awaitExit(Duration.ofSeconds(10))).as(cli.describe()).isZero();
   }
 
+  /** Its lines are answered while the registry is down and after it is back. */
   @Test
   @Order(7)
-  void aRegistryKilledUnderARunningCliDoesNotDisturbItItsLinesAreAnsweredBeforeAndAfterTheRegistryIsBack()
+  void aRegistryKilledUnderARunningCliDoesNotDisturbIt()
       throws Exception {
     try {
       registryKilledUnderARunningCli();

@@ -96,8 +96,9 @@ class EchoPipeIT {
         .startsWith("error: could not attach to " + topology.address(Service.RELAY) + ": UNAVAILABLE ");
   }
 
+  /** The CLI is attached to the registry's node, which answers; it exits with 1. */
   @Test
-  void withoutARelayACliAttachedToTheRegistrysNodeSaysRelayNotReadyAndExitsWithOneAfterItsFiveSecondWait() {
+  void withoutARelayTheCliSaysRelayNotReadyAfterItsFiveSecondWait() {
     // given: the relay-service is stopped, so nothing holds the name 'relay'
     Run stop = topology.stop(Service.RELAY);
     assertThat(stop.exitCode()).as(stop.describe()).isZero();

@@ -179,9 +179,10 @@ class FaultInjectionIT {
 
   // ------------------------------------------------------------------------------------ a. worker JVM
 
+  /** The CLI prints timeout for that line, then answers the next one. */
   @Test
   @Order(1)
-  void aWorkerJvmKilledMidEchoEndsTheEchoWithAnExitNamingTheSignalAndTheCliPrintsTimeoutThenServesTheNextLine()
+  void aWorkerJvmKilledMidEchoEndsItsEchoWithAnExitNamingTheSignal()
       throws InterruptedException {
     // given: a CLI whose first line is being answered by a worker (it waits 3 s), that worker
     // monitored from another node (a client of the registry's node), and the JVM that runs it
@@ -223,9 +224,10 @@ class FaultInjectionIT {
         .as("another event after the one EXIT of the monitored worker").isEmpty();
   }
 
+  /** The LINK_DOWN names the signal. */
   @Test
   @Order(2)
-  void aWorkerJvmKilledUnderALinkedProcessSendsLinkDownNamingTheSignalAndKillsAnUntrappedLinkedProcess()
+  void aWorkerJvmKilledUnderALinkedProcessKillsTheUntrappedLinkedProcess()
       throws InterruptedException {
     // given: a process in a worker JVM, linked to a client that traps links and to one that does not
     AttachedProcess trapping = topology.attach(Service.REGISTRY);
@@ -288,9 +290,13 @@ class FaultInjectionIT {
 
   // ------------------------------------------------------------------------------------ b. relay
 
+  /**
+   * Meanwhile a CLI attached to another node says the relay is not registered; it recovers once the
+   * relay is back.
+   */
   @Test
   @Order(4)
-  void aKilledRelayIsRegisteredAgainWithinTwoSecondsOfItsNewJvmServingAndACliOnAnotherNodeSaysRelayNotRegisteredMeanwhileThenRecovers()
+  void aKilledRelayIsRegisteredAgainWithinTwoSecondsOfItsNewJvmServing()
       throws InterruptedException {
     // given: a CLI attached to another node than the relay's, the registry's (a CLI on the relay's
     // node goes down with it and re-attaches: CliRecoveryIT), answered once; and the relay's PID
@@ -488,12 +494,17 @@ class FaultInjectionIT {
 
   // ------------------------------------------------------------------------------------ e. registry
 
-  /** Registry kills in a row, under peer traffic: a race in the rebuild shows on some kills only. */
+  /**
+   * Registry kills in a row, under peer traffic: a race in the rebuild shows on some kills only.
+   */
   private static final int REGISTRY_KILLS = 4;
 
+  /**
+   * Killed four times in a row; each time the new registry has every name and host back within 5 s.
+   */
   @Test
   @Order(7)
-  void aRegistryKilledAgainAndAgainUnderPeerTrafficIsBackWithNamesAndHostsWithinFiveSecondsAndNeverCutsALivePeer()
+  void aRegistryKilledUnderPeerTrafficNeverCutsALivePeer()
       throws InterruptedException {
     // given: a client on the launcher's node holding a name, and the relay registered
     AttachedProcess onLauncher = topology.attach(Service.LAUNCHER);
