@@ -20,6 +20,7 @@ export TROUPE_ROOT
 #                         it, and for worker JVMs to follow their launcher (default: 10)
 #   TROUPE_RESTART_DELAY_MS, TROUPE_KEEPER_MAX_FAILED_STARTS, TROUPE_KEEPER_FAILED_START_WINDOW_S
 #                         how the keeper restarts a service, and when it gives up: see scripts/lib/keeper.sh
+#   TROUPE_REGISTRY_ARGS  extra registry-service options, e.g. "--metrics-port 9400"
 #   TROUPE_LAUNCHER_ARGS  extra worker-launcher options, e.g. "--min-spares 4 --entry app:x=com.example.X"
 #   TROUPE_RELAY_ARGS     extra relay-service options, e.g. "--worker-delay-ms 0"
 #   TROUPE_WORKER_CLASSPATH  extra jars for worker JVMs (the code of extra entries)

@@ -49,6 +49,7 @@ public final class RelayMain implements Callable<Integer> {
   public Integer call() throws Exception {
     EntryCatalog catalog = new EntryCatalog().register("app:relay", RelayProcess::new);
     NodeServer server = JoinedNode.start(node, n -> List.of(new InJvmHost(host, catalog, n)), () -> {});
+    node.serveMetrics(server);
     RelaySettings settings = new RelaySettings(workerEntry, workerHost, workerDelayMs, statsIntervalMs);
     ServiceSupervisor relay = new ServiceSupervisor(server.node(), "relay-service", "app:relay", host,
         settings.toArgs(), new ServiceSupervisor.RestartPolicy(Duration.ofMillis(restartDelayMs),

@@ -65,7 +65,11 @@ class FaultInjectionIT {
   private static final AtomicLong NAMES = new AtomicLong();
   @RegisterExtension
   static final Topology topology = Topology.named("faults").relayArgs("--worker-delay-ms " + WORKER_DELAY.toMillis())
-      .withTestEntries().build();
+      .withTestEntries().withMetrics().build();
+  /** The relay's node's count of EXITs given to its processes (the relay) for workers that crashed. */
+  private static final String RELAY_EXITS_CRASHED = "troupe_process_events_total{event=\"exit\",kind=\"crashed\"}";
+  private static final String RELAY_EXITS_NODE_LOST =
+      "troupe_process_events_total{event=\"exit\",kind=\"node_lost\"}";
 
   /**
    * Every test kills or freezes something that its keeper restarts: each starts once all three
@@ -195,13 +199,15 @@ class FaultInjectionIT {
     ProcessHandle jvm = jvmRunningTheEchoWorker(Duration.ofSeconds(10)); // finding it: not a guarantee
     assertThat(topology.workerJvms()).as("the launcher's descendants").contains(jvm);
 
+    double relayCrashExits = topology.metric(Service.RELAY, RELAY_EXITS_CRASHED);
+
     // when: SIGKILL of that worker JVM while the worker waits
     long t0 = System.nanoTime();
     Topology.signal(jvm, "KILL");
 
     // then: the monitor gets one EXIT that names the signal (the launcher waits up to 500 ms for the
-    // JVM's exit status), the relay (which monitors its workers) logs the same, the CLI prints
-    // `timeout` for that line, and its next line is answered
+    // JVM's exit status), the relay (which monitors its workers) gets a CRASHED EXIT too, the CLI
+    // prints `timeout` for that line, and its next line is answered
     Event exit = Mail.exitOf(monitor, worker.getPid(), Duration.ofSeconds(2));
     long exitMs = ms(t0);
     System.out.printf("FAULT a worker-kill: EXIT to a monitor on the registry's node %d ms after SIGKILL: %s%n",
@@ -209,10 +215,9 @@ class FaultInjectionIT {
     assertThat(exit.result().isError()).as("EXIT: %s", exit.result()).isTrue();
     assertThat(exit.result().error()).isEqualTo("worker JVM killed by signal 9 (SIGKILL)");
     assertThat(exit.result().errorKind()).isEqualTo("CRASHED");
-    await("the relay's log of its worker's exit").atMost(Duration.ofSeconds(2)).pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(50))
-        .until(() -> topology.logLines(Service.RELAY).stream().anyMatch(l -> l.contains(
-            "worker exited from=" + worker.getPid() + " result=error: worker JVM killed by signal 9 (SIGKILL)")));
+    await("the relay's node gives the relay a CRASHED EXIT").atMost(Duration.ofSeconds(2))
+        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+        .until(() -> topology.metric(Service.RELAY, RELAY_EXITS_CRASHED) > relayCrashExits);
     assertThat(cli.nextAnswer(ANSWER).text()).as(cli.describe()).isEqualTo("  timeout");
     Duration next = echoes(cli, "second");
     System.out.printf("FAULT a worker-kill: the CLI's next line answered in %d ms (worker delay %d ms)%n",
@@ -362,6 +367,7 @@ class FaultInjectionIT {
     Set<ProcessHandle> workers = topology.workerJvms();
     assertThat(workers).as("worker JVMs, the one running the echo worker among them")
         .hasSizeGreaterThanOrEqualTo(MIN_SPARES);
+    double relayNodeLostExits = topology.metric(Service.RELAY, RELAY_EXITS_NODE_LOST);
 
     // when: SIGKILL of the launcher's JVM
     long t0 = System.nanoTime();
@@ -411,8 +417,8 @@ class FaultInjectionIT {
     assertOldPidIsGone(worker.getPid(), monitor);
     cli.endInput();
     assertThat(cli.awaitExit(Duration.ofSeconds(10))).as(cli.describe()).isZero();
-    assertThat(topology.logLines(Service.RELAY)).as("relay log")
-        .anyMatch(l -> l.contains("worker exited from=" + worker.getPid() + " result=error: node lost: launcher"));
+    assertThat(topology.metric(Service.RELAY, RELAY_EXITS_NODE_LOST)).as("NODE_LOST EXITs the relay got")
+        .isGreaterThan(relayNodeLostExits);
   }
 
   // ------------------------------------------------------------------------------------ d. SIGSTOP

@@ -112,7 +112,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   /** The script settings a topology sets itself; never inherited from the developer's shell. */
   private static final List<String> PLACEMENT_SETTINGS = List.of("TROUPE_RUN_DIR", "TROUPE_BIND",
       "TROUPE_REGISTRY_PORT", "TROUPE_LAUNCHER_PORT", "TROUPE_RELAY_PORT", "TROUPE_REGISTRY", "TROUPE_RELAY",
-      "TROUPE_START_TIMEOUT", "TROUPE_LAUNCHER_ARGS", "TROUPE_RELAY_ARGS", "TROUPE_WORKER_CLASSPATH",
+      "TROUPE_START_TIMEOUT", "TROUPE_REGISTRY_ARGS", "TROUPE_LAUNCHER_ARGS", "TROUPE_RELAY_ARGS", "TROUPE_WORKER_CLASSPATH",
       "TROUPE_NO_BUILD", "NO_COLOR");
   /** The secrets come from the topology's TROUPE_HOME alone, never from the environment of the tests. */
   private static final List<String> SECRET_SETTINGS = List.of("TROUPE_SECRET", "TROUPE_SECRET_FILE",
@@ -124,6 +124,8 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   private final Path root;
   private final Path runDir;
   private final Map<Service, Integer> ports = new LinkedHashMap<>();
+  /** The port of each service's /metrics, when the topology serves metrics. */
+  private final Map<Service, Integer> metricsPorts = new LinkedHashMap<>();
   private final Map<String, String> env;
   private final Set<ProcessHandle> seen = new LinkedHashSet<>();
   private final List<AttachedProcess> clients = new CopyOnWriteArrayList<>();
@@ -162,7 +164,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   }
 
   private Topology(String name, String launcherArgs, String relayArgs, String workerClasspath, Path home,
-      boolean insecure) {
+      boolean insecure, boolean metrics) {
     this.root = repoRoot();
     this.runDir = targetDir().resolve("topologies")
         .resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss-SSS")));
@@ -173,6 +175,9 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     }
     for (Service s : Service.values()) {
       ports.put(s, freePort());
+      if (metrics) {
+        metricsPorts.put(s, freePort());
+      }
     }
     Map<String, String> e = new TreeMap<>(System.getenv());
     PLACEMENT_SETTINGS.forEach(e::remove);
@@ -191,10 +196,54 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     e.put("TROUPE_REGISTRY", address(Service.REGISTRY));
     // TROUPE_RELAY is left to its default ($TROUPE_BIND:$TROUPE_RELAY_PORT): the CLI tests check it.
     e.put("TROUPE_START_TIMEOUT", "60");
-    e.put("TROUPE_LAUNCHER_ARGS", launcherArgs);
-    e.put("TROUPE_RELAY_ARGS", relayArgs);
+    e.put("TROUPE_REGISTRY_ARGS", metricsArg(Service.REGISTRY).strip());
+    e.put("TROUPE_LAUNCHER_ARGS", launcherArgs + metricsArg(Service.LAUNCHER));
+    e.put("TROUPE_RELAY_ARGS", relayArgs + metricsArg(Service.RELAY));
     e.put("TROUPE_WORKER_CLASSPATH", workerClasspath);
     this.env = Map.copyOf(e);
+  }
+
+  private String metricsArg(Service s) {
+    Integer p = metricsPorts.get(s);
+    return p == null ? "" : " --metrics-port " + p;
+  }
+
+  /**
+   * What {@code s} serves on /metrics now, one entry per series: {@code name{labels}} (as written,
+   * labels in the order the node writes them) to its value. Fails if the topology has no metrics.
+   */
+  public Map<String, Double> metrics(Service s) {
+    Integer port = metricsPorts.get(s);
+    if (port == null) {
+      throw new IllegalStateException("this topology serves no metrics: build it withMetrics()");
+    }
+    try (var http = java.net.http.HttpClient.newHttpClient()) {
+      var response = http.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new AssertionError(s + "'s /metrics answered " + response.statusCode());
+      }
+      Map<String, Double> series = new TreeMap<>();
+      for (String line : response.body().split("\n")) {
+        if (line.isBlank() || line.startsWith("#")) {
+          continue;
+        }
+        int space = line.lastIndexOf(' ');
+        series.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+      }
+      return series;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The value of one series of {@link #metrics}, 0 when it is not there (a counter not yet counted). */
+  public double metric(Service s, String series) {
+    return metrics(s).getOrDefault(series, 0.0);
   }
 
   /** A topology configured like {@code scripts/troupe up} with no settings but ports and run dir. */
@@ -210,6 +259,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     private final List<String> workerClasspath = new ArrayList<>();
     private Path home = SHARED_HOME;
     private boolean insecure;
+    private boolean metrics;
     private BooleanSupplier precondition = () -> true;
     private String preconditionReason = "";
 
@@ -248,6 +298,12 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
       return this;
     }
 
+    /** Each service serves its metrics (`--metrics-port`, a free port): read them with {@link #metrics}. */
+    public Builder withMetrics() {
+      this.metrics = true;
+      return this;
+    }
+
     /** As an extension, start nothing and skip the class's tests, saying why, unless {@code holds}. */
     public Builder onlyIf(BooleanSupplier holds, String reasonToSkip) {
       this.precondition = holds;
@@ -257,7 +313,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
 
     public Topology build() {
       Topology t = new Topology(name, String.join(" ", launcherArgs), String.join(" ", relayArgs),
-          String.join(File.pathSeparator, workerClasspath), home, insecure);
+          String.join(File.pathSeparator, workerClasspath), home, insecure, metrics);
       t.precondition = precondition;
       t.preconditionReason = preconditionReason;
       return t;

@@ -48,6 +48,10 @@ import org.slf4j.LoggerFactory;
 public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryGrpcService.class);
   private final InMemoryDirectory directory;
+  private final java.util.concurrent.atomic.LongAdder registers = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder unregisters = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder releases = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder lookups = new java.util.concurrent.atomic.LongAdder();
   private final Liveness liveness;
   private final String label;
   /** How long the death of a worker JVM waits for its launcher's report of the cause (see NodeConfig). */
@@ -315,6 +319,12 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     stopping = true;
   }
 
+  /** Name calls served since start, by call (register, unregister, release, lookup). */
+  public java.util.Map<String, Long> nameCalls() {
+    return java.util.Map.of("register", registers.sum(), "unregister", unregisters.sum(),
+        "release", releases.sum(), "lookup", lookups.sum());
+  }
+
   /** Declares silent nodes lost; called periodically by the server. */
   public void checkLiveness() {
     for (NodeRecord n : liveness.expire()) {
@@ -341,24 +351,28 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   @Override
   public void registerName(RegisterNameRequest r, StreamObserver<RegisterNameResponse> out) {
+    registers.increment();
     unary(out, () -> directory.register(caller(r.getNode(), r.getNodeToken()), r.getName(), pid(r.getOwner())),
         v -> RegisterNameResponse.getDefaultInstance());
   }
 
   @Override
   public void unregisterName(UnregisterNameRequest r, StreamObserver<UnregisterNameResponse> out) {
+    unregisters.increment();
     unary(out, () -> directory.unregister(caller(r.getNode(), r.getNodeToken()), r.getName(), pid(r.getOwner())),
         removed -> UnregisterNameResponse.newBuilder().setRemoved(removed).build());
   }
 
   @Override
   public void releaseNames(ReleaseNamesRequest r, StreamObserver<ReleaseNamesResponse> out) {
+    releases.increment();
     unary(out, () -> directory.releaseAll(caller(r.getNode(), r.getNodeToken()), pid(r.getOwner())),
         names -> ReleaseNamesResponse.newBuilder().addAllNames(names).build());
   }
 
   @Override
   public void lookupName(LookupNameRequest r, StreamObserver<LookupNameResponse> out) {
+    lookups.increment();
     unary(out, () -> directory.lookup(r.getName()), found -> LookupNameResponse.newBuilder()
         .setPid(found.orElseThrow(() -> TroupeException.notFound("name not registered: '" + r.getName() + "'"))
             .toString()).build());

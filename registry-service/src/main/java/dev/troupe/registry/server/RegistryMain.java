@@ -46,6 +46,10 @@ public final class RegistryMain implements Callable<Integer> {
     NodeServer server = new NodeServer(n, node.bind, node.port, ChannelSettings.defaults()).addService(registry)
         .beforeClose(registry::stop);
     server.start();
+    var metrics = node.serveMetrics(server);
+    if (metrics != null) {
+      RegistryMetrics.register(metrics.registry(), directory, registry);
+    }
     ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "liveness");
       t.setDaemon(true);

@@ -124,6 +124,11 @@ public final class NodeServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** This node's outgoing peer links (null before {@link #start}). */
+  public PeerConnections peers() {
+    return peers;
+  }
+
   public Node node() {
     return node;
   }

@@ -54,6 +54,21 @@ public final class PeerConnections implements PeerTransport {
     }
   }
 
+  /** One outgoing peer link's figures: envelopes queued now, and what it has written since it opened. */
+  public record LinkStats(String peer, int queued, long batches, long envelopes, long bytes) {}
+
+  /** The figures of each open link. */
+  public java.util.List<LinkStats> stats() {
+    java.util.List<LinkStats> out = new java.util.ArrayList<>();
+    for (Link l : links.values()) {
+      var w = l.writer;
+      if (w != null) {
+        out.add(new LinkStats(l.peer.label(), w.backlog(), w.messagesWritten(), w.itemsWritten(), w.bytesWritten()));
+      }
+    }
+    return out;
+  }
+
   public void shutdown() {
     links.values().forEach(Link::close);
     links.clear();

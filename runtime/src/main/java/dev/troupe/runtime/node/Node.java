@@ -47,6 +47,7 @@ public final class Node implements DirectoryListener {
   private final ProcessTable table;
   private final Set<String> lostIncarnations = ConcurrentHashMap.newKeySet();
   private final long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
+  private final NodeCounters counters = new NodeCounters();
   private final RemoteNodes remote;
   private final Routing routing;
   private final Relations relations;
@@ -66,9 +67,9 @@ public final class Node implements DirectoryListener {
     this.directory = directory;
     this.table = new ProcessTable(config.name(), hosts, config.defaultClientHost());
     this.label = config.name() + "[" + ProcessHandle.current().pid() + "]";
-    this.remote = new RemoteNodes(config.name(), label, directory, config.requestTimeout());
-    this.routing = new Routing(config, directory, table, remote);
-    this.relations = new Relations(directory, table, routing, remote, observers);
+    this.remote = new RemoteNodes(config.name(), label, directory, config.requestTimeout(), counters);
+    this.routing = new Routing(config, directory, table, remote, counters);
+    this.relations = new Relations(directory, table, routing, remote, observers, counters);
     this.spawnTargets = new SpawnTargets(directory, config.memberRefusalBackoff());
   }
 
@@ -133,6 +134,16 @@ public final class Node implements DirectoryListener {
   /** How many processes this node has started (spawned or attached) in its life. */
   public long startedTotal() {
     return table.startedTotal();
+  }
+
+  /** What this node counts on its hot paths (read by the metrics adapter). */
+  public NodeCounters counters() {
+    return counters;
+  }
+
+  /** Requests this node sent to peers that wait for their replies now. */
+  public int pendingPeerRequests() {
+    return remote.pendingRequests();
   }
 
   /** Tells {@code observer} of every spawn and exit on this node (watch subscriptions, status). */

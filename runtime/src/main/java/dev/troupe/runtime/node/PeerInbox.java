@@ -95,6 +95,7 @@ final class PeerInbox {
     if (!actsFor(stream, stream.senders.parse(d.getFrom()), null)) {
       return;
     }
+    node.counters().receivedFromPeers.increment();
     try {
       node.route(d.getFrom(), stream.targets.parse(d.getTo()), d.getTopic(), d.getPayloadsList());
     } catch (TroupeException ex) {

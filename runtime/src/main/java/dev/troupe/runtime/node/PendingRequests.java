@@ -34,6 +34,11 @@ final class PendingRequests {
     this.timeout = timeout;
   }
 
+  /** How many requests wait for their replies now. */
+  int size() {
+    return pending.size();
+  }
+
   long open(NodeRecord node, CompletableFuture<PeerReply> reply) {
     long id = ids.incrementAndGet();
     pending.put(id, new Pending(node.name(), node.shard() == null ? null : node.shard().owner(), reply));

@@ -29,14 +29,16 @@ final class Relations {
   private final Routing routing;
   private final RemoteNodes remote;
   private final List<ProcessObserver> observers;
+  private final NodeCounters counters;
 
   Relations(Directory directory, ProcessTable table, Routing routing, RemoteNodes remote,
-      List<ProcessObserver> observers) {
+      List<ProcessObserver> observers, NodeCounters counters) {
     this.directory = directory;
     this.table = table;
     this.routing = routing;
     this.remote = remote;
     this.observers = observers;
+    this.counters = counters;
   }
 
   // ---------------------------------------------------------------- asked by a local process
@@ -290,7 +292,8 @@ final class Relations {
     }
   }
 
-  private static void pushEvent(LocalProcess lp, ProcessEvent event) {
+  private void pushEvent(LocalProcess lp, ProcessEvent event) {
     lp.sink().push(AttachResponse.newBuilder().setEvent(event).build());
+    counters.eventGiven(event);
   }
 }

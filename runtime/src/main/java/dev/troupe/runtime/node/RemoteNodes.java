@@ -41,13 +41,20 @@ final class RemoteNodes {
   private final String label;
   private final Directory directory;
   private final PendingRequests pending;
+  private final NodeCounters counters;
   private volatile PeerTransport peers = PeerTransport.NONE;
 
-  RemoteNodes(String nodeName, String label, Directory directory, Duration requestTimeout) {
+  RemoteNodes(String nodeName, String label, Directory directory, Duration requestTimeout, NodeCounters counters) {
     this.nodeName = nodeName;
     this.label = label;
     this.directory = directory;
     this.pending = new PendingRequests(requestTimeout);
+    this.counters = counters;
+  }
+
+  /** Requests sent to peers that wait for their replies now. */
+  int pendingRequests() {
+    return pending.size();
   }
 
   void connect(PeerTransport transport) {
@@ -150,7 +157,15 @@ final class RemoteNodes {
       return r;
     });
     long id = pending.open(node, reply);
-    peers.send(node, build.apply(id), true);
+    Envelope envelope = build.apply(id);
+    NodeCounters.RequestTimer timer = counters.requestTimer;
+    if (timer != NodeCounters.RequestTimer.NONE) {
+      long sent = System.nanoTime();
+      String kind = envelope.getKindCase().name().toLowerCase(java.util.Locale.ROOT);
+      reply.whenComplete((r, t) -> timer.observe(kind, System.nanoTime() - sent,
+          t == null && r.getStatus().getCode() == 0));
+    }
+    peers.send(node, envelope, true);
     return checked;
   }
 

@@ -22,12 +22,14 @@ final class Routing {
   private final Directory directory;
   private final ProcessTable table;
   private final RemoteNodes remote;
+  private final NodeCounters counters;
 
-  Routing(NodeConfig config, Directory directory, ProcessTable table, RemoteNodes remote) {
+  Routing(NodeConfig config, Directory directory, ProcessTable table, RemoteNodes remote, NodeCounters counters) {
     this.config = config;
     this.directory = directory;
     this.table = table;
     this.remote = remote;
+    this.counters = counters;
   }
 
   /**
@@ -56,6 +58,7 @@ final class Routing {
   void route(String from, Pid to, String topic, List<Payload> payloads) {
     if (!table.isLocal(to)) {
       remote.deliver(from, to, topic, payloads);
+      counters.sentToPeers.increment();
       return;
     }
     LocalProcess p = table.liveLocal(to);
@@ -68,6 +71,7 @@ final class Routing {
           + config.maxMailbox() + " messages waiting); retry later or slow down");
     }
     sink.deliver(from, topic, payloads);
+    counters.deliveredLocally.increment();
   }
 
   private static void checkTopic(String topic) {

@@ -1,5 +1,8 @@
 package dev.troupe.runtime.service;
 
+import dev.troupe.runtime.grpc.NodeServer;
+import dev.troupe.runtime.metrics.NodeMetrics;
+import java.io.IOException;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,7 +28,26 @@ public final class NodeOptions {
   @Option(names = "--max-mailbox", description = "Messages queued for one process before sends to it are refused (default: ${DEFAULT-VALUE}).")
   public int maxMailbox = dev.troupe.runtime.node.NodeConfig.DEFAULT_MAX_MAILBOX;
 
+  @Option(names = "--metrics-port", description = "Serve Prometheus metrics at http://BIND:PORT/metrics (default: off; 0 picks a free port).")
+  public Integer metricsPort;
+
+  @Option(names = "--metrics-bind", description = "Address the metrics endpoint listens on (default: ${DEFAULT-VALUE}).")
+  public String metricsBind = "127.0.0.1";
+
   public NodeOptions() {}
+
+  /**
+   * Serves {@code server}'s node's metrics when {@code --metrics-port} is set, until the server
+   * closes; returns them (to add a service's own families), or null when metrics are off.
+   */
+  public NodeMetrics serveMetrics(NodeServer server) throws IOException {
+    if (metricsPort == null) {
+      return null;
+    }
+    NodeMetrics metrics = NodeMetrics.serve(server, metricsBind, metricsPort);
+    server.beforeClose(metrics::close);
+    return metrics;
+  }
 
   public NodeOptions(String nodeName, int port) {
     this.nodeName = nodeName;

@@ -146,6 +146,10 @@ public final class LauncherMain implements Callable<Integer> {
         n -> hosts.stream().map(h -> new WorkerPoolHost(h, entryIds, isolated, pool)).toList(), pool::close,
         true, memberKey);
     started.set(server);
+    var metrics = this.node.serveMetrics(server);
+    if (metrics != null) {
+      PoolMetrics.register(metrics.registry(), pool);
+    }
     Node node = server.node();
     node.onPeerUp(pool::onMemberUp);
     if (aotCache != null) {

@@ -63,7 +63,7 @@ public final class RelayProcess implements ProcessEntry {
       if (r.channel() == events) {
         Event event = (Event) r.value();
         if (event.kind() == Event.Kind.EXIT) {
-          LOG.info("{}: worker exited from={} result={}", process.pid(), event.from(), describe(event));
+          LOG.debug("{}: worker exited from={} result={}", process.pid(), event.from(), describe(event));
         }
         continue;
       }
