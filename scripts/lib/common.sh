@@ -2,8 +2,18 @@
 # Shared by every Troupe script: where things are, which JDK to use, how to build and run services.
 # Source it; it defines functions and variables and changes nothing by itself.
 
-TROUPE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TROUPE_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TROUPE_ROOT="$(cd "$TROUPE_LIB_DIR/../.." && pwd)"
 export TROUPE_ROOT
+# Two layouts: a source tree (pom.xml; jars under each module's target/) or an unpacked release
+# (scripts/build.sh --dist: bin/, lib/ with each jar once and a class path list per program, config/).
+if [ -f "$TROUPE_ROOT/pom.xml" ]; then
+  TROUPE_LAYOUT=source
+  TROUPE_ECHO_TOPOLOGY="$TROUPE_ROOT/examples/echo/config/echo.yaml"
+else
+  TROUPE_LAYOUT=dist
+  TROUPE_ECHO_TOPOLOGY="$TROUPE_ROOT/config/echo.yaml"
+fi
 
 # Settings (environment variables, with defaults):
 #   TROUPE_RUN_DIR        where PID files and logs go          (default: $TROUPE_ROOT/.run)
@@ -134,12 +144,21 @@ troupe_usage() { # script
 
 troupe_jar() { # module directory [artifactId, default: the directory's name] -> its jar, or nothing
   # when it is not built (never fails: callers use set -e)
-  ls "$TROUPE_ROOT/$1"/target/"${2:-$(basename "$1")}"-*.jar 2>/dev/null | grep -v -e '-tests.jar' -e '-sources.jar' | head -n1 || true
+  local artifact=${2:-$(basename "$1")} dir="$TROUPE_ROOT/$1/target"
+  [ "$TROUPE_LAYOUT" = dist ] && dir="$TROUPE_ROOT/lib"
+  ls "$dir/$artifact"-[0-9]*.jar 2>/dev/null | grep -v -e '-tests.jar' -e '-sources.jar' | head -n1 || true
 }
 
-# Class path of a service module: its jar and its runtime jars (jars only, for the AOT cache).
+# Class path of a program's module: its jar and its runtime jars (jars only, for the AOT cache). In a
+# release, lib/MODULE.classpath lists them by name: each program gets its own jars, never all of lib/.
 troupe_classpath() {
-  local jar
+  local jar name cp=""
+  if [ "$TROUPE_LAYOUT" = dist ]; then
+    [ -f "$TROUPE_ROOT/lib/$1.classpath" ] || troupe_die "lib/$1.classpath is missing: this release is incomplete"
+    while read -r name; do cp+="${cp:+:}$TROUPE_ROOT/lib/$name"; done < "$TROUPE_ROOT/lib/$1.classpath"
+    echo "$cp"
+    return 0
+  fi
   jar=$(troupe_jar "$1")
   [ -n "$jar" ] || troupe_die "$1 is not built; run scripts/build.sh"
   echo "$jar:$TROUPE_ROOT/$1/target/lib/*"
@@ -148,7 +167,7 @@ troupe_classpath() {
 # Builds the given modules (default: the services and the CLI) and what they need, when a jar is
 # missing or a source is newer than the jars. TROUPE_NO_BUILD=1 skips it.
 troupe_build_if_needed() { # [module...]
-  [ "${TROUPE_NO_BUILD:-}" = 1 ] && return 0
+  [ "${TROUPE_NO_BUILD:-}" = 1 ] || [ "$TROUPE_LAYOUT" = dist ] && return 0
   local m jar stale="" modules=("$@")
   [ ${#modules[@]} -gt 0 ] || modules=(registry-service worker-launcher relay-service cli-client)
   for m in "${modules[@]}"; do

@@ -122,6 +122,8 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   private static final AtomicInteger RUNS = new AtomicInteger();
 
   private final Path root;
+  /** Where the scripts are under {@link #root}: {@code scripts} in the source tree, {@code bin} in a release. */
+  private final String scripts;
   private final Path runDir;
   private final Map<Service, Integer> ports = new LinkedHashMap<>();
   /** The port of each service's /metrics, when the topology serves metrics. */
@@ -164,8 +166,9 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   }
 
   private Topology(String name, String launcherArgs, String relayArgs, String workerClasspath, Path home,
-      boolean insecure, boolean metrics) {
-    this.root = repoRoot();
+      boolean insecure, boolean metrics, Path installed) {
+    this.root = installed != null ? installed : repoRoot();
+    this.scripts = installed != null ? "bin" : "scripts";
     this.runDir = targetDir().resolve("topologies")
         .resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss-SSS")));
     try {
@@ -260,6 +263,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     private Path home = SHARED_HOME;
     private boolean insecure;
     private boolean metrics;
+    private Path installed;
     private BooleanSupplier precondition = () -> true;
     private String preconditionReason = "";
 
@@ -298,6 +302,12 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
       return this;
     }
 
+    /** Runs the scripts of the release unpacked at {@code dir} ({@code bin/troupe}, ...), not the source tree's. */
+    public Builder installedAt(Path dir) {
+      this.installed = dir;
+      return this;
+    }
+
     /** Each service serves its metrics (`--metrics-port`, a free port): read them with {@link #metrics}. */
     public Builder withMetrics() {
       this.metrics = true;
@@ -313,7 +323,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
 
     public Topology build() {
       Topology t = new Topology(name, String.join(" ", launcherArgs), String.join(" ", relayArgs),
-          String.join(File.pathSeparator, workerClasspath), home, insecure, metrics);
+          String.join(File.pathSeparator, workerClasspath), home, insecure, metrics, installed);
       t.precondition = precondition;
       t.preconditionReason = preconditionReason;
       return t;
@@ -363,7 +373,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   /** Runs {@code scripts/troupe ARGS} with this topology's settings. */
   public Run troupe(String... args) {
     List<String> cmd = new ArrayList<>();
-    cmd.add(root.resolve("scripts/troupe").toString());
+    cmd.add(root.resolve(scripts + "/troupe").toString());
     cmd.addAll(List.of(args));
     return run(cmd, Map.of(), SCRIPT_TIMEOUT);
   }
@@ -375,7 +385,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   public Run cliThroughPipe(String input, Map<String, String> extraEnv, Duration timeout, String... args) {
     Map<String, String> e = new LinkedHashMap<>(extraEnv);
     e.put("CLI_INPUT", input);
-    String cmd = "printf '%s' \"$CLI_INPUT\" | scripts/cli-client" + quoted(args);
+    String cmd = "printf '%s' \"$CLI_INPUT\" | " + scripts + "/cli-client" + quoted(args);
     return run(List.of("bash", "-c", cmd), e, timeout);
   }
 
@@ -386,7 +396,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   public Run cliOnTerminal(String input, Map<String, String> extraEnv, Duration timeout) {
     Map<String, String> e = new LinkedHashMap<>(extraEnv);
     e.put("CLI_INPUT", input);
-    String inner = "stty cols 80 rows 24; exec scripts/cli-client --history "
+    String inner = "stty cols 80 rows 24; exec " + scripts + "/cli-client --history "
         + runDir.resolve("cli-history");
     String cmd = "printf '%s' \"$CLI_INPUT\" | script -qfec '" + inner + "' /dev/null";
     return run(List.of("bash", "-c", cmd), e, timeout);
@@ -401,7 +411,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     int n = RUNS.incrementAndGet();
     Path err = runDir.resolve("cli-" + n + ".err");
     List<String> cmd = new ArrayList<>();
-    cmd.add(root.resolve("scripts/cli-client").toString());
+    cmd.add(root.resolve(scripts + "/cli-client").toString());
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
         .redirectInput(ProcessBuilder.Redirect.PIPE).redirectOutput(ProcessBuilder.Redirect.PIPE)
