@@ -29,6 +29,7 @@ cd "$TROUPE_ROOT"
 
 maven_args=(-B verify)
 [ "$tier" = fast ] && maven_args+=(-DskipITs)
+[ "$tier" = full ] && troupe_playwright   # the Observer's browser test (ObserverIT) drives chromium with it
 mvn "${maven_args[@]}" "$@" && maven_code=0 || maven_code=$?
 if [ "$maven_code" = 0 ]; then
   maven_result="passed"

@@ -30,6 +30,7 @@ fi
 #                         it, and for worker JVMs to follow their launcher (default: 10)
 #   TROUPE_RESTART_DELAY_MS, TROUPE_KEEPER_MAX_FAILED_STARTS, TROUPE_KEEPER_FAILED_START_WINDOW_S
 #                         how the keeper restarts a service, and when it gives up: see scripts/lib/keeper.sh
+#   TROUPE_OBSERVER_PORT  serve Troupe Observer (the registry's web view) on this port (default: off)
 #   TROUPE_REGISTRY_ARGS  extra registry-service options, e.g. "--metrics-port 9400"
 #   TROUPE_LAUNCHER_ARGS  extra worker-launcher options, e.g. "--min-spares 4 --entry app:x=com.example.X"
 #   TROUPE_RELAY_ARGS     extra relay-service options, e.g. "--worker-delay-ms 0"
@@ -135,6 +136,18 @@ troupe_find_jdk() {
   done
   troupe_die "no JDK >= 21 found (looked at JAVA_HOME='${JAVA_HOME:-}' and /usr/lib/jvm/*).
 Install one (JDK 25 recommended, e.g. 'apt-get install openjdk-21-jdk' or Temurin 25) or set JAVA_HOME to it."
+}
+
+# Installs playwright-core (npm) into .cache/playwright for the Observer's browser test, once; the
+# browser itself is Debian's chromium. Never fails: without npm or chromium the test says what is missing.
+troupe_playwright() {
+  local version=${TROUPE_PLAYWRIGHT_VERSION:-1.65.1} dir="$TROUPE_ROOT/.cache/playwright"
+  [ -x /usr/bin/chromium ] && command -v npm >/dev/null 2>&1 || return 0
+  [ "$(cat "$dir/node_modules/playwright-core/package.json" 2>/dev/null | sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' | head -n1)" = "$version" ] && return 0
+  echo "troupe: installing playwright-core $version from npm into .cache/playwright" >&2
+  mkdir -p "$dir"
+  npm install --prefix "$dir" --no-audit --no-fund --silent "playwright-core@$version" >&2 \
+    || echo "troupe: npm could not install playwright-core@$version; the Observer's browser test will say so" >&2
 }
 
 # Prints a script's usage: its first comment block, after the #! line, without the "# ".

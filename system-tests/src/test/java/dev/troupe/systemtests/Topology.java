@@ -112,7 +112,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   /** The script settings a topology sets itself; never inherited from the developer's shell. */
   private static final List<String> PLACEMENT_SETTINGS = List.of("TROUPE_RUN_DIR", "TROUPE_BIND",
       "TROUPE_REGISTRY_PORT", "TROUPE_LAUNCHER_PORT", "TROUPE_RELAY_PORT", "TROUPE_REGISTRY", "TROUPE_RELAY",
-      "TROUPE_START_TIMEOUT", "TROUPE_REGISTRY_ARGS", "TROUPE_LAUNCHER_ARGS", "TROUPE_RELAY_ARGS", "TROUPE_WORKER_CLASSPATH",
+      "TROUPE_START_TIMEOUT", "TROUPE_OBSERVER_PORT", "TROUPE_REGISTRY_ARGS", "TROUPE_LAUNCHER_ARGS", "TROUPE_RELAY_ARGS", "TROUPE_WORKER_CLASSPATH",
       "TROUPE_NO_BUILD", "NO_COLOR");
   /** The secrets come from the topology's TROUPE_HOME alone, never from the environment of the tests. */
   private static final List<String> SECRET_SETTINGS = List.of("TROUPE_SECRET", "TROUPE_SECRET_FILE",
@@ -166,7 +166,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   }
 
   private Topology(String name, String launcherArgs, String relayArgs, String workerClasspath, Path home,
-      boolean insecure, boolean metrics, Path installed) {
+      boolean insecure, boolean metrics, Path installed, boolean observer) {
     this.root = installed != null ? installed : repoRoot();
     this.scripts = installed != null ? "bin" : "scripts";
     this.runDir = targetDir().resolve("topologies")
@@ -200,6 +200,9 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     // TROUPE_RELAY is left to its default ($TROUPE_BIND:$TROUPE_RELAY_PORT): the CLI tests check it.
     e.put("TROUPE_START_TIMEOUT", "60");
     e.put("TROUPE_REGISTRY_ARGS", metricsArg(Service.REGISTRY).strip());
+    if (observer) {
+      e.put("TROUPE_OBSERVER_PORT", Integer.toString(freePort()));
+    }
     e.put("TROUPE_LAUNCHER_ARGS", launcherArgs + metricsArg(Service.LAUNCHER));
     e.put("TROUPE_RELAY_ARGS", relayArgs + metricsArg(Service.RELAY));
     e.put("TROUPE_WORKER_CLASSPATH", workerClasspath);
@@ -264,6 +267,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     private boolean insecure;
     private boolean metrics;
     private Path installed;
+    private boolean observer;
     private BooleanSupplier precondition = () -> true;
     private String preconditionReason = "";
 
@@ -302,6 +306,12 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
       return this;
     }
 
+    /** The registry serves Troupe Observer (TROUPE_OBSERVER_PORT, a free port): its address is {@code troupe observer}. */
+    public Builder withObserver() {
+      this.observer = true;
+      return this;
+    }
+
     /** Runs the scripts of the release unpacked at {@code dir} ({@code bin/troupe}, ...), not the source tree's. */
     public Builder installedAt(Path dir) {
       this.installed = dir;
@@ -323,7 +333,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
 
     public Topology build() {
       Topology t = new Topology(name, String.join(" ", launcherArgs), String.join(" ", relayArgs),
-          String.join(File.pathSeparator, workerClasspath), home, insecure, metrics, installed);
+          String.join(File.pathSeparator, workerClasspath), home, insecure, metrics, installed, observer);
       t.precondition = precondition;
       t.preconditionReason = preconditionReason;
       return t;
@@ -1095,7 +1105,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
 
   // ---------------------------------------------------------------- environment
 
-  private static Path repoRoot() {
+  static Path repoRoot() {
     String prop = System.getProperty("troupe.root");
     if (prop != null) {
       return Path.of(prop).toAbsolutePath().normalize();

@@ -1,8 +1,10 @@
 package dev.troupe.registry.server;
 
 import dev.troupe.client.ChannelSettings;
+import dev.troupe.client.TransportSecurity;
 import dev.troupe.registry.core.Liveness;
 import dev.troupe.registry.grpc.RegistryGrpcService;
+import dev.troupe.registry.observer.ObserverServer;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.registry.InMemoryDirectory;
@@ -37,6 +39,12 @@ public final class RegistryMain implements Callable<Integer> {
       description = "Silence after which a node is declared lost (default: ${DEFAULT-VALUE}).")
   long livenessTimeoutMs;
 
+  @Option(names = "--http-port", description = "Serve Troupe Observer, the live web view of the topology, at http://HTTP_BIND:PORT/ (default: off; 0 picks a free port).")
+  Integer httpPort;
+
+  @Option(names = "--http-bind", defaultValue = "127.0.0.1", description = "Address the Observer listens on (default: ${DEFAULT-VALUE}).")
+  String httpBind;
+
   @Override
   public Integer call() throws Exception {
     InMemoryDirectory directory = new InMemoryDirectory();
@@ -49,6 +57,10 @@ public final class RegistryMain implements Callable<Integer> {
     var metrics = node.serveMetrics(server);
     if (metrics != null) {
       RegistryMetrics.register(metrics.registry(), directory, registry);
+    }
+    if (httpPort != null) {
+      ObserverServer observer = ObserverServer.start(n, directory, httpBind, httpPort, TransportSecurity.process());
+      server.beforeClose(observer::close);
     }
     ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "liveness");

@@ -2,9 +2,9 @@ package dev.troupe.runtime.grpc;
 
 import dev.troupe.proto.node.v1.DrainRequest;
 import dev.troupe.proto.node.v1.DrainResponse;
-import dev.troupe.proto.node.v1.HostInfo;
 import dev.troupe.proto.node.v1.GetLoadRequest;
 import dev.troupe.proto.node.v1.GetLoadResponse;
+import dev.troupe.proto.node.v1.HostInfo;
 import dev.troupe.proto.node.v1.ListProcessesRequest;
 import dev.troupe.proto.node.v1.ListProcessesResponse;
 import dev.troupe.proto.node.v1.NodeAdminServiceGrpc;
@@ -29,8 +29,16 @@ public final class AdminGrpcService extends NodeAdminServiceGrpc.NodeAdminServic
         .setNode(node.config().name()).setIncarnation(node.incarnation());
     node.processes().stream().filter(LocalProcess::alive)
         .sorted(Comparator.comparingLong(p -> p.pid().id()))
-        .forEach(p -> b.addProcesses(ProcessInfo.newBuilder().setPid(p.pidText()).setEntry(p.entry())
-            .setLabel(p.label() == null ? "" : p.label()).setTrapLinks(p.trapLinks())));
+        .forEach(p -> {
+          LocalProcess.Relations r = p.relations();
+          b.addProcesses(ProcessInfo.newBuilder().setPid(p.pidText()).setEntry(p.entry())
+              .setLabel(p.label() == null ? "" : p.label()).setTrapLinks(p.trapLinks())
+              .setStartedAtUnixMs(p.startedAtMs()).setMailbox(Math.max(0, p.sink().backlog()))
+              .addAllMonitoredBy(r.monitoredBy().stream().map(Object::toString).toList())
+              .addAllMonitoring(r.monitoring().stream().map(Object::toString).toList())
+              .addAllLinks(r.links().stream().map(Object::toString).toList())
+              .addAllNames(r.names()));
+        });
     for (ProcessHost h : node.hosts()) {
       b.addHosts(HostInfo.newBuilder().setHost(h.name()).putAllStats(h.stats()));
     }

@@ -24,6 +24,7 @@ public final class LocalProcess {
   private final Set<Pid> monitoring = new HashSet<>();
   private final Set<Pid> links = new LinkedHashSet<>();
   private final Set<String> names = new HashSet<>();
+  private final long startedAtMs = System.currentTimeMillis();
 
   LocalProcess(Pid pid, String entry, String label, FrameSink sink) {
     this.pid = pid;
@@ -40,6 +41,18 @@ public final class LocalProcess {
   /** The PID's text form, computed once: it is stamped on every message this process sends. */
   public String pidText() {
     return text;
+  }
+
+  /** When it started, in ms since the epoch. */
+  public long startedAtMs() {
+    return startedAtMs;
+  }
+
+  /** What it is related to now, for operators: copies, taken under its lock. */
+  public record Relations(List<Pid> monitoredBy, List<Pid> monitoring, List<Pid> links, List<String> names) {}
+
+  public synchronized Relations relations() {
+    return new Relations(List.copyOf(watchers), List.copyOf(monitoring), List.copyOf(links), List.copyOf(names));
   }
 
   public String entry() {
