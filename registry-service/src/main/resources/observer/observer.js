@@ -31,6 +31,7 @@ function render(state) {
     el("td", {}, n.name, n.memberOf ? el("div", { class: "hint" }, "member of " + n.memberOf + " (" + n.owner + ")") : ""),
     el("td", {}, el("code", {}, n.incarnation)),
     el("td", {}, el("code", {}, n.address)),
+    el("td", {}, n.startedAt ? age(n.startedAt) : ""),
     el("td", {}, n.hosts.join(", ")),
     el("td", {}, n.error ? el("span", { class: "error" }, n.error) : String((n.processes || []).length)),
     el("td", {}, ...Object.entries(n.hostStats || {}).map(([h, s]) =>

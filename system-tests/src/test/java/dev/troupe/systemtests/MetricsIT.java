@@ -44,6 +44,11 @@ class MetricsIT {
     assertThat(relay.get("troupe_messages_received_from_peers_total"))
         .as("the workers' answers, from their worker JVMs to the client on this node")
         .isGreaterThanOrEqualTo(ECHOES);
+    assertThat(relay.get("troupe_grpc_server_calls_started_total{method=\"troupe.node.v1.AttachService/Attach\"}"))
+        .as("attach streams the relay's node took (the relay's supervisor, this test's client)")
+        .isGreaterThanOrEqualTo(1);
+    assertThat(relay.get("troupe_mailboxes{depth=\"0\"}")).as("processes with an empty mailbox")
+        .isGreaterThanOrEqualTo(1);
     assertThat(relay.keySet()).as("the node's own info, and the JVM's")
         .anyMatch(k -> k.startsWith("troupe_node_info{") && k.contains("node=\"relay\""))
         .anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"));
@@ -54,6 +59,7 @@ class MetricsIT {
     Map<String, Double> launcher = topology.metrics(Service.LAUNCHER);
 
     assertThat(launcher.get("troupe_worker_jvms_forked_total")).isGreaterThanOrEqualTo(1);
+    assertThat(launcher.get("troupe_worker_processes")).as("processes in worker JVMs, idle now").isNotNull();
     assertThat(launcher.get("troupe_worker_jvms{state=\"spare\"}") + launcher.get("troupe_worker_jvms{state=\"busy\"}"))
         .as("running worker JVMs").isGreaterThanOrEqualTo(1);
     assertThat(launcher.entrySet()).as("a worker JVM's resident memory, over 10 MB")

@@ -73,6 +73,7 @@ final class TopologySnapshot {
       ListProcessesResponse r = NodeAdminServiceGrpc.newBlockingStub(channel(n.address()))
           .withDeadlineAfter(LIST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
           .listProcesses(ListProcessesRequest.getDefaultInstance());
+      node.addProperty("startedAt", r.getStartedAtUnixMs());
       JsonArray processes = new JsonArray();
       for (ProcessInfo p : r.getProcessesList()) {
         processes.add(process(p));

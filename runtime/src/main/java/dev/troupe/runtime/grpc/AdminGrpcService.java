@@ -26,7 +26,7 @@ public final class AdminGrpcService extends NodeAdminServiceGrpc.NodeAdminServic
   @Override
   public void listProcesses(ListProcessesRequest request, StreamObserver<ListProcessesResponse> out) {
     ListProcessesResponse.Builder b = ListProcessesResponse.newBuilder()
-        .setNode(node.config().name()).setIncarnation(node.incarnation());
+        .setNode(node.config().name()).setIncarnation(node.incarnation()).setStartedAtUnixMs(node.startedAtMs());
     node.processes().stream().filter(LocalProcess::alive)
         .sorted(Comparator.comparingLong(p -> p.pid().id()))
         .forEach(p -> {

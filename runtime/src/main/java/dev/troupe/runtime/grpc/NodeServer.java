@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,7 @@ public final class NodeServer implements AutoCloseable {
   private dev.troupe.runtime.registry.Shard shard;
   private Server server;
   private PeerConnections peers;
+  private final CallCounter calls = new CallCounter();
   private boolean closed;
 
   public NodeServer(Node node, String bindHost, int port, ChannelSettings peerSettings) {
@@ -97,6 +99,7 @@ public final class NodeServer implements AutoCloseable {
     if (security.secret() != null || security.nodeSecret() != null) {
       b.intercept(SharedSecretAuth.server(security.secret(), security.nodeSecret()));
     }
+    b.intercept(calls);
     if (security.tlsCert() != null && security.tlsKey() != null) {
       var ssl = io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forServer(
           security.tlsCert().toFile(), security.tlsKey().toFile());
@@ -122,6 +125,16 @@ public final class NodeServer implements AutoCloseable {
 
   public int port() {
     return server.getPort();
+  }
+
+  /** gRPC calls this node's server has taken since it started, by full method name. */
+  public Map<String, Long> callsStarted() {
+    return calls.started();
+  }
+
+  /** gRPC calls this node's server has ended, by "full method name" + " " + status code. */
+  public Map<String, Long> callsEnded() {
+    return calls.ended();
   }
 
   /** This node's outgoing peer links (null before {@link #start}). */

@@ -37,12 +37,20 @@ public final class NodeMetrics implements AutoCloseable {
   private static final double[] REQUEST_BUCKETS = {
       0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
 
+  /** The depth classes of {@code troupe_mailboxes}: by order of magnitude. */
+  private static final String[] DEPTHS = {"0", "1-9", "10-99", "100-999", "1000+"};
+
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Node node;
   private final ProcessObserver exits;
   private final HTTPServer http;
 
-  private NodeMetrics(Node node, Supplier<PeerConnections> peers, String bind, int port) throws IOException {
+  private NodeMetrics(NodeServer server, String bind, int port) throws IOException {
+    this(server.node(), server::peers, server, bind, port);
+  }
+
+  private NodeMetrics(Node node, Supplier<PeerConnections> peers, NodeServer server, String bind, int port)
+      throws IOException {
     this.node = node;
     JvmMetrics.builder().register(registry);
     Info.builder().name("troupe_node_info").help("This node: its name and incarnation (always 1)")
@@ -53,6 +61,7 @@ public final class NodeMetrics implements AutoCloseable {
     node.addObserver(exits);
     messages();
     peers(peers);
+    calls(server);
     this.http = HTTPServer.builder().inetAddress(InetAddress.getByName(bind)).port(port).registry(registry)
         .buildAndStart();
     LOG.info("{}: metrics at http://{}:{}/metrics", node.label(), bind, http.getPort());
@@ -60,7 +69,7 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** Registers the node's families and serves them at {@code bind:port} (0: a free port). */
   public static NodeMetrics serve(NodeServer server, String bind, int port) throws IOException {
-    return new NodeMetrics(server.node(), server::peers, bind, port);
+    return new NodeMetrics(server, bind, port);
   }
 
   /** Where a service adds families of its own. */
@@ -88,6 +97,18 @@ public final class NodeMetrics implements AutoCloseable {
     GaugeWithCallback.builder().name("troupe_mailbox_depth_max")
         .help("Messages waiting in the fullest mailbox of this node's processes")
         .callback(cb -> cb.call(mailboxes()[0])).register(registry);
+    GaugeWithCallback.builder().name("troupe_mailboxes")
+        .help("This node's processes by the depth of their mailbox, now (depth: 0, 1-9, 10-99, 100-999, 1000+)")
+        .labelNames("depth").callback(cb -> {
+          long[] byDepth = new long[DEPTHS.length];
+          for (LocalProcess p : node.processes()) {
+            int b = p.sink().backlog();
+            byDepth[b <= 0 ? 0 : Math.min(DEPTHS.length - 1, 1 + (int) Math.log10(b))]++;
+          }
+          for (int i = 0; i < DEPTHS.length; i++) {
+            cb.call(byDepth[i], DEPTHS[i]);
+          }
+        }).register(registry);
     GaugeWithCallback.builder().name("troupe_mailbox_messages")
         .help("Messages waiting in all mailboxes of this node's processes")
         .callback(cb -> cb.call(mailboxes()[1])).register(registry);
@@ -150,6 +171,19 @@ public final class NodeMetrics implements AutoCloseable {
         .register(registry);
     counters.timeRequestsWith((kind, nanos, ok) ->
         requests.labelValues(kind, ok ? "ok" : "error").observe(nanos / 1e9));
+  }
+
+  private void calls(NodeServer server) {
+    CounterWithCallback.builder().name("troupe_grpc_server_calls_started_total")
+        .help("gRPC calls this node's server took, by method (an attach or peer stream is one call)")
+        .labelNames("method").callback(cb -> server.callsStarted().forEach((m, n) -> cb.call(n, m)))
+        .register(registry);
+    CounterWithCallback.builder().name("troupe_grpc_server_calls_ended_total")
+        .help("gRPC calls this node's server ended, by method and status code").labelNames("method", "code")
+        .callback(cb -> server.callsEnded().forEach((k, n) -> {
+          int space = k.lastIndexOf(' ');
+          cb.call(n, k.substring(0, space), k.substring(space + 1));
+        })).register(registry);
   }
 
   private void peers(Supplier<PeerConnections> peers) {

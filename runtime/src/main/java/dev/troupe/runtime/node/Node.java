@@ -47,6 +47,7 @@ public final class Node implements DirectoryListener {
   private final ProcessTable table;
   private final Set<String> lostIncarnations = ConcurrentHashMap.newKeySet();
   private final long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE;
+  private final long startedAtMs = System.currentTimeMillis();
   private final NodeCounters counters = new NodeCounters();
   private final RemoteNodes remote;
   private final Routing routing;
@@ -110,6 +111,11 @@ public final class Node implements DirectoryListener {
 
   public long incarnation() {
     return incarnation;
+  }
+
+  /** When this node was made, in ms since the epoch. */
+  public long startedAtMs() {
+    return startedAtMs;
   }
 
   /** How this node starts its log lines: its name and OS pid, e.g. "launcher[12345]". */

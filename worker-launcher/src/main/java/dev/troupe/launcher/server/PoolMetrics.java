@@ -21,6 +21,9 @@ final class PoolMetrics {
           cb.call(s.busy(), "busy");
           cb.call(s.starting(), "starting");
         }).register(registry);
+    GaugeWithCallback.builder().name("troupe_worker_processes")
+        .help("Processes running in this launcher's worker JVMs, as they last said")
+        .callback(cb -> cb.call(pool.stats().processes())).register(registry);
     GaugeWithCallback.builder().name("troupe_worker_spawns_waiting")
         .help("Spawns waiting for a worker JVM that is starting")
         .callback(cb -> cb.call(pool.stats().waiting())).register(registry);
