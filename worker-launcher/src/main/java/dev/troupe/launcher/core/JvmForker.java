@@ -116,6 +116,36 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
     }
   }
 
+  /** The argument file of each class path this launcher forks with (records hold no other state). */
+  private static final java.util.Map<String, Path> CLASS_PATH_FILES = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * {@code @FILE}, a java argument file that holds {@code -cp CLASSPATH}: the worker class path names
+   * every jar (the AOT cache needs jars, not a wildcard), which makes a command line of over 4 KB, and
+   * the JDK's ProcessHandle.Info then tells nothing of the process (tools and tests find worker JVMs by
+   * it), nor does {@code ps} show it whole. One file per launcher, next to the AOT cache or in the
+   * temporary directory, deleted when the launcher exits; the same for every worker and for the cache.
+   */
+  String classPathArgument() throws IOException {
+    try {
+      return "@" + CLASS_PATH_FILES.computeIfAbsent(classPath + "\n" + aotCache, k -> {
+        try {
+          Path dir = aotCache != null ? aotCache.toAbsolutePath().getParent() : null;
+          Path f = dir != null ? Files.createTempFile(Files.createDirectories(dir), "worker-classpath-", ".args")
+              : Files.createTempFile("troupe-worker-classpath-", ".args");
+          // Quoted as java's argument files want: a backslash and a quote escaped.
+          Files.writeString(f, "-cp \"" + classPath.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
+          f.toFile().deleteOnExit();
+          return f;
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
   @Override
   public Process fork(String nodeName, boolean dedicated) throws IOException {
     List<String> cmd = new ArrayList<>();
@@ -130,7 +160,7 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
       cmd.add("-XX:+UnlockDiagnosticVMOptions");
       cmd.add("-XX:ArchiveRelocationMode=0");
     }
-    cmd.addAll(List.of("-cp", classPath, WORKER_MAIN, "--node-name", nodeName,
+    cmd.addAll(List.of(classPathArgument(), WORKER_MAIN, "--node-name", nodeName,
         "--parent-pid", Long.toString(ProcessHandle.current().pid()),
         "--carrier-threads", Integer.toString(carrierThreads)));
     cmd.addAll(workerArgs);
@@ -174,7 +204,7 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
     }
     Files.createDirectories(aotCache.toAbsolutePath().getParent());
     List<String> cmd = List.of(javaBin, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m",
-        "-cp", classPath, WORKER_MAIN, "--build-aot", aotCache.toString(), "--heap-mb",
+        classPathArgument(), WORKER_MAIN, "--build-aot", aotCache.toString(), "--heap-mb",
         Integer.toString(heapMb), "--carrier-threads", Integer.toString(carrierThreads), "--parent-pid", Long.toString(ProcessHandle.current().pid()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -206,12 +236,12 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
     try {
       List<String> record = new ArrayList<>(List.of(javaBin));
       record.addAll(jvmFlags());
-      record.addAll(List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + conf, "-cp", classPath,
+      record.addAll(List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + conf, classPathArgument(),
           WORKER_MAIN, "--train", "--parent-pid", Long.toString(ProcessHandle.current().pid())));
       List<String> create = new ArrayList<>(List.of(javaBin));
       create.addAll(jvmFlags());
       create.addAll(List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=" + conf,
-          "-XX:AOTCache=" + partial, "-cp", classPath));
+          "-XX:AOTCache=" + partial, classPathArgument()));
       for (List<String> step : List.of(record, create)) {
         Process p = new ProcessBuilder(step).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
