@@ -78,7 +78,9 @@ function setStatus(kind, text) {
 function show(ev) {
   const li = el("li", { class: ev.type + (ev.kind && ev.kind !== "normal" ? " error" : ""), "data-pid": ev.pid, "data-type": ev.type },
     new Date(ev.at).toLocaleTimeString(), " ", ev.type.toUpperCase(), " ", pidLink(ev.pid),
-    ev.type === "spawn" ? " " + ev.entry : " " + ev.kind + (ev.reason ? ": " + ev.reason : ""),
+    ev.type === "spawn" ? " " + ev.entry
+      : ev.type === "link_down" ? el("span", {}, " from ", pidLink(ev.from), " " + ev.kind + (ev.reason ? ": " + ev.reason : ""))
+      : " " + ev.kind + (ev.reason ? ": " + ev.reason : ""),
     el("span", { class: "hint" }, " on " + ev.node));
   li.hidden = watched !== null && ev.pid !== watched;
   const feed = document.getElementById("feed");

@@ -121,7 +121,16 @@ final class EventFeed {
     JsonObject o = new JsonObject();
     o.addProperty("node", node.name());
     o.addProperty("host", host);
-    if (r.hasStarted()) {
+    if (r.hasLinkDown()) {
+      ProcessEvent e = r.getLinkDown().getEvent();
+      o.addProperty("type", "link_down");
+      o.addProperty("pid", r.getLinkDown().getPid());
+      o.addProperty("from", e.getFrom());
+      o.addProperty("at", e.getAtUnixMs());
+      o.addProperty("kind", e.getResult().getError().getKind().name().replace("ERROR_KIND_", "")
+          .toLowerCase(Locale.ROOT));
+      o.addProperty("reason", e.getResult().getError().getMessage());
+    } else if (r.hasStarted()) {
       o.addProperty("type", "spawn");
       o.addProperty("pid", r.getStarted().getPid());
       o.addProperty("entry", r.getStarted().getEntry());

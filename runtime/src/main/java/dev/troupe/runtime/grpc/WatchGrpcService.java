@@ -139,6 +139,14 @@ public final class WatchGrpcService extends WatchServiceGrpc.WatchServiceImplBas
               .setExit(Frames.event(EventKind.EVENT_KIND_EXIT, p.pidText(), result)).build(), false);
         }
       }
+
+      @Override
+      public void eventGiven(LocalProcess p, dev.troupe.proto.common.v1.ProcessEvent event) {
+        if (event.getKind() == EventKind.EVENT_KIND_LINK_DOWN && p.pid().host().equals(request.getHost())) {
+          writer.enqueue(WatchHostResponse.newBuilder().setLinkDown(
+              dev.troupe.proto.node.v1.LinkDownGiven.newBuilder().setPid(p.pidText()).setEvent(event)).build(), false);
+        }
+      }
     };
     node.addObserver(observer);
     call.setOnCancelHandler(() -> {

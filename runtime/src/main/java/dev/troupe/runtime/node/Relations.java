@@ -295,5 +295,8 @@ final class Relations {
   private void pushEvent(LocalProcess lp, ProcessEvent event) {
     lp.sink().push(AttachResponse.newBuilder().setEvent(event).build());
     counters.eventGiven(event);
+    for (ProcessObserver o : observers) {
+      o.eventGiven(lp, event);
+    }
   }
 }

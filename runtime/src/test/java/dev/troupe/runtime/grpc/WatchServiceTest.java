@@ -133,6 +133,49 @@ class WatchServiceTest {
   }
 
   @Test
+  void watchingAHostShowsTheLinkDownAProcessThatTrapsLinksIsGiven() throws Exception {
+    // given: a client that traps links, and a watch of its host
+    cluster.startNode("n1");
+    AttachedProcess client = cluster.attachRemote("n1");
+    client.setTrapLinks(true);
+    String host = dev.troupe.api.Pid.parse(client.pid()).host();
+    ManagedChannel ch = Channels.open(cluster.server("n1").address(), ChannelSettings.defaults());
+    channels.add(ch);
+    BlockingQueue<WatchHostResponse> seen = new LinkedBlockingQueue<>();
+    WatchServiceGrpc.newStub(ch).watchHost(WatchHostRequest.newBuilder().setHost(host).build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(WatchHostResponse value) {
+            seen.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+
+    // when: processes linked to it fail (until the watch, registered asynchronously, sees one)
+    WatchHostResponse linkDown = null;
+    String child = null;
+    for (int i = 0; i < 50 && linkDown == null; i++) {
+      child = client.spawnLinked("test:fail", "app:n1", "boom");
+      for (WatchHostResponse u = seen.poll(200, TimeUnit.MILLISECONDS); u != null && linkDown == null;
+          u = seen.poll(50, TimeUnit.MILLISECONDS)) {
+        linkDown = u.hasLinkDown() ? u : null;
+      }
+    }
+
+    // then: the watch names the process given LINK_DOWN, and the one that failed
+    assertThat(linkDown).as("a link_down update").isNotNull();
+    assertThat(linkDown.getLinkDown().getPid()).isEqualTo(client.pid());
+    assertThat(linkDown.getLinkDown().getEvent().getFrom()).startsWith("{app:n1|");
+    assertThat(linkDown.getLinkDown().getEvent().getResult().hasError()).isTrue();
+    assertThat(child).isNotNull();
+  }
+
+  @Test
   void watchingAHostThisNodeDoesNotServeIsNotFound() {
     cluster.startNode("n1");
     Iterator<WatchHostResponse> updates = stub("n1").watchHost(
