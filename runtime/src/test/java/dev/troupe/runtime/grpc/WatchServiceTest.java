@@ -44,6 +44,27 @@ class WatchServiceTest {
     return WatchServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
+  /** The updates of a watch of {@code host} on {@code node}, as they come. */
+  private BlockingQueue<WatchHostResponse> watchHost(String node, String host) {
+    ManagedChannel ch = Channels.open(cluster.server(node).address(), ChannelSettings.defaults());
+    channels.add(ch);
+    BlockingQueue<WatchHostResponse> seen = new LinkedBlockingQueue<>();
+    WatchServiceGrpc.newStub(ch).watchHost(WatchHostRequest.newBuilder().setHost(host).build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(WatchHostResponse value) {
+            seen.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+    return seen;
+  }
+
   @Test
   void watchingAProcessOnAnotherNodeGivesRunningThenExactlyOneExitThenTheEnd() throws Exception {
     // given a process on n2 that runs until told to stop
@@ -94,22 +115,7 @@ class WatchServiceTest {
   void watchingAHostShowsEverySpawnAndExitOnIt() throws Exception {
     cluster.startNode("n1");
     AttachedProcess client = cluster.attachRemote("n1");
-    ManagedChannel ch = Channels.open(cluster.server("n1").address(), ChannelSettings.defaults());
-    channels.add(ch);
-    BlockingQueue<WatchHostResponse> seen = new LinkedBlockingQueue<>();
-    WatchServiceGrpc.newStub(ch).watchHost(WatchHostRequest.newBuilder().setHost("app:n1").build(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(WatchHostResponse value) {
-            seen.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {}
-
-          @Override
-          public void onCompleted() {}
-        });
+    BlockingQueue<WatchHostResponse> seen = watchHost("n1", "app:n1");
     // the subscription is registered asynchronously: spawn until the first start is seen
     String pid = null;
     WatchHostResponse first = null;
@@ -139,22 +145,7 @@ class WatchServiceTest {
     AttachedProcess client = cluster.attachRemote("n1");
     client.setTrapLinks(true);
     String host = dev.troupe.api.Pid.parse(client.pid()).host();
-    ManagedChannel ch = Channels.open(cluster.server("n1").address(), ChannelSettings.defaults());
-    channels.add(ch);
-    BlockingQueue<WatchHostResponse> seen = new LinkedBlockingQueue<>();
-    WatchServiceGrpc.newStub(ch).watchHost(WatchHostRequest.newBuilder().setHost(host).build(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(WatchHostResponse value) {
-            seen.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {}
-
-          @Override
-          public void onCompleted() {}
-        });
+    BlockingQueue<WatchHostResponse> seen = watchHost("n1", host);
 
     // when: processes linked to it fail (until the watch, registered asynchronously, sees one)
     WatchHostResponse linkDown = null;
