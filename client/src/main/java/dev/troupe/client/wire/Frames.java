@@ -74,6 +74,24 @@ public final class Frames {
         .build();
   }
 
+  /**
+   * How an exit reads in metrics and views: "normal", or its error kind in lower case ("crashed",
+   * "node_lost", ...).
+   */
+  public static String kindName(ExitResult result) {
+    return result.hasError() ? name(result.getError().getKind()) : "normal";
+  }
+
+  /** An error kind without its prefix, in lower case: ERROR_KIND_NODE_LOST is "node_lost". */
+  public static String name(ErrorKind kind) {
+    return kind.name().replace("ERROR_KIND_", "").toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** An event kind without its prefix, in lower case: EVENT_KIND_LINK_DOWN is "link_down". */
+  public static String name(EventKind kind) {
+    return kind.name().replace("EVENT_KIND_", "").toLowerCase(java.util.Locale.ROOT);
+  }
+
   public static ProcessEvent cancel(String from, String reason) {
     return ProcessEvent.newBuilder()
         .setKind(EventKind.EVENT_KIND_CANCEL)

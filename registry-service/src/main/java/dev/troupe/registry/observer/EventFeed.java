@@ -1,6 +1,7 @@
 package dev.troupe.registry.observer;
 
 import com.google.gson.JsonObject;
+import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.common.v1.ProcessEvent;
 import dev.troupe.proto.node.v1.WatchHostRequest;
 import dev.troupe.proto.node.v1.WatchHostResponse;
@@ -10,7 +11,6 @@ import dev.troupe.runtime.registry.NodeRecord;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -127,8 +127,7 @@ final class EventFeed {
       o.addProperty("pid", r.getLinkDown().getPid());
       o.addProperty("from", e.getFrom());
       o.addProperty("at", e.getAtUnixMs());
-      o.addProperty("kind", e.getResult().getError().getKind().name().replace("ERROR_KIND_", "")
-          .toLowerCase(Locale.ROOT));
+      o.addProperty("kind", Frames.kindName(e.getResult()));
       o.addProperty("reason", e.getResult().getError().getMessage());
     } else if (r.hasStarted()) {
       o.addProperty("type", "spawn");
@@ -137,15 +136,12 @@ final class EventFeed {
       o.addProperty("at", r.getStarted().getAtUnixMs());
     } else {
       ProcessEvent e = r.getExit();
-      o.addProperty("type", e.getKind().name().replace("EVENT_KIND_", "").toLowerCase(Locale.ROOT));
+      o.addProperty("type", Frames.name(e.getKind()));
       o.addProperty("pid", e.getFrom());
       o.addProperty("at", e.getAtUnixMs());
+      o.addProperty("kind", Frames.kindName(e.getResult()));
       if (e.getResult().hasError()) {
-        o.addProperty("kind", e.getResult().getError().getKind().name().replace("ERROR_KIND_", "")
-            .toLowerCase(Locale.ROOT));
         o.addProperty("reason", e.getResult().getError().getMessage());
-      } else {
-        o.addProperty("kind", "normal");
       }
     }
     return o;

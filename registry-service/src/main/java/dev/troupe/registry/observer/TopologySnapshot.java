@@ -52,8 +52,14 @@ final class TopologySnapshot {
     directory.names().entrySet().stream().sorted(Map.Entry.comparingByKey())
         .forEach(e -> names.addProperty(e.getKey(), e.getValue().toString()));
     state.add("names", names);
-    channels.keySet().removeIf(address -> nodes.stream().noneMatch(n -> n.address().equals(address))
-        && close(channels.get(address)));
+    // Channels to nodes that are gone are closed (a restarted node listens at another address).
+    channels.entrySet().removeIf(e -> {
+      boolean gone = nodes.stream().noneMatch(n -> n.address().equals(e.getKey()));
+      if (gone) {
+        e.getValue().shutdownNow();
+      }
+      return gone;
+    });
     return state;
   }
 
@@ -117,13 +123,6 @@ final class TopologySnapshot {
 
   ManagedChannel channel(String address) {
     return channels.computeIfAbsent(address, a -> Channels.open(a, ChannelSettings.defaults()));
-  }
-
-  private static boolean close(ManagedChannel ch) {
-    if (ch != null) {
-      ch.shutdownNow();
-    }
-    return true;
   }
 
   void close() {

@@ -1,5 +1,6 @@
 package dev.troupe.runtime.metrics;
 
+import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.grpc.PeerConnections;
@@ -19,7 +20,6 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -46,12 +46,7 @@ public final class NodeMetrics implements AutoCloseable {
   private final HTTPServer http;
 
   private NodeMetrics(NodeServer server, String bind, int port) throws IOException {
-    this(server.node(), server::peers, server, bind, port);
-  }
-
-  private NodeMetrics(Node node, Supplier<PeerConnections> peers, NodeServer server, String bind, int port)
-      throws IOException {
-    this.node = node;
+    this.node = server.node();
     JvmMetrics.builder().register(registry);
     Info.builder().name("troupe_node_info").help("This node: its name and incarnation (always 1)")
         .labelNames("node", "incarnation").register(registry)
@@ -60,7 +55,7 @@ public final class NodeMetrics implements AutoCloseable {
     this.exits = exitsByKind();
     node.addObserver(exits);
     messages();
-    peers(peers);
+    peers(server::peers);
     calls(server);
     this.http = HTTPServer.builder().inetAddress(InetAddress.getByName(bind)).port(port).registry(registry)
         .buildAndStart();
@@ -138,14 +133,9 @@ public final class NodeMetrics implements AutoCloseable {
 
       @Override
       public void exited(LocalProcess process, ExitResult result) {
-        counter.labelValues(kind(result)).inc();
+        counter.labelValues(Frames.kindName(result)).inc();
       }
     };
-  }
-
-  static String kind(ExitResult result) {
-    return result.hasError()
-        ? result.getError().getKind().name().replace("ERROR_KIND_", "").toLowerCase(Locale.ROOT) : "normal";
   }
 
   private void messages() {

@@ -1,9 +1,11 @@
 package dev.troupe.runtime.node;
 
+import dev.troupe.client.wire.Frames;
+import dev.troupe.proto.common.v1.ErrorKind;
+import dev.troupe.proto.common.v1.EventKind;
 import dev.troupe.proto.common.v1.ProcessEvent;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -23,22 +25,42 @@ public final class NodeCounters {
   final LongAdder deliveredLocally = new LongAdder();
   final LongAdder sentToPeers = new LongAdder();
   final LongAdder receivedFromPeers = new LongAdder();
-  /** Events given to local processes, by "event/kind" (e.g. "exit/crashed", "link_down/node_lost"). */
-  private final Map<String, LongAdder> events = new ConcurrentHashMap<>();
+  /**
+   * Events given to local processes, by event kind and then by outcome: 0 none (CANCEL), 1 normal,
+   * 2 + the error kind's ordinal. Every adder exists from the start: counting an EXIT (one per echo in
+   * the tutorial) allocates nothing.
+   */
+  private final LongAdder[][] events = new LongAdder[EventKind.values().length][2 + ErrorKind.values().length];
   volatile RequestTimer requestTimer = RequestTimer.NONE;
 
+  NodeCounters() {
+    for (LongAdder[] row : events) {
+      for (int i = 0; i < row.length; i++) {
+        row[i] = new LongAdder();
+      }
+    }
+  }
+
   void eventGiven(ProcessEvent e) {
-    String event = e.getKind().name().substring("EVENT_KIND_".length()).toLowerCase(Locale.ROOT);
-    String kind = !e.hasResult() ? "none" : e.getResult().hasError()
-        ? e.getResult().getError().getKind().name().substring("ERROR_KIND_".length()).toLowerCase(Locale.ROOT)
-        : "normal";
-    events.computeIfAbsent(event + "/" + kind, k -> new LongAdder()).increment();
+    int outcome = !e.hasResult() ? 0 : e.getResult().hasError() ? 2 + e.getResult().getError().getKind().ordinal() : 1;
+    events[e.getKind().ordinal()][outcome].increment();
   }
 
   /** EXIT, LINK_DOWN and CANCEL given to this node's processes, by "event/kind" (kind: normal, crashed, ...). */
   public Map<String, Long> eventsGiven() {
-    Map<String, Long> out = new java.util.TreeMap<>();
-    events.forEach((k, v) -> out.put(k, v.sum()));
+    Map<String, Long> out = new TreeMap<>();
+    EventKind[] kinds = EventKind.values();
+    ErrorKind[] errors = ErrorKind.values();
+    for (int k = 0; k < events.length; k++) {
+      for (int o = 0; o < events[k].length; o++) {
+        long n = events[k][o].sum();
+        if (n > 0 && kinds[k] != EventKind.UNRECOGNIZED) {
+          String outcome = o == 0 ? "none" : o == 1 ? "normal"
+              : errors[o - 2] == ErrorKind.UNRECOGNIZED ? "unrecognized" : Frames.name(errors[o - 2]);
+          out.put(Frames.name(kinds[k]) + "/" + outcome, n);
+        }
+      }
+    }
     return out;
   }
 
