@@ -1,0 +1,134 @@
+package dev.troupe.lua;
+
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaString;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+import org.luaj.vm2.compiler.LuaC;
+import org.luaj.vm2.lib.BaseLib;
+import org.luaj.vm2.lib.Bit32Lib;
+import org.luaj.vm2.lib.MathLib;
+import org.luaj.vm2.lib.StringLib;
+import org.luaj.vm2.lib.TableLib;
+import org.luaj.vm2.lib.TwoArgFunction;
+import org.luaj.vm2.lib.VarArgFunction;
+
+/**
+ * The globals of one Lua process: Lua's base functions, {@code string}, {@code table}, {@code math},
+ * {@code bit32}, and nothing that reaches outside the process. Each process gets tables of its own, so
+ * that no process can change another's globals or modules; the functions in them are shared, being
+ * stateless. Left out on purpose: {@code os}, Lua's file {@code io}, {@code debug}, {@code package}'s
+ * loaders, {@code dofile}, {@code loadfile}, {@code string.dump}, binary chunks in {@code load}, and
+ * LuaJ's {@code luajava} bridge.
+ *
+ * <p>LuaJ keeps the metatable of strings in one static field, for the whole JVM. It is set here, once,
+ * to a table no Lua code can reach ({@code getmetatable("")} returns the string {@code "string"}),
+ * whose {@code __index} looks methods up in a copy of the string library that nothing can change:
+ * {@code s:upper()} means the same in every process, whatever a process does to its own {@code string}.
+ */
+final class LuaSandbox {
+  private static final LuaTable STRING = library(new StringLib(), "string");
+  private static final LuaTable TABLE = library(new TableLib(), "table");
+  private static final LuaTable MATH = library(new MathLib(), "math");
+  private static final LuaTable BIT32 = library(new Bit32Lib(), "bit32");
+
+  static {
+    STRING.rawset("dump", LuaValue.NIL); // would turn functions into binary chunks
+    LuaTable frozen = copy(STRING);
+    LuaTable meta = new LuaTable();
+    meta.rawset(LuaValue.INDEX, new TwoArgFunction() {
+      @Override
+      public LuaValue call(LuaValue s, LuaValue key) {
+        return frozen.rawget(key);
+      }
+    });
+    meta.rawset(LuaValue.METATABLE, LuaValue.valueOf("string"));
+    LuaString.s_metatable = meta;
+  }
+
+  private LuaSandbox() {}
+
+  /** Fresh globals with the standard libraries; the caller adds the Troupe modules. */
+  static Globals globals(LuaValue print) {
+    Globals g = new Globals();
+    LuaTable pkg = new LuaTable();
+    LuaTable loaded = new LuaTable();
+    pkg.rawset("loaded", loaded);
+    g.rawset("package", pkg);
+    g.compiler = LuaC.instance; // source text only: no undumper, so no binary chunk loads
+    g.loader = LuaC.instance;
+    g.load(new BaseLib());
+    g.rawset("dofile", LuaValue.NIL);
+    g.rawset("loadfile", LuaValue.NIL);
+    g.rawset("collectgarbage", new CollectGarbage()); // a process must not make the whole JVM collect
+    g.rawset("print", print);
+    g.rawset("load", new TextOnlyLoad(g.get("load")));
+    install(g, loaded, "string", copy(STRING));
+    install(g, loaded, "table", copy(TABLE));
+    install(g, loaded, "math", copy(MATH));
+    install(g, loaded, "bit32", copy(BIT32));
+    g.STDIN = null;
+    g.STDOUT = null;
+    g.STDERR = null;
+    return g;
+  }
+
+  static void install(Globals g, LuaTable loaded, String name, LuaValue module) {
+    g.rawset(name, module);
+    loaded.rawset(name, module);
+  }
+
+  static LuaTable copy(LuaTable from) {
+    LuaTable to = new LuaTable();
+    for (Varargs kv = from.next(LuaValue.NIL); !kv.arg1().isnil(); kv = from.next(kv.arg1())) {
+      to.rawset(kv.arg1(), kv.arg(2));
+    }
+    return to;
+  }
+
+  /** Loads a library into a scratch environment and returns its table. */
+  private static LuaTable library(LuaValue lib, String name) {
+    Globals scratch = new Globals();
+    LuaTable pkg = new LuaTable();
+    pkg.rawset("loaded", new LuaTable());
+    scratch.rawset("package", pkg);
+    lib.call(LuaValue.valueOf(name), scratch);
+    return (LuaTable) scratch.rawget(name);
+  }
+
+  /** {@code load} for source text only: a binary chunk could forge byte code. */
+  private static final class TextOnlyLoad extends VarArgFunction {
+    private final LuaValue load;
+
+    TextOnlyLoad(LuaValue load) {
+      this.load = load;
+    }
+
+    @Override
+    public Varargs invoke(Varargs args) {
+      LuaValue mode = args.arg(3);
+      if (!mode.isnil() && mode.tojstring().indexOf('t') < 0) {
+        return varargsOf(NIL, valueOf("binary chunks are not allowed; load takes source text"));
+      }
+      return load.invoke(varargsOf(new LuaValue[] {args.arg(1), args.arg(2), valueOf("t")}, args.subargs(4)));
+    }
+  }
+
+  /** {@code collectgarbage("count")} answers (the JVM's heap in use, in KiB); nothing else is done. */
+  private static final class CollectGarbage extends VarArgFunction {
+    @Override
+    public Varargs invoke(Varargs args) {
+      String opt = args.optjstring(1, "collect");
+      if ("count".equals(opt)) {
+        Runtime r = Runtime.getRuntime();
+        return valueOf((r.totalMemory() - r.freeMemory()) / 1024.0);
+      }
+      if ("collect".equals(opt) || "step".equals(opt) || "stop".equals(opt) || "restart".equals(opt)) {
+        return valueOf(0);
+      }
+      throw new LuaError("collectgarbage: option '" + opt + "' is not supported");
+    }
+  }
+}

@@ -1,0 +1,21 @@
+-- Tries to reach beyond its own state; returns what it could not do.
+local function main()
+    string.upper = function() return "hacked" end
+    shared_global = "mine"
+    local report = {}
+    report.os = os == nil
+    report.io = io == nil
+    report.debug = debug == nil
+    report.luajava = luajava == nil
+    report.dofile = dofile == nil
+    report.string_meta = getmetatable("") == "string"
+    local binary = load(string.char(27) .. "LuaR", "x", "b")
+    report.binary_load = binary == nil
+    local ok = pcall(require, "os")
+    report.require_os = not ok
+    local text = load("return 1 + 1")
+    report.text_load = text ~= nil and text() == 2
+    return report
+end
+
+return { main = main }
