@@ -187,7 +187,7 @@ troupe_build_if_needed() { # [module...]
     jar=$(troupe_jar "$m")
     if [ -z "$jar" ] || [ ! -d "$TROUPE_ROOT/$m/target/lib" ]; then stale=yes; break; fi
     if [ -n "$(find "$TROUPE_ROOT/proto/src" "$TROUPE_ROOT/client/src/main" "$TROUPE_ROOT/runtime/src/main" \
-        "$TROUPE_ROOT/examples/echo/src/main" "$TROUPE_ROOT/examples/echo/config" "$TROUPE_ROOT/$m/src/main" \
+        "$TROUPE_ROOT/examples/echo/src/main" "$TROUPE_ROOT/examples/echo/config" "$TROUPE_ROOT/lua/src/main" "$TROUPE_ROOT/$m/src/main" \
         "$TROUPE_ROOT/pom.xml" "$TROUPE_ROOT/$m/pom.xml" -newer "$jar" -type f 2>/dev/null | head -n1)" ]; then
       stale=yes; break
     fi

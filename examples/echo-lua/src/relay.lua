@@ -1,5 +1,6 @@
--- The relay: registered as "relay", it spawns a monitored worker for each echo request and logs
--- each worker's exit; a coroutine logs its figures every 5 s.
+-- The relay: registered as "relay", it spawns a monitored worker for each echo request (topic echo,
+-- {sender, data, id}: what the Lua CLI, the Java CLI and the Python client send) and logs each worker
+-- that fails; a coroutine logs its figures every 5 s.
 local logger = require("logger")
 local time = require("time")
 
@@ -29,11 +30,12 @@ local function main()
         elseif r.value:topic() == "echo" then
             local echo = r.value:payload():data()
             stats.messages = stats.messages + 1
-            local _, err = process.spawn_monitored("app:worker", "app:processes", echo.sender, echo.data)
+            local _, err = process.spawn_monitored("app:worker", "app:processes", echo.sender, echo.data,
+                echo.id)
             if err then
                 stats.spawn_failures = stats.spawn_failures + 1
                 logger:error("spawn failed", { error = err })
-                process.send(echo.sender, "echo_error", { reason = tostring(err) })
+                process.send(echo.sender, "echo_error", { id = echo.id, reason = tostring(err) })
             else
                 stats.workers_spawned = stats.workers_spawned + 1
             end

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import java.util.logging.Level;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -18,7 +17,6 @@ import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * The cli-client binary: the tutorial's Echo client. It attaches to the relay's node by default, where
@@ -34,11 +32,6 @@ import picocli.CommandLine;
         "1:no Troupe node at --connect, no relay, no line answered, or the node lost for good",
         "2:bad command line"})
 public final class CliMain implements Callable<Integer> {
-  /**
-   * gRPC logs a failed connection (an unknown host, say) as a warning with a stack trace on stderr;
-   * the CLI says what failed in one line of its own instead. Held: JUL keeps loggers weakly.
-   */
-  private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
 
   @Option(names = "--connect", defaultValue = "127.0.0.1:7402",
       description = "Node to attach to, host:port (default: the local relay's node, ${DEFAULT-VALUE}; any other"
@@ -139,18 +132,6 @@ public final class CliMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    GRPC_LOG.setLevel(Level.OFF);
-    // A client finds the secret `scripts/troupe up` made (~/.troupe/secret) without being told.
-    try {
-      dev.troupe.client.TransportSecurity.setProcess(
-          dev.troupe.client.TransportSecurity.forClient(System.getenv()));
-    } catch (dev.troupe.api.TroupeException e) {
-      System.err.println("cli-client: " + e.getMessage());
-      Runtime.getRuntime().halt(2);
-    }
-    int code = new CommandLine(new CliMain()).execute(args);
-    System.out.flush();
-    // A JVM that used gRPC lingers at exit for its event loop threads; leave deliberately.
-    Runtime.getRuntime().halt(code);
+    ClientProgram.run("cli-client", new CliMain(), args);
   }
 }

@@ -140,7 +140,7 @@ class PythonClientIT {
     return topology.address(Service.REGISTRY);
   }
 
-  private static boolean pythonCanImportGrpc() {
+  static boolean pythonCanImportGrpc() {
     if (!Files.isExecutable(Path.of(PYTHON))) {
       return false;
     }

@@ -69,6 +69,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEachCallback, AfterAllCallback {
   private BooleanSupplier precondition = () -> true;
   private String preconditionReason = "";
+  private boolean upBeforeAll = true;
 
   /** The services of a topology, by their names in scripts/troupe. */
   public enum Service {
@@ -270,6 +271,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     private boolean observer;
     private BooleanSupplier precondition = () -> true;
     private String preconditionReason = "";
+    private boolean upBeforeAll = true;
 
     private Builder(String name) {
       this.name = name;
@@ -325,6 +327,12 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     }
 
     /** As an extension, start nothing and skip the class's tests, saying why, unless {@code holds}. */
+    /** The tests start what they need themselves (e.g. with {@code troupe run -x}): nothing before them. */
+    public Builder notStarted() {
+      this.upBeforeAll = false;
+      return this;
+    }
+
     public Builder onlyIf(BooleanSupplier holds, String reasonToSkip) {
       this.precondition = holds;
       this.preconditionReason = reasonToSkip;
@@ -336,6 +344,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
           String.join(File.pathSeparator, workerClasspath), home, insecure, metrics, installed, observer);
       t.precondition = precondition;
       t.preconditionReason = preconditionReason;
+      t.upBeforeAll = upBeforeAll;
       return t;
     }
   }
@@ -418,12 +427,27 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
    * {@code --connect}. Stopped by {@link #close()} if still running.
    */
   public LiveCli cli(String... args) {
-    int n = RUNS.incrementAndGet();
-    Path err = runDir.resolve("cli-" + n + ".err");
     List<String> cmd = new ArrayList<>();
     cmd.add(root.resolve(scripts + "/cli-client").toString());
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
+    return live(cmd, root);
+  }
+
+  /**
+   * {@code scripts/troupe ARGS} run in folder {@code dir} (a project's, for {@code run -x}), with its
+   * stdin a pipe the test writes to and its stdout read line by line (see {@link LiveCli}).
+   */
+  public LiveCli troupeLive(Path dir, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(root.resolve(scripts + "/troupe").toString());
+    cmd.addAll(List.of(args));
+    return live(cmd, dir);
+  }
+
+  private LiveCli live(List<String> cmd, Path dir) {
+    int n = RUNS.incrementAndGet();
+    Path err = runDir.resolve("live-" + n + ".err");
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
         .redirectInput(ProcessBuilder.Redirect.PIPE).redirectOutput(ProcessBuilder.Redirect.PIPE)
         .redirectError(err.toFile());
     pb.environment().clear();
@@ -434,7 +458,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     } catch (IOException e) {
       throw new UncheckedIOException("could not run " + cmd, e);
     }
-    remember(p.toHandle()); // the script execs the JVM: one process
+    remember(p.toHandle());
     LiveCli cli = new LiveCli(p, err);
     extras.add(cli);
     return cli;
@@ -1043,7 +1067,9 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   @Override
   public void beforeAll(ExtensionContext context) {
     Assumptions.assumeTrue(precondition.getAsBoolean(), preconditionReason);
-    up();
+    if (upBeforeAll) {
+      up();
+    }
   }
 
   @Override

@@ -81,7 +81,9 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
         "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1",
         "-Djdk.virtualThreadScheduler.parallelism=" + firstCarriers(),
         "-Djdk.virtualThreadScheduler.maxPoolSize=" + Math.max(256, carrierThreads),
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        // What processes log themselves (a Lua process's logger and print) is the application's output.
+        "-Dorg.slf4j.simpleLogger.log.dev.troupe.lua.process=info"));
     if (HUGE_PAGES) {
       // A killed JVM's memory is freed before its sockets close and its launcher can reap it, and
       // freeing 2 MB pages is far cheaper: SIGKILL to reaped of a worker JVM 16 -> 13 ms, of a JVM with

@@ -88,7 +88,7 @@ public final class LauncherMain implements Callable<Integer> {
       carrierThreads = JvmForker.DEFAULT_CARRIER_THREADS;
     }
     TopologyFile topology = topologyFile == null
-        ? new TopologyFile(List.of(host), java.util.Map.of(), List.of(), java.util.Set.of())
+        ? new TopologyFile(List.of(host), List.of(), java.util.Map.of(), List.of(), java.util.Set.of())
         : TopologyLoader.load(topologyFile);
     List<String> hosts = topology.hosts().isEmpty() ? List.of(host) : topology.hosts();
     entries.addAll(topology.entrySpecs());

@@ -6,16 +6,18 @@ import java.util.Map;
 
 /**
  * A launcher's topology file, parsed: in the spirit of the original's {@code _index.yaml}: the process
- * hosts it serves, the entries (Java classes) its workers can run, and the services it starts at
+ * hosts it serves, the entries (Java classes, Lua scripts) its workers can run, and the services it starts at
  * boot and restarts when they fail.
  *
  * @param hosts ids of {@code process.host} entries, e.g. app:processes
- * @param entries entry id to class name, from {@code process.java} entries
+ * @param terminals ids of {@code terminal.host} entries (where {@code troupe run -x} runs a CLI entry)
+ * @param entries entry id to what worker JVMs take after {@code --entry ID=}: a class name for a
+ *     {@code process.java} entry, {@code lua:...} for a {@code process.lua} one (LuaEntryDefinition)
  * @param services {@code process.service} entries
  * @param isolated ids of the entries declared {@code isolation: jvm}: each of their processes gets a
  *     worker JVM of its own instead of sharing one
  */
-public record TopologyFile(List<String> hosts, Map<String, String> entries, List<Service> services,
+public record TopologyFile(List<String> hosts, List<String> terminals, Map<String, String> entries, List<Service> services,
     java.util.Set<String> isolated) {
 
   /**

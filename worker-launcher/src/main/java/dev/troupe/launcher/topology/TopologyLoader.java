@@ -1,5 +1,6 @@
 package dev.troupe.launcher.topology;
 
+import dev.troupe.lua.LuaEntryDefinition;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -24,10 +25,17 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * entries:
  *   - name: processes
  *     kind: process.host
+ *   - name: terminal
+ *     kind: terminal.host        # where `troupe run -x` runs a CLI entry; the launcher serves none
  *   - name: worker
  *     kind: process.java
  *     class: dev.troupe.examples.echo.EchoWorker
  *     isolation: jvm             # optional: a worker JVM of its own per process (default: shared)
+ *   - name: lua-worker
+ *     kind: process.lua          # the tutorial's Lua entries, as written (see LuaEntryDefinition)
+ *     source: file://worker.lua
+ *     method: main
+ *     modules: [process, time]
  *   - name: ticker
  *     kind: process.service
  *     process: app:worker        # the entry to run (default: namespace:name)
@@ -48,20 +56,22 @@ public final class TopologyLoader {
     try (Reader r = Files.newBufferedReader(file)) {
       Object doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
       try {
-        return parse(doc);
+        return parse(doc, file.toAbsolutePath().getParent());
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
       }
     }
   }
 
+  /** Parses a topology file's content; {@code base} is its folder, where file:// sources are found. */
   @SuppressWarnings("unchecked")
-  static TopologyFile parse(Object doc) {
+  static TopologyFile parse(Object doc, Path base) {
     if (!(doc instanceof Map<?, ?> root)) {
       throw new IllegalArgumentException("expected a map with 'namespace' and 'entries'");
     }
     String ns = string(root, "namespace", "topology");
     List<String> hosts = new ArrayList<>();
+    List<String> terminals = new ArrayList<>();
     Map<String, String> entries = new LinkedHashMap<>();
     List<TopologyFile.Service> services = new ArrayList<>();
     java.util.Set<String> isolated = new java.util.LinkedHashSet<>();
@@ -78,24 +88,35 @@ public final class TopologyLoader {
       String kind = string(e, "kind", id);
       switch (kind) {
         case "process.host" -> hosts.add(id);
-        case "process.java" -> {
-          entries.put(id, string(e, "class", id));
-          if (isolatedJvm(e, id)) {
-            isolated.add(id);
-          }
-        }
+        case "terminal.host" -> terminals.add(id);
+        case "process.java" -> entries.put(id, string(e, "class", id));
+        case "process.lua" -> entries.put(id, luaEntry(id, e, base));
         case "process.service" -> services.add(service(id, ns, (Map<String, Object>) e));
         default -> throw new IllegalArgumentException(id + ": unknown kind '" + kind
-            + "'; use process.host, process.java or process.service");
+            + "'; use process.host, terminal.host, process.java, process.lua or process.service");
+      }
+      if (kind.startsWith("process.") && entries.containsKey(id) && isolatedJvm(e, id)) {
+        isolated.add(id);
       }
     }
     for (TopologyFile.Service s : services) {
       if (!entries.containsKey(s.process())) {
         throw new IllegalArgumentException(s.id() + ": process '" + s.process()
-            + "' is not a process.java entry of this topology");
+            + "' is not a process.java or process.lua entry of this topology");
       }
     }
-    return new TopologyFile(hosts, entries, services, isolated);
+    return new TopologyFile(hosts, terminals, entries, services, isolated);
+  }
+
+  /** A Lua entry, compiled here so that a mistake in its source stops the launcher at once, saying where. */
+  private static String luaEntry(String id, Map<?, ?> e, Path base) {
+    LuaEntryDefinition lua = LuaEntryDefinition.parse(id, e, base);
+    try {
+      lua.compile();
+    } catch (IOException ex) {
+      throw new IllegalArgumentException(id + ": cannot read " + lua.source() + ": " + ex.getMessage(), ex);
+    }
+    return lua.toArgument();
   }
 
   /** {@code isolation: jvm} gives each process of the entry a JVM of its own; {@code shared} (the default) does not. */

@@ -4,6 +4,7 @@ import dev.troupe.api.Pid;
 import dev.troupe.client.AttachedProcess;
 import dev.troupe.client.ChannelSettings;
 import dev.troupe.client.GrpcAttach;
+import dev.troupe.lua.LuaEntryDefinition;
 import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.grpc.RegistryClient;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * ends it halts at once.
  *
  * <p>Arguments: {@code --registry HOST:PORT --node-name NAME --owner LAUNCHER --host HOST [--bind ADDR]
- * [--parent-pid PID] [--max-processes N] [--dedicated] [--isolated ID]... [--entry ID=CLASS]...
+ * [--parent-pid PID] [--max-processes N] [--dedicated] [--isolated ID]... [--entry ID=CLASS|ID=lua:METHOD;MODULES;PATH]...
  * [--carrier-threads N]}; {@code --train} instead runs a short self-contained exchange, for recording the AOT configuration;
  * {@code --build-aot FILE --heap-mb N --carrier-threads N --parent-pid PID} builds the AOT cache (see JvmForker).
  */
@@ -177,9 +178,15 @@ public final class WorkerMain {
     for (String spec : specs) {
       int eq = spec.indexOf('=');
       if (eq <= 0) {
-        throw new IllegalArgumentException("--entry takes ID=CLASS, got " + spec);
+        throw new IllegalArgumentException("--entry takes ID=CLASS or ID=lua:METHOD;MODULES;PATH, got " + spec);
       }
-      catalog.registerClass(spec.substring(0, eq), spec.substring(eq + 1));
+      String id = spec.substring(0, eq);
+      String what = spec.substring(eq + 1);
+      if (LuaEntryDefinition.isArgument(what)) {
+        catalog.register(id, LuaEntryDefinition.fromArgument(id, what).processHostEntry());
+      } else {
+        catalog.registerClass(id, what);
+      }
     }
     return catalog;
   }

@@ -11,7 +11,7 @@ import org.yaml.snakeyaml.Yaml;
 
 class TopologyLoaderTest {
   private static TopologyFile parse(String yaml) {
-    return TopologyLoader.parse(new Yaml().load(yaml));
+    return TopologyLoader.parse(new Yaml().load(yaml), java.nio.file.Path.of("."));
   }
 
   @Test
@@ -44,8 +44,13 @@ class TopologyLoaderTest {
     assertThatThrownBy(() -> parse("""
         namespace: app
         entries:
-          - {name: x, kind: process.lua}
+          - {name: x, kind: process.cobol}
         """)).hasMessageContaining("app:x").hasMessageContaining("unknown kind");
+    assertThatThrownBy(() -> parse("""
+        namespace: app
+        entries:
+          - {name: x, kind: process.lua, source: "file://nowhere.lua"}
+        """)).hasMessageContaining("app:x").hasMessageContaining("nowhere.lua").hasMessageContaining("does not exist");
     assertThatThrownBy(() -> parse("""
         namespace: app
         entries:
@@ -80,5 +85,37 @@ class TopologyLoaderTest {
         entries:
           - {name: x, kind: process.java, class: X, isolation: process}
         """)).hasMessageContaining("app:x").hasMessageContaining("'jvm'").hasMessageContaining("'shared'");
+  }
+
+  @Test
+  void readsTheTutorialsIndexAsWritten() throws Exception {
+    TopologyFile t = TopologyLoader.load(java.nio.file.Path.of("../examples/echo-lua/src/_index.yaml"));
+
+    assertThat(t.hosts()).containsExactly("app:processes");
+    assertThat(t.terminals()).containsExactly("app:terminal");
+    assertThat(t.entries()).containsOnlyKeys("app:cli", "app:relay", "app:worker");
+    var worker = dev.troupe.lua.LuaEntryDefinition.fromArgument("app:worker", t.entries().get("app:worker"));
+    assertThat(worker.source()).isEqualTo(java.nio.file.Path.of("../examples/echo-lua/src/worker.lua").toAbsolutePath().normalize());
+    assertThat(worker.method()).isEqualTo("main");
+    assertThat(worker.modules()).containsExactly("process", "time");
+    assertThat(t.services()).singleElement().satisfies(s -> {
+      assertThat(s.process()).isEqualTo("app:relay");
+      assertThat(s.host()).isEqualTo("app:processes");
+      assertThat(s.autoStart()).isTrue();
+    });
+  }
+
+  @Test
+  void aLuaEntryThatDoesNotCompileStopsTheLoadNamingTheLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("bad.lua"), "local x = \nreturn { main = function() end }\nend end\n");
+    java.nio.file.Files.writeString(dir.resolve("_index.yaml"), """
+        namespace: app
+        entries:
+          - {name: bad, kind: process.lua, source: "file://bad.lua", method: main, modules: [process]}
+        """);
+
+    assertThatThrownBy(() -> TopologyLoader.load(dir.resolve("_index.yaml")))
+        .hasMessageContaining("app:bad").hasMessageContaining("bad.lua").hasMessageContaining("does not compile");
   }
 }
