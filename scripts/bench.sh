@@ -89,6 +89,9 @@ export TROUPE_REGISTRY="127.0.0.1:$REGISTRY_PORT"
 export TROUPE_RELAY_ARGS="--worker-delay-ms 0"
 ENTRY_ARGS="--entry bench:sink=dev.troupe.bench.entries.SinkEntry --entry bench:echo=dev.troupe.bench.entries.EchoEntry"
 ENTRY_ARGS+=" --entry bench:hello=dev.troupe.bench.entries.HelloEntry --entry bench:pid=dev.troupe.bench.entries.PidEntry"
+# Their Lua twins (process.lua entries, as worker JVMs take them: lua:METHOD;MODULES;PATH).
+ENTRY_ARGS+=" --entry bench:lua-hello=lua:main;process;$TROUPE_ROOT/benchmarks/lua/hello.lua"
+ENTRY_ARGS+=" --entry bench:lua-sink=lua:main;process;$TROUPE_ROOT/benchmarks/lua/sink.lua"
 export TROUPE_LAUNCHER_ARGS="$ENTRY_ARGS ${BENCH_LAUNCHER_ARGS:-}"
 export TROUPE_WORKER_CLASSPATH="$BENCH_JAR"
 # Secrets of this run's own (as `up` makes them), exported so that the bench client JVMs have them too.
@@ -277,6 +280,9 @@ if has_phase spawn; then
   # shellcheck disable=SC2086
   run_client spawn-warm "$TIMEOUT_SHORT" spawn $QFLAG --mode warm --launcher "127.0.0.1:$LAUNCHER_PORT" \
     --launcher-pid "$LAUNCHER_PID" ${BENCH_SPAWN_ARGS:-}
+  # shellcheck disable=SC2086
+  run_client spawn-lua "$TIMEOUT_SHORT" spawn $QFLAG --mode warm --launcher "127.0.0.1:$LAUNCHER_PORT" \
+    --launcher-pid "$LAUNCHER_PID" --entry bench:lua-hello --prefix lua_ --warmup-seconds "$( [ -n "$QFLAG" ] && echo 4 || echo 15)"
   run_client spawn-kill "$TIMEOUT_SHORT" spawn $QFLAG --mode kill --launcher "127.0.0.1:$LAUNCHER_PORT" \
     --launcher-pid "$LAUNCHER_PID"
 fi
@@ -298,6 +304,8 @@ if has_phase tutorial; then
 fi
 if has_phase idle; then
   run_client idle "$TIMEOUT_SHORT" idle $QFLAG --launcher "127.0.0.1:$LAUNCHER_PORT" --launcher-pid "$LAUNCHER_PID"
+  run_client idle-lua "$TIMEOUT_SHORT" idle $QFLAG --launcher "127.0.0.1:$LAUNCHER_PORT" --launcher-pid "$LAUNCHER_PID" \
+    --entry bench:lua-sink --prefix lua_
 fi
 
 # ------------------------------------------------------------------------------------------ cold spawn
@@ -354,7 +362,8 @@ value() { # key -> value or NA (the last one wins)
 }
 REQUIRED=(grpc_rtt_p50_us grpc_tput_msgs_s tput_msgs_s rtt_p50_us rtt_p99_us echo_p50_us echo_p99_us echo8_per_s
   spawn_warm_p50_us spawn_cold_p50_ms exit_normal_p50_us exit_kill_p50_ms worker_rss_mb service_rss_mb_max
-  tutorial_per_s tutorial_p50_ms tutorial_p99_ms tutorial_timeouts tutorial_rss_mb tutorial_jvms idle_100k_rss_mb)
+  tutorial_per_s tutorial_p50_ms tutorial_p99_ms tutorial_timeouts tutorial_rss_mb tutorial_jvms idle_100k_rss_mb
+  lua_spawn_p50_us lua_idle_kb)
 line="troupe-bench: mode=$MODE"
 for k in "${REQUIRED[@]}"; do line+=" $k=$(value "$k")"; done
 while IFS= read -r kv; do

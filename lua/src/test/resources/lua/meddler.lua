@@ -1,6 +1,7 @@
 -- Tries to reach beyond its own state; returns what it could not do.
 local function main()
     string.upper = function() return "hacked" end
+    math.randomseed(42)
     shared_global = "mine"
     local report = {}
     report.os = os == nil
@@ -15,6 +16,8 @@ local function main()
     report.require_os = not ok
     local text = load("return 1 + 1")
     report.text_load = text ~= nil and text() == 2
+    report.shared_library = not pcall(function() getmetatable(string).__index.upper = string.upper end)
+    report.own_override = string.upper("x") == "hacked"
     return report
 end
 

@@ -16,10 +16,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * receive) spawned on the launcher's host, from a client attached to the launcher's node. Reports
  * {@code idle_100k_rss_mb}: how much the VmRSS of all worker JVMs together grew from before the
  * spawns to when all are live, scaled to 100,000 processes when fewer were spawned (--quick), and
- * {@code idle_per_process_kb}. The processes are stopped afterwards.
+ * {@code idle_per_process_kb}. The processes are stopped afterwards. With {@code --entry bench:lua-sink
+ * --prefix lua_} the same for idle Lua processes, reported as {@code lua_idle_kb} (KiB a process).
  */
 final class IdleBench {
   private static final int SPAWNS_IN_FLIGHT = 512;
+  /** Processes still live from earlier phases (services, say) that do not delay the measurement. */
+  private static final int LEFTOVER_PROCESSES = 10;
 
   private IdleBench() {}
 
@@ -28,6 +31,8 @@ final class IdleBench {
     String address = a.get("launcher");
     String host = a.get("host", "app:processes");
     long launcherPid = a.getLong("launcher-pid", -1);
+    String entry = a.get("entry", "bench:sink");
+    String prefix = a.get("prefix", "");
     ManagedChannel admin = Channels.open(address, ChannelSettings.defaults());
     AttachedProcess c = GrpcAttach.attach(address, "", "bench-idle", Duration.ofSeconds(10));
     try {
@@ -43,7 +48,7 @@ final class IdleBench {
       for (int i = 0; i < count; i++) {
         window.acquire();
         int slot = i;
-        CompletableFuture<String> f = c.spawnAsync("bench:sink", host, false, false);
+        CompletableFuture<String> f = c.spawnAsync(entry, host, false, false);
         f.whenComplete((pid, t) -> {
           if (t != null) {
             failed.incrementAndGet();
@@ -67,27 +72,38 @@ final class IdleBench {
       int live = pool.stat("processes");
       int jvmsAfter = SpawnBench.workerJvms(launcherPid).size();
       double growth = after - before;
-      Stats.log("idle: %d processes spawned in %.1f s (%d live in worker JVMs), worker JVMs %d -> %d, RSS %.0f -> %.0f MB"
-          + " (+%.0f MB, %.1f KB a process)", count, spawnS, live, jvmsBefore, jvmsAfter, before, after, growth,
+      Stats.log("idle: %d %s processes spawned in %.1f s (%d live in worker JVMs), worker JVMs %d -> %d, RSS %.0f -> %.0f MB"
+          + " (+%.0f MB, %.1f KB a process)", count, entry, spawnS, live, jvmsBefore, jvmsAfter, before, after, growth,
           growth * 1024 / count);
-      Stats.result("idle_100k_rss_mb", growth * 100_000.0 / count);
-      Stats.result("idle_per_process_kb", growth * 1024 / count);
-      Stats.result("idle_processes", live);
-      Stats.result("idle_worker_jvms", jvmsAfter);
+      if (prefix.isEmpty()) {
+        Stats.result("idle_100k_rss_mb", growth * 100_000.0 / count);
+        Stats.result("idle_per_process_kb", growth * 1024 / count);
+        Stats.result("idle_processes", live);
+        Stats.result("idle_worker_jvms", jvmsAfter);
+      } else {
+        Stats.result(prefix + "idle_kb", growth * 1024 / count);
+      }
       for (String pid : pids) {
         if (pid != null) {
           c.post(pid, "stop");
         }
       }
+      // Ended before this client goes: posts still queued when the JVM exits would be lost, and the
+      // next phase measures from a pool without them.
+      awaitSettled(pool);
     } finally {
       c.close();
       admin.shutdownNow();
     }
   }
 
+  /**
+   * Waits until no worker JVM is starting and the processes of an earlier phase have ended: memory they
+   * free while this phase spawns would otherwise be counted against it.
+   */
   private static void awaitSettled(SpawnBench.Pool pool) throws InterruptedException {
     long deadline = System.nanoTime() + 60_000_000_000L;
-    while (pool.stat("starting") > 0 && System.nanoTime() < deadline) {
+    while ((pool.stat("starting") > 0 || pool.stat("processes") > LEFTOVER_PROCESSES) && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
   }

@@ -66,7 +66,7 @@ final class SpawnBench {
             // 40 s: the launcher's C2 compiled 3.4 s more between 20 and 35 s of this phase, 0.5 s after
             // (jstat -compiler; BENCHMARKS.md "Timers and timeouts")
             warm(c, pool, host, launcherPid, a.getLong("warmup-seconds", quick ? 8 : 40),
-                a.getInt("count", quick ? 600 : 1500));
+                a.getInt("count", quick ? 600 : 1500), a.get("entry", "bench:hello"), a.get("prefix", ""));
           }
         }
         case "kill" -> {
@@ -134,8 +134,13 @@ final class SpawnBench {
 
   // ------------------------------------------------------------------------------------ warm
 
+  /**
+   * @param entry bench:hello, or its Lua twin bench:lua-hello (which returns no time: no exit figure)
+   * @param prefix put before the keys of the results: "" for Java, "lua_" for Lua (then only
+   *     lua_spawn_p50_us and lua_spawn_p99_us)
+   */
   private static void warm(AttachedProcess c, Pool pool, String host, long launcherPid, long warmupSeconds,
-      int count) throws InterruptedException {
+      int count, String entry, String prefix) throws InterruptedException {
     pool.awaitSpares(1, Duration.ofSeconds(60));
     Stats.Samples reply = new Stats.Samples(count);
     Stats.Samples running = new Stats.Samples(count);
@@ -151,11 +156,11 @@ final class SpawnBench {
     // Warm-up by time: the launcher's and the worker JVMs' spawn paths are compiled (see EchoBench).
     int warmup = 0;
     for (long end = System.nanoTime() + warmupSeconds * 1_000_000_000L; System.nanoTime() < end; warmup++) {
-      spawnAndAwait(c, host, inbox, events);
+      spawnAndAwait(c, entry, host, inbox, events);
     }
     meter.start();
     for (int i = 0; i < count; i++) {
-      SpawnTimes t = spawnAndAwait(c, host, inbox, events);
+      SpawnTimes t = spawnAndAwait(c, entry, host, inbox, events);
       reply.add(t.reply());
       running.add(t.running());
       exit.add(t.exit());
@@ -164,6 +169,11 @@ final class SpawnBench {
     long forked = pool.stat("forked") - forkedBefore;
     Stats.log("warm spawn: %d spawns, %d JVMs forked meanwhile (0 expected: every spawn reused a spare)",
         warmup + count, forked);
+    if (!prefix.isEmpty()) {
+      Stats.result(prefix + "spawn_p50_us", running.percentile(50) / 1e3);
+      Stats.result(prefix + "spawn_p99_us", running.percentile(99) / 1e3);
+      return;
+    }
     Stats.result("spawn_warm_p50_us", running.percentile(50) / 1e3);
     Stats.result("spawn_warm_p99_us", running.percentile(99) / 1e3);
     Stats.result("spawn_reply_p50_us", reply.percentile(50) / 1e3);
@@ -175,13 +185,13 @@ final class SpawnBench {
   private record SpawnTimes(long reply, long running, long exit) {}
 
   /**
-   * Spawns a monitored {@code bench:hello}, which sends its {@code nanoTime()} and returns it: the
-   * spawn's reply, the child's message and its EXIT are awaited.
+   * Spawns a monitored {@code entry} ({@code bench:hello}, which sends its {@code nanoTime()} and returns
+   * it): the spawn's reply, the child's message and its EXIT are awaited.
    */
-  private static SpawnTimes spawnAndAwait(AttachedProcess c, String host, Channel<Message> inbox,
+  private static SpawnTimes spawnAndAwait(AttachedProcess c, String entry, String host, Channel<Message> inbox,
       Channel<Event> events) throws InterruptedException {
     long t0 = System.nanoTime();
-    String child = c.spawnMonitored("bench:hello", host, c.pid());
+    String child = c.spawnMonitored(entry, host, c.pid());
     long tReply = System.nanoTime();
     Message hello = MessagingBench.receive(inbox, Duration.ofSeconds(30), "hello");
     long tRunning = System.nanoTime();
@@ -191,7 +201,8 @@ final class SpawnBench {
         || e.result().isError()) {
       throw new IllegalStateException("unexpected " + hello + " / " + e);
     }
-    return new SpawnTimes(tReply - t0, tRunning - t0, tExit - Long.parseLong((String) e.result().value()));
+    return new SpawnTimes(tReply - t0, tRunning - t0,
+        e.result().value() instanceof String ended ? tExit - Long.parseLong(ended) : 0);
   }
 
   /**

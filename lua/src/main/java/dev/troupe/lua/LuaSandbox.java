@@ -18,8 +18,8 @@ import org.luaj.vm2.lib.VarArgFunction;
 /**
  * The globals of one Lua process: Lua's base functions, {@code string}, {@code table}, {@code math},
  * {@code bit32}, and nothing that reaches outside the process. Each process gets tables of its own, so
- * that no process can change another's globals or modules; the functions in them are shared, being
- * stateless. Left out on purpose: {@code os}, Lua's file {@code io}, {@code debug}, {@code package}'s
+ * that no process can change another's globals or modules; the standard libraries' functions are
+ * shared, being stateless, behind a view of the process's own (see {@link #ownView}). Left out on purpose: {@code os}, Lua's file {@code io}, {@code debug}, {@code package}'s
  * loaders, {@code dofile}, {@code loadfile}, {@code string.dump}, binary chunks in {@code load}, and
  * LuaJ's {@code luajava} bridge.
  *
@@ -34,8 +34,14 @@ final class LuaSandbox {
   private static final LuaTable MATH = library(new MathLib(), "math");
   private static final LuaTable BIT32 = library(new Bit32Lib(), "bit32");
 
+  private static final LuaTable STRING_VIEW;
+  private static final LuaTable TABLE_VIEW = viewOf(TABLE, "table");
+  private static final LuaTable MATH_VIEW = viewOf(MATH, "math");
+  private static final LuaTable BIT32_VIEW = viewOf(BIT32, "bit32");
+
   static {
     STRING.rawset("dump", LuaValue.NIL); // would turn functions into binary chunks
+    STRING_VIEW = viewOf(STRING, "string");
     LuaTable frozen = copy(STRING);
     LuaTable meta = new LuaTable();
     meta.rawset(LuaValue.INDEX, new TwoArgFunction() {
@@ -65,14 +71,37 @@ final class LuaSandbox {
     g.rawset("collectgarbage", new CollectGarbage()); // a process must not make the whole JVM collect
     g.rawset("print", print);
     g.rawset("load", new TextOnlyLoad(g.get("load")));
-    install(g, loaded, "string", copy(STRING));
-    install(g, loaded, "table", copy(TABLE));
-    install(g, loaded, "math", copy(MATH));
-    install(g, loaded, "bit32", copy(BIT32));
+    install(g, loaded, "string", ownView(STRING_VIEW));
+    install(g, loaded, "table", ownView(TABLE_VIEW));
+    LuaTable math = ownView(MATH_VIEW);
+    ProcessRandom random = new ProcessRandom(); // a seed one process sets must not steer another's numbers
+    math.rawset("random", random);
+    math.rawset("randomseed", random.seeder());
+    install(g, loaded, "math", math);
+    install(g, loaded, "bit32", ownView(BIT32_VIEW));
     g.STDIN = null;
     g.STDOUT = null;
     g.STDERR = null;
     return g;
+  }
+
+  /**
+   * A library table of the process's own that starts empty and reads through to the shared library:
+   * what the process sets in it (string.upper = ...) is its own, what it does not set costs it nothing
+   * (a copy of the standard libraries would be some 70 entries, a few KiB, in every process). The shared
+   * table is out of reach: the view's metatable is protected, so getmetatable(string) does not return it.
+   */
+  private static LuaTable ownView(LuaTable viewMetatable) {
+    LuaTable own = new LuaTable(0, 0);
+    own.setmetatable(viewMetatable);
+    return own;
+  }
+
+  private static LuaTable viewOf(LuaTable library, String name) {
+    LuaTable meta = new LuaTable();
+    meta.rawset(LuaValue.INDEX, copy(library));
+    meta.rawset(LuaValue.METATABLE, LuaValue.valueOf(name));
+    return meta;
   }
 
   static void install(Globals g, LuaTable loaded, String name, LuaValue module) {
@@ -96,6 +125,47 @@ final class LuaSandbox {
     scratch.rawset("package", pkg);
     lib.call(LuaValue.valueOf(name), scratch);
     return (LuaTable) scratch.rawget(name);
+  }
+
+  /** {@code math.random} and {@code math.randomseed} on a generator of the process's own, made at first use. */
+  private static final class ProcessRandom extends VarArgFunction {
+    private java.util.Random random;
+
+    private java.util.Random random() {
+      if (random == null) {
+        random = new java.util.Random();
+      }
+      return random;
+    }
+
+    @Override
+    public Varargs invoke(Varargs args) {
+      switch (args.narg()) {
+        case 0:
+          return valueOf(random().nextDouble());
+        case 1: {
+          int m = args.checkint(1);
+          argcheck(1 <= m, 1, "interval is empty");
+          return valueOf(1 + random().nextInt(m));
+        }
+        default: {
+          int m = args.checkint(1);
+          int n = args.checkint(2);
+          argcheck(m <= n, 2, "interval is empty");
+          return valueOf(m + random().nextInt(n + 1 - m));
+        }
+      }
+    }
+
+    LuaValue seeder() {
+      return new VarArgFunction() {
+        @Override
+        public Varargs invoke(Varargs args) {
+          random = new java.util.Random(args.checklong(1));
+          return NONE;
+        }
+      };
+    }
   }
 
   /** {@code load} for source text only: a binary chunk could forge byte code. */
