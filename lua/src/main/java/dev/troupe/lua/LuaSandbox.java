@@ -41,6 +41,7 @@ final class LuaSandbox {
 
   static {
     STRING.rawset("dump", LuaValue.NIL); // would turn functions into binary chunks
+    STRING.rawset("format", new LuaFormat()); // LuaJ's ignores %f's precision
     STRING_VIEW = viewOf(STRING, "string");
     LuaTable frozen = copy(STRING);
     LuaTable meta = new LuaTable();

@@ -46,7 +46,7 @@ class LuaSemanticsTest {
   void start() {
     EntryCatalog catalog = new EntryCatalog().register("app:java-worker", EchoWorker::new);
     for (String name : List.of("send_order", "select_time", "coroutines", "monitors", "child", "links",
-        "linked_parent", "names", "ask_java", "meddler", "innocent", "spin")) {
+        "linked_parent", "names", "ask_java", "meddler", "innocent", "spin", "dialect")) {
       LuaEntry entry = new LuaEntry(LuaScript.compile("lua:" + name, name + ".lua", resource(name), "main", ALL),
           null, Duration.ofMillis(300));
       catalog.register("lua:" + name, () -> entry);
@@ -203,5 +203,29 @@ class LuaSemanticsTest {
     for (String s : spinners) {
       assertThat(exitOf(s).error()).isEqualTo("process terminated");
     }
+  }
+
+  @Test
+  void whereDialectsDifferTroupeBehavesAsDocumented() throws Exception {
+    ExitResult r = run("lua:dialect");
+
+    assertThat(r.error()).isNull();
+    assertThat(r.value()).isEqualTo(Map.ofEntries(
+        Map.entry("upper_ascii", "HELLO"),
+        Map.entry("upper_utf8", "ÜNÏCODE 你好"), // Unicode-aware, as Go's strings.ToUpper in the original
+        Map.entry("lower_utf8", "ünïcode"),
+        Map.entry("method_upper", "STRASSE"),
+        Map.entry("len_utf8", 6L), // # counts bytes
+        Map.entry("division", 3.5),
+        Map.entry("whole_division", "2"), // a whole float prints without ".0" (Lua 5.2)
+        Map.entry("floor", 3L),
+        Map.entry("big", "9007199254740992"),
+        Map.entry("float_text", "0.1"),
+        Map.entry("huge_text", "1.0E20"), // LuaJ's tostring; string.format("%g") gives 1e+20
+        Map.entry("format_d", "42"),
+        Map.entry("format_5d", "[   42]"),
+        Map.entry("format_g", "0.333"),
+        Map.entry("holes", 2L), // # of a table with holes: one of its borders
+        Map.entry("integer_division_compiles", false))); // // is Lua 5.3: use math.floor(a / b)
   }
 }
