@@ -4,7 +4,8 @@
 # Usage: scripts/build.sh [maven args]
 #        scripts/build.sh --dist   also make the release, dist/troupe-VERSION.tar.gz: bin/ (troupe,
 #                                  cli-client, demo), lib/ (each jar once, and each program's class
-#                                  path as lib/MODULE.classpath), config/echo.yaml, systemd/, README.md.
+#                                  path as lib/MODULE.classpath), config/echo.yaml, examples/echo-lua/,
+#                                  systemd/, README.md.
 #                                  TROUPE_NO_BUILD=1 packs what is built; TROUPE_DIST_DIR puts it elsewhere.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -43,6 +44,8 @@ cp scripts/troupe scripts/cli-client "$stage/bin/"
 cp scripts/demo.sh "$stage/bin/demo"
 cp scripts/lib/common.sh scripts/lib/services.sh scripts/lib/proc.sh scripts/lib/keeper.sh "$stage/bin/lib/"
 cp examples/echo/config/echo.yaml "$stage/config/"
+mkdir -p "$stage/examples/echo-lua/src"
+cp examples/echo-lua/src/* "$stage/examples/echo-lua/src/"
 cp dist/systemd/*.service "$stage/systemd/"
 cp dist/README.md "$stage/README.md"
 tar -czf "$out/$name.tar.gz" -C "$out" "$name"

@@ -56,6 +56,19 @@ class DistIT {
   }
 
   @Test
+  void theUnpackedReleaseRunsTheLuaEchoAsTheTutorialDoes() {
+    try (Topology topology = Topology.named("dist-lua").installedAt(unpacked).notStarted().build()) {
+      Run run = topology.run(List.of("bash", "-c",
+          "cd examples/echo-lua && printf 'hello lua\\n' | ../../bin/troupe run -x app:terminal/app:cli"),
+          Map.of(), Duration.ofSeconds(120));
+
+      assertThat(run.exitCode()).as(run.describe()).isZero();
+      assertThat(run.stdout()).as(run.describe()).contains("  HELLO LUA")
+          .containsPattern("from worker: \\{app:processes\\|0x[0-9a-f]+\\}");
+    }
+  }
+
+  @Test
   void eachJarIsShippedOnceAndTheCliIsGivenNoNode() throws IOException {
     List<String> jars;
     try (Stream<Path> files = Files.list(unpacked.resolve("lib"))) {
