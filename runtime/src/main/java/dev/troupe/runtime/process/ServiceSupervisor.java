@@ -6,6 +6,7 @@ import dev.troupe.client.AttachedProcess;
 import dev.troupe.runtime.node.Node;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,7 @@ public final class ServiceSupervisor implements AutoCloseable {
   private volatile Thread loop;
   private volatile boolean closed;
   private volatile String current;
+  private final CompletableFuture<Void> firstStart = new CompletableFuture<>();
 
   public ServiceSupervisor(Node node, String name, String entry, String host, List<Object> input,
       RestartPolicy policy) {
@@ -56,6 +58,14 @@ public final class ServiceSupervisor implements AutoCloseable {
     this.host = host;
     this.input = input;
     this.policy = policy;
+  }
+
+  /**
+   * Completes when the service's first instance has been spawned, or the supervisor gave up or was
+   * closed first: a launcher reports SERVING only after its services have started.
+   */
+  public CompletableFuture<Void> firstStart() {
+    return firstStart;
   }
 
   /** The PID of the running instance, or null. */
@@ -70,12 +80,21 @@ public final class ServiceSupervisor implements AutoCloseable {
   }
 
   private void supervise() {
+    try {
+      superviseUntilDone();
+    } finally {
+      firstStart.complete(null);
+    }
+  }
+
+  private void superviseUntilDone() {
     int attempts = 0;
     while (!closed) {
       String pid;
       try {
         pid = control.spawnMonitored(entry, host, input.toArray());
         current = pid;
+        firstStart.complete(null);
         LOG.info("{}: service {} started {} as {}", node.label(), name, entry, pid);
       } catch (TroupeException e) {
         LOG.warn("{}: expected to start service {} ({} on {}), but: {}", node.label(), name, entry,

@@ -19,7 +19,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -178,8 +180,12 @@ public final class LauncherMain implements Callable<Integer> {
             new ServiceSupervisor.RestartPolicy(s.restartDelay(), s.jitter(), s.maxAttempts())).start());
       }
     }
-    // Ready when the first spare has attached: a spawn right after 'troupe up' is served at once.
-    (settings.minSpares() == 0 ? java.util.concurrent.CompletableFuture.<Void>completedFuture(null) : pool.firstSpare())
+    // Ready when the first spare has attached (a spawn right after 'troupe up' is served at once) and
+    // each service has started (a client started right after finds what the services register).
+    CompletableFuture<?>[] ready = Stream.concat(
+        Stream.of(settings.minSpares() == 0 ? CompletableFuture.<Void>completedFuture(null) : pool.firstSpare()),
+        services.stream().map(ServiceSupervisor::firstStart)).toArray(CompletableFuture[]::new);
+    CompletableFuture.allOf(ready)
         .orTimeout(PoolSettings.DEFAULT_START_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .whenComplete((v, t) -> {
           server.markServing();

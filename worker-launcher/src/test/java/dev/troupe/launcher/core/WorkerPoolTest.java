@@ -362,6 +362,13 @@ class WorkerPoolTest {
     ServiceSupervisor crashing = new ServiceSupervisor(server.node(), "crasher", "test:name-fail", HOST,
         List.of("observer"), new ServiceSupervisor.RestartPolicy(Duration.ofMillis(100), 0.1, 0)).start();
     cleanup.add(crashing);
+    // what a launcher waits for before it says SERVING: the first instance spawned, or given up on
+    crashing.firstStart().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    ServiceSupervisor missing = new ServiceSupervisor(server.node(), "missing", "test:no-such-entry", HOST,
+        List.of(), new ServiceSupervisor.RestartPolicy(Duration.ofMillis(10), 0.1, 1)).start();
+    cleanup.add(missing);
+    missing.firstStart().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(missing.current()).isNull();
 
     // a crashing service starts again and again
     String first = (String) client.inbox().receive(Duration.ofSeconds(30)).orElseThrow().value().payload();
