@@ -22,6 +22,19 @@ local function main()
     if m:from() ~= process.pid() then return false, "from() should be my pid, got " .. m:from() end
     if m:payload():data() ~= "hello" then return false, "message mode payload" end
 
+    -- integer keys survive the trip, as Lua tables
+    process.send(process.pid(), "shapes", { [10] = "a" }, { 1, 2, 3, n = 3 })
+    local shapes = inbox:receive():payload()
+    local sparse, counted = shapes[1]:data(), shapes[2]:data()
+    if sparse[10] ~= "a" or #counted ~= 3 or counted.n ~= 3 then return false, "integer keys lost" end
+
+    -- a topic listened to raw, then in message mode, gives messages
+    local switching = process.listen("switch")
+    process.listen("switch", { message = true })
+    process.send(process.pid(), "switch", "v")
+    local sw = switching:receive()
+    if type(sw) ~= "userdata" or sw:topic() ~= "switch" then return false, "listen switched to message mode" end
+
     local ok, err = process.send("nobody-has-this-name", "x", 1)
     if ok or not err then return false, "send to an unknown name must fail" end
     if err:kind() ~= "NOT_FOUND" then return false, "kind " .. err:kind() end

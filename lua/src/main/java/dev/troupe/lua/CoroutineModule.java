@@ -21,6 +21,8 @@ import org.luaj.vm2.lib.ZeroArgFunction;
  */
 final class CoroutineModule {
   private static final ThreadLocal<Coroutine> CURRENT = new ThreadLocal<>();
+  /** Stops the thread of a created coroutine nobody can resume any more (the loop left a generator early). */
+  private static final java.lang.ref.Cleaner ABANDONED = java.lang.ref.Cleaner.create();
   private static final LuaTable METATABLE = new LuaTable();
 
   static {
@@ -47,6 +49,8 @@ final class CoroutineModule {
             // as above
           } catch (LuaError e) {
             throw new LuaProcess.Failure(e);
+          } catch (StackOverflowError e) {
+            throw new LuaProcess.Failure("stack overflow");
           } finally {
             lock.release();
           }
@@ -57,7 +61,10 @@ final class CoroutineModule {
     m.rawset("create", new OneArgFunction() {
       @Override
       public LuaValue call(LuaValue fn) {
-        return new Coroutine(fn.checkfunction(), process).userdata;
+        Coroutine c = new Coroutine(fn.checkfunction(), process);
+        LuaUserdata u = new LuaUserdata(c, METATABLE);
+        c.ownedBy(u);
+        return u;
       }
     });
     m.rawset("resume", new VarArgFunction() {
@@ -86,7 +93,7 @@ final class CoroutineModule {
       @Override
       public LuaValue call() {
         Coroutine c = CURRENT.get();
-        return c == null ? NIL : c.userdata;
+        return c == null ? NIL : c.luaValue();
       }
     });
     m.rawset("isyieldable", new ZeroArgFunction() {
@@ -99,7 +106,7 @@ final class CoroutineModule {
       @Override
       public LuaValue call(LuaValue fn) {
         Coroutine c = new Coroutine(fn.checkfunction(), process);
-        return new VarArgFunction() {
+        VarArgFunction wrapper = new VarArgFunction() {
           @Override
           public Varargs invoke(Varargs args) {
             Varargs r = c.resume(args);
@@ -109,6 +116,8 @@ final class CoroutineModule {
             return r.subargs(2);
           }
         };
+        c.ownedBy(wrapper);
+        return wrapper;
       }
     });
     return m;
@@ -126,14 +135,35 @@ final class CoroutineModule {
     private final ProcessContext process;
     private final SynchronousQueue<Varargs> resumed = new SynchronousQueue<>();
     private final SynchronousQueue<Outcome> handedBack = new SynchronousQueue<>();
-    final LuaUserdata userdata;
+    private final java.util.concurrent.atomic.AtomicReference<Thread> thread = new java.util.concurrent.atomic.AtomicReference<>();
+    /** Weak: the coroutine's thread must not keep its Lua object alive, or an abandoned one never ends. */
+    private java.lang.ref.WeakReference<LuaValue> owner = new java.lang.ref.WeakReference<>(null);
     volatile String status = "suspended";
     private boolean started;
 
     Coroutine(LuaValue body, ProcessContext process) {
       this.body = body;
       this.process = process;
-      this.userdata = new LuaUserdata(this, METATABLE);
+    }
+
+    /**
+     * Ties the coroutine to the Lua value that resumes it (its object, or wrap's function): once Lua
+     * can no longer reach that value, the coroutine's thread, parked in a yield, is stopped.
+     */
+    void ownedBy(LuaValue value) {
+      owner = new java.lang.ref.WeakReference<>(value);
+      var t = thread; // the cleaning action holds the thread's holder, not the value
+      ABANDONED.register(value, () -> {
+        Thread th = t.get();
+        if (th != null) {
+          th.interrupt();
+        }
+      });
+    }
+
+    LuaValue luaValue() {
+      LuaValue v = owner.get();
+      return v == null ? LuaValue.NIL : v;
     }
 
     Varargs resume(Varargs args) {
@@ -148,7 +178,7 @@ final class CoroutineModule {
       try {
         if (!started) {
           started = true;
-          process.coroutine(() -> run(args));
+          thread.set(process.coroutine(() -> run(args)));
         } else {
           resumed.put(args);
         }
@@ -186,6 +216,8 @@ final class CoroutineModule {
             : e.getMessageObject());
       } catch (ProcessStopped e) {
         return;
+      } catch (StackOverflowError e) {
+        o = new Outcome(true, false, LuaValue.valueOf("stack overflow"));
       } catch (RuntimeException e) {
         o = new Outcome(true, false, LuaValue.valueOf(e.toString()));
       }

@@ -20,6 +20,11 @@ final class LoggerModule {
 
   enum Level { DEBUG, INFO, WARN, ERROR }
 
+  /** A process writes one line at a time: it cannot forge lines that seem to be another's. */
+  static String oneLine(String text) {
+    return text.replace("\r", "\\r").replace("\n", "\\n");
+  }
+
   static LuaTable create(String pid) {
     LuaTable m = new LuaTable();
     for (Level level : Level.values()) {
@@ -37,7 +42,7 @@ final class LoggerModule {
 
   static void log(Level level, String pid, String message, LuaValue fields) {
     Object f = fields.isnil() ? null : LuaValues.toJava(fields);
-    String line = f == null ? message : message + " " + f;
+    String line = oneLine(f == null ? message : message + " " + f);
     switch (level) {
       case DEBUG -> LOG.debug("{}: {}", pid, line);
       case INFO -> LOG.info("{}: {}", pid, line);

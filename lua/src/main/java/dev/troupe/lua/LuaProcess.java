@@ -30,7 +30,11 @@ final class LuaProcess {
   /** A Lua error that ends the process, its message as Lua gives it ({@code worker.lua:3: boom}). */
   static final class Failure extends RuntimeException {
     Failure(LuaError e) {
-      super(message(e), null, false, false);
+      this(message(e));
+    }
+
+    Failure(String message) {
+      super(message, null, false, false);
     }
   }
 
@@ -81,12 +85,15 @@ final class LuaProcess {
       }
       Varargs result = method.invoke(LuaValues.toLua(args));
       LuaValue error = result.arg(2);
-      if (!error.isnil() && !(error.isboolean() && !error.toboolean())) {
+      // As in the original, only a message or an error object makes an error exit: return v, 0 does not.
+      if (error.type() == LuaValue.TSTRING || error.touserdata() instanceof LuaErrors.ErrorValue) {
         throw new ProcessFailure(LuaErrors.message(error));
       }
       return LuaValues.toJava(result.arg1());
     } catch (LuaError e) {
       throw new ProcessFailure(message(e));
+    } catch (StackOverflowError e) {
+      throw new ProcessFailure("stack overflow");
     } finally {
       lock.finish();
       lock.release();
@@ -146,7 +153,7 @@ final class LuaProcess {
 
     @Override
     public void write(String text) {
-      LOG.info("{}: {}", pid, text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
+      LOG.info("{}: {}", pid, LoggerModule.oneLine(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text));
     }
   }
 }

@@ -10,6 +10,7 @@ import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.BaseLib;
 import org.luaj.vm2.lib.Bit32Lib;
 import org.luaj.vm2.lib.MathLib;
+import org.luaj.vm2.lib.OsLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
 import org.luaj.vm2.lib.TwoArgFunction;
@@ -17,11 +18,12 @@ import org.luaj.vm2.lib.VarArgFunction;
 
 /**
  * The globals of one Lua process: Lua's base functions, {@code string}, {@code table}, {@code math},
- * {@code bit32}, and nothing that reaches outside the process. Each process gets tables of its own, so
- * that no process can change another's globals or modules; the standard libraries' functions are
- * shared, being stateless, behind a view of the process's own (see {@link #ownView}). Left out on purpose: {@code os}, Lua's file {@code io}, {@code debug}, {@code package}'s
- * loaders, {@code dofile}, {@code loadfile}, {@code string.dump}, binary chunks in {@code load}, and
- * LuaJ's {@code luajava} bridge.
+ * {@code bit32}, {@code os.time/clock/date/difftime}, and nothing that reaches outside the process. Each
+ * process gets tables of its own, so that no process can change another's globals or modules; the
+ * standard libraries' functions are shared, being stateless, behind a view of the process's own (see
+ * {@link #ownView}). Left out on purpose: the rest of {@code os}, Lua's file {@code io}, {@code debug},
+ * {@code package}'s loaders, {@code dofile}, {@code loadfile}, {@code string.dump}, binary chunks in
+ * {@code load}, and LuaJ's {@code luajava} bridge.
  *
  * <p>LuaJ keeps the metatable of strings in one static field, for the whole JVM. It is set here, once,
  * to a table no Lua code can reach ({@code getmetatable("")} returns the string {@code "string"}),
@@ -33,16 +35,30 @@ final class LuaSandbox {
   private static final LuaTable TABLE = library(new TableLib(), "table");
   private static final LuaTable MATH = library(new MathLib(), "math");
   private static final LuaTable BIT32 = library(new Bit32Lib(), "bit32");
+  /** Of {@code os}, what touches nothing outside the process: the clock and dates. */
+  private static final LuaTable OS = subset(library(new OsLib(), "os"), "time", "clock", "date", "difftime");
+  /** The longest string {@code string.rep} makes, and the most values {@code table.unpack} gives. */
+  static final int MAX_STRING_BYTES = 64 << 20;
+  static final int MAX_UNPACK = 1_000_000;
 
   private static final LuaTable STRING_VIEW;
-  private static final LuaTable TABLE_VIEW = viewOf(TABLE, "table");
-  private static final LuaTable MATH_VIEW = viewOf(MATH, "math");
+  private static final LuaTable TABLE_VIEW;
+  private static final LuaTable MATH_VIEW;
   private static final LuaTable BIT32_VIEW = viewOf(BIT32, "bit32");
+  private static final LuaTable OS_VIEW = viewOf(OS, "os");
 
   static {
     STRING.rawset("dump", LuaValue.NIL); // would turn functions into binary chunks
     STRING.rawset("format", new LuaFormat()); // LuaJ's ignores %f's precision
+    STRING.rawset("rep", new Checked(STRING.rawget("rep"), LuaSandbox::checkRep));
+    TABLE.rawset("unpack", new Checked(TABLE.rawget("unpack"), LuaSandbox::checkUnpack));
+    // Each process has its own generator (below); the shared one must not be reachable, even after a
+    // process sets its own math.random to nil.
+    MATH.rawset("random", LuaValue.NIL);
+    MATH.rawset("randomseed", LuaValue.NIL);
     STRING_VIEW = viewOf(STRING, "string");
+    TABLE_VIEW = viewOf(TABLE, "table");
+    MATH_VIEW = viewOf(MATH, "math");
     LuaTable frozen = copy(STRING);
     LuaTable meta = new LuaTable();
     meta.rawset(LuaValue.INDEX, new TwoArgFunction() {
@@ -72,6 +88,8 @@ final class LuaSandbox {
     g.rawset("collectgarbage", new CollectGarbage()); // a process must not make the whole JVM collect
     g.rawset("print", print);
     g.rawset("load", new TextOnlyLoad(g.get("load")));
+    g.rawset("pcall", ProtectedCall.pcall());
+    g.rawset("xpcall", ProtectedCall.xpcall());
     install(g, loaded, "string", ownView(STRING_VIEW));
     install(g, loaded, "table", ownView(TABLE_VIEW));
     LuaTable math = ownView(MATH_VIEW);
@@ -80,6 +98,7 @@ final class LuaSandbox {
     math.rawset("randomseed", random.seeder());
     install(g, loaded, "math", math);
     install(g, loaded, "bit32", ownView(BIT32_VIEW));
+    install(g, loaded, "os", ownView(OS_VIEW));
     g.STDIN = null;
     g.STDOUT = null;
     g.STDERR = null;
@@ -116,6 +135,14 @@ final class LuaSandbox {
       to.rawset(kv.arg1(), kv.arg(2));
     }
     return to;
+  }
+
+  private static LuaTable subset(LuaTable library, String... names) {
+    LuaTable t = new LuaTable();
+    for (String n : names) {
+      t.rawset(n, library.rawget(n));
+    }
+    return t;
   }
 
   /** Loads a library into a scratch environment and returns its table. */
@@ -169,6 +196,46 @@ final class LuaSandbox {
     }
   }
 
+  /**
+   * {@code string.rep} with a bound on the result: a process's strings share the JVM's heap with every
+   * other process, and one call must not ask for gigabytes.
+   */
+  private static void checkRep(Varargs args) {
+    long n = Math.max(0, args.checklong(2));
+    long bytes = n * args.checkstring(1).rawlen() + Math.max(0, n - 1) * args.optstring(3, LuaValue.EMPTYSTRING).rawlen();
+    if (bytes > MAX_STRING_BYTES) {
+      throw new LuaError("string.rep: the result would be " + bytes + " bytes; a process makes strings of up to "
+          + MAX_STRING_BYTES + " bytes");
+    }
+  }
+
+  /** {@code table.unpack} with Lua's own limit on how many values one call gives. */
+  private static void checkUnpack(Varargs args) {
+    LuaValue t = args.checktable(1);
+    long i = args.optlong(2, 1);
+    long j = args.isnoneornil(3) ? t.rawlen() : args.checklong(3);
+    if (j - i >= MAX_UNPACK) {
+      throw new LuaError("too many results to unpack");
+    }
+  }
+
+  /** A library function whose arguments are checked first. */
+  private static final class Checked extends VarArgFunction {
+    private final LuaValue function;
+    private final java.util.function.Consumer<Varargs> check;
+
+    Checked(LuaValue function, java.util.function.Consumer<Varargs> check) {
+      this.function = function;
+      this.check = check;
+    }
+
+    @Override
+    public Varargs invoke(Varargs args) {
+      check.accept(args);
+      return function.invoke(args);
+    }
+  }
+
   /** {@code load} for source text only: a binary chunk could forge byte code. */
   private static final class TextOnlyLoad extends VarArgFunction {
     private final LuaValue load;
@@ -187,16 +254,15 @@ final class LuaSandbox {
     }
   }
 
-  /** {@code collectgarbage("count")} answers (the JVM's heap in use, in KiB); nothing else is done. */
+  /**
+   * {@code collectgarbage} does nothing: a process must not make the whole JVM collect, and has no heap
+   * of its own to count ({@code "count"} answers 0).
+   */
   private static final class CollectGarbage extends VarArgFunction {
     @Override
     public Varargs invoke(Varargs args) {
       String opt = args.optjstring(1, "collect");
-      if ("count".equals(opt)) {
-        Runtime r = Runtime.getRuntime();
-        return valueOf((r.totalMemory() - r.freeMemory()) / 1024.0);
-      }
-      if ("collect".equals(opt) || "step".equals(opt) || "stop".equals(opt) || "restart".equals(opt)) {
+      if ("count".equals(opt) || "collect".equals(opt) || "step".equals(opt) || "stop".equals(opt) || "restart".equals(opt)) {
         return valueOf(0);
       }
       throw new LuaError("collectgarbage: option '" + opt + "' is not supported");

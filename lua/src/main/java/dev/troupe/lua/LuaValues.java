@@ -17,7 +17,9 @@ import org.luaj.vm2.Varargs;
  *
  * <ul>
  *   <li>A table whose keys are exactly 1..n (n at least 1) is a list; any other table a map, its keys
- *       as strings; an empty table a map.
+ *       as strings; an empty table a map. Back in Lua, a map's keys that are integers' text
+ *       ({@code "10"}) are integers again, so {@code {1, 2, n = 2}} and {@code {[10] = "a"}} arrive as
+ *       they were sent.
  *   <li>A number with an integral value within +/-2^53 is a long integer; other numbers doubles.
  *   <li>An error object becomes its message; other userdata (channels, messages) and functions become
  *       null, as in the original, where userdata crosses a process boundary as nil.
@@ -25,6 +27,10 @@ import org.luaj.vm2.Varargs;
  */
 public final class LuaValues {
   private static final double MAX_EXACT = 9_007_199_254_740_992d; // 2^53
+  /** How deep tables may nest in a payload (deeper is surely a mistake, and would overflow the stack). */
+  static final int MAX_DEPTH = 100;
+  /** A map key that is an integer's text becomes that integer again in Lua. */
+  private static final java.util.regex.Pattern INTEGER_KEY = java.util.regex.Pattern.compile("-?[1-9]\\d{0,14}|0");
 
   private LuaValues() {}
 
@@ -60,6 +66,9 @@ public final class LuaValues {
       case LuaValue.TTABLE:
         if (open.put(v, Boolean.TRUE) != null) {
           throw new LuaError("a table that contains itself cannot be sent or returned");
+        }
+        if (open.size() > MAX_DEPTH) {
+          throw new LuaError("tables nested over " + MAX_DEPTH + " deep cannot be sent or returned");
         }
         try {
           return table((LuaTable) v, open);
@@ -122,7 +131,9 @@ public final class LuaValues {
     } else if (o instanceof Map<?, ?> map) {
       LuaTable t = new LuaTable(0, map.size());
       for (Map.Entry<?, ?> e : map.entrySet()) {
-        t.rawset(LuaValue.valueOf(String.valueOf(e.getKey())), toLua(e.getValue()));
+        String key = String.valueOf(e.getKey());
+        t.rawset(INTEGER_KEY.matcher(key).matches() ? LuaValue.valueOf(Long.parseLong(key)) : LuaValue.valueOf(key),
+            toLua(e.getValue()));
       }
       return t;
     }

@@ -138,9 +138,10 @@ final class ProcessModule {
         String topic = args.checkjstring(1);
         boolean messages = args.arg(2).istable() && args.arg(2).get("message").toboolean();
         try {
-          LuaValue ch = messages
-              ? wrap(process.listenMessages(topic), o -> MessageObjects.message((dev.troupe.api.Message) o))
-              : wrap(process.listen(topic), MessageObjects::raw);
+          // One channel per topic, which a later listen may switch to message mode: each value is
+          // turned into Lua by what it is, not by how the channel was first asked for.
+          LuaValue ch = wrap(messages ? process.listenMessages(topic) : process.listen(topic),
+              o -> o instanceof dev.troupe.api.Message msg ? MessageObjects.message(msg) : MessageObjects.raw(o));
           topics.put(LuaChannel.check(ch), topic);
           return ch;
         } catch (TroupeException e) {
@@ -157,6 +158,7 @@ final class ProcessModule {
           return varargsOf(FALSE, LuaErrors.of("NOT_FOUND", "the channel is not subscribed to a topic"));
         }
         ch.channel.close();
+        channels.remove(ch.channel);
         return TRUE;
       }
     });
@@ -212,7 +214,15 @@ final class ProcessModule {
       } else if (!kv.arg(2).isboolean()) {
         refused = "trap_links must be a boolean";
       } else {
-        process.setTrapLinks(kv.arg(2).toboolean());
+        boolean trap = kv.arg(2).toboolean();
+        try {
+          lock.blocking(() -> {
+            process.setTrapLinks(trap);
+            return null;
+          });
+        } catch (TroupeException e) {
+          return LuaValue.varargsOf(LuaValue.FALSE, LuaErrors.of(e));
+        }
       }
     }
     return refused == null ? LuaValue.varargsOf(LuaValue.TRUE, LuaValue.NIL)

@@ -46,7 +46,7 @@ class LuaSemanticsTest {
   void start() {
     EntryCatalog catalog = new EntryCatalog().register("app:java-worker", EchoWorker::new);
     for (String name : List.of("send_order", "select_time", "coroutines", "monitors", "child", "links",
-        "linked_parent", "names", "ask_java", "meddler", "innocent", "spin", "dialect")) {
+        "linked_parent", "names", "ask_java", "meddler", "innocent", "spin", "dialect", "xpcall_spin", "errors")) {
       LuaEntry entry = new LuaEntry(LuaScript.compile("lua:" + name, name + ".lua", resource(name), "main", ALL),
           null, Duration.ofMillis(300));
       catalog.register("lua:" + name, () -> entry);
@@ -120,6 +120,11 @@ class LuaSemanticsTest {
   }
 
   @Test
+  void pcallAndXpcallCatchErrorsAsLuaDoes() throws Exception {
+    assertPassed(run("lua:errors"));
+  }
+
+  @Test
   void aMonitorGetsOneExitPerChildWithItsResultOrError() throws Exception {
     assertPassed(run("lua:monitors", "lua:child"));
   }
@@ -145,6 +150,9 @@ class LuaSemanticsTest {
   void anErrorRaisedInMainEndsTheProcessWithItsMessageAndAReturnedErrorToo() throws Exception {
     assertThat(run("lua:child", "fail", "boom").error()).isEqualTo("child.lua:6: boom");
     assertThat(run("lua:child", "fail_soft", "soft").error()).isEqualTo("soft");
+    ExitResult zero = run("lua:child", "return_zero", "value");
+    assertThat(zero.error()).as("only a message or an error object as second result is an error").isNull();
+    assertThat(zero.value()).isEqualTo("value");
     assertThat(run("lua:child", "return", Map.of("k", List.of(1L, 2.5, "s"))).value())
         .isEqualTo(Map.of("k", List.of(1L, 2.5, "s")));
   }
@@ -178,8 +186,9 @@ class LuaSemanticsTest {
     assertThat(meddler.error()).isNull();
     @SuppressWarnings("unchecked")
     Map<String, Object> refused = (Map<String, Object>) meddler.value();
-    assertThat(refused).containsOnlyKeys("os", "io", "debug", "luajava", "dofile", "string_meta", "binary_load",
-        "require_os", "text_load", "shared_library", "own_override");
+    assertThat(refused).containsOnlyKeys("io", "debug", "luajava", "dofile", "string_meta", "binary_load",
+        "require_unlisted", "text_load", "shared_library", "own_override", "os_clock_only", "rep_bounded",
+        "unpack_bounded", "no_shared_random");
     assertThat(refused).allSatisfy((check, held) -> assertThat(held).as(check).isEqualTo(true));
 
     ExitResult innocent = run("lua:innocent");
@@ -193,6 +202,7 @@ class LuaSemanticsTest {
     for (int i = 0; i < 4; i++) { // more than the carriers of a 2-core machine
       spinners.add(client.spawnMonitored("lua:spin", HOST));
     }
+    spinners.add(client.spawnMonitored("lua:xpcall_spin", HOST)); // looping where LuaJ caught everything
 
     // Other processes still run while the loops spin.
     assertPassed(run("lua:select_time"));

@@ -70,6 +70,10 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
         "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xss512k",
         "-Xms20m", "-Xmx" + heapMb + "m", "-XX:NewSize=16m", "-XX:MaxNewSize=" + young + "m", "-XX:SurvivorRatio=4",
         "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m",
+        // Processes share the heap: when one exhausts it, an OutOfMemoryError may land in any thread
+        // (a timer's, a stream's) and leave the JVM half working. Ending it is clean: its launcher
+        // reports every process in it as crashed, and monitors and links see that.
+        "-XX:+ExitOnOutOfMemoryError",
         "-Dio.grpc.netty.shaded.io.netty.jfr.enabled=false",
         // Netty samples one buffer in 128 for leaks and records a stack trace for each: the most
         // expensive JVM-runtime function in the worker JVMs' profile under the tutorial's load
