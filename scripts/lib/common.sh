@@ -14,6 +14,7 @@ else
   TROUPE_LAYOUT=dist
   TROUPE_ECHO_TOPOLOGY="$TROUPE_ROOT/config/echo.yaml"
 fi
+TROUPE_ECHO_TOPOLOGY="${TROUPE_TOPOLOGY:-$TROUPE_ECHO_TOPOLOGY}"
 
 # Settings (environment variables, with defaults):
 #   TROUPE_RUN_DIR        where PID files and logs go          (default: $TROUPE_ROOT/.run)
@@ -35,6 +36,8 @@ fi
 #   TROUPE_LAUNCHER_ARGS  extra worker-launcher options, e.g. "--min-spares 4 --entry app:x=com.example.X"
 #   TROUPE_RELAY_ARGS     extra relay-service options, e.g. "--worker-delay-ms 0"
 #   TROUPE_WORKER_CLASSPATH  extra jars for worker JVMs (the code of extra entries)
+#   TROUPE_TOPOLOGY       the launcher's topology file (default: the Echo's, examples/echo/config/echo.yaml
+#                         or config/echo.yaml in a release): its hosts, entries and services
 #   TROUPE_NO_BUILD       set to 1 to never build from the scripts (tests run after the build)
 #   TROUPE_HOME           where the topology's secrets live (default: ~/.troupe): `secret`, which every
 #                         participant uses (the CLI and the Python client find it by themselves), and
