@@ -161,15 +161,52 @@ class MultiHostIT {
 
     // and after healing: the old incarnation stops itself; its keeper starts a new one, whose holder
     // takes the name again
-    Optional<ProcessHandle> old = ProcessHandle.of(launcherJvm);
-    if (old.isPresent()) {
-      assertThat(old.get().onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get())
-          .as("launcher JVM %d ended by itself after the partition healed", launcherJvm).isNotNull();
-    }
+    assertEndsByItself(launcherJvm, "the launcher's JVM, after the partition healed");
     Status after = awaitStatus(s -> s.names().containsKey(HOLDER), "the holder registered again", Duration.ofSeconds(90));
     assertThat(after.names().get(HOLDER)).startsWith("{app:processes|");
+    String oldLife = lostLines().subList(lostBefore, lostLines().size()).stream().filter(l -> l.contains(" launcher#"))
+        .findFirst().orElseThrow().replaceFirst(".* node (launcher#\\p{XDigit}+) lost.*", "$1");
+    assertThat(lostLines().stream().filter(l -> l.contains(" " + oldLife + " lost")).count())
+        .as("the old life is declared lost once, and never joins again").isEqualTo(1);
     Result cli = cli("after the partition\n");
     assertThat(cli.stdout()).as(cli.describe()).contains("  AFTER THE PARTITION");
+  }
+
+  @Test
+  @Order(4)
+  void whileTheRegistrysHostIsCutOffEchoesGoOnAndAfterItHealsEachNodeStopsAndComesBackAsANewLife()
+      throws Exception {
+    // given
+    long relayJvm = Long.parseLong(Files.readString(runDir(RELAY).resolve("relay.pid")).strip());
+    String relayBefore = relayLabel();
+    int lostBefore = lostLines().size();
+
+    // when: the registry's host falls silent
+    net.partition(REGISTRY);
+    Result during;
+    try {
+      // then: echoes go on (nodes serve names and hosts from their caches)
+      during = cli("during the cut\n");
+      assertThat(during.stdout()).as(during.describe()).contains("  DURING THE CUT");
+      // and the registry, which hears no one, declares the relay lost
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (lostLines().subList(lostBefore, lostLines().size()).stream().noneMatch(l -> l.contains(relayBefore))) {
+        assertThat(System.nanoTime()).as("the registry declares %s lost", relayBefore).isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    } finally {
+      net.heal(REGISTRY);
+    }
+
+    // and after healing: that life of the relay was reported dead, so it stops (it is not let back in)
+    // and its keeper starts a new one
+    assertEndsByItself(relayJvm, "the relay's JVM, after the cut healed");
+    Status after = awaitStatus(s -> s.names().containsKey("relay") && s.nodes().contains("relay")
+        && !relayLabel(s).equals(relayBefore), "a new life of the relay registered", Duration.ofSeconds(90));
+    assertThat(lostLines().stream().filter(l -> l.contains(" " + relayBefore + " lost")).count())
+        .as("the old life is declared lost once, and never joins again\n" + after.text()).isEqualTo(1);
+    Result cli = cli("after the cut\n");
+    assertThat(cli.stdout()).as(cli.describe()).contains("  AFTER THE CUT");
   }
 
   // ---------------------------------------------------------------- helpers
@@ -180,7 +217,8 @@ class MultiHostIT {
     }
   }
 
-  private record Status(List<String> nodes, Map<String, String> names, String text) {}
+  /** @param incarnations node name to its label as the registry logs it, e.g. relay#3aee45c216eac7d2 */
+  private record Status(List<String> nodes, Map<String, String> names, Map<String, String> incarnations, String text) {}
 
   private static String lines(String word, int n) {
     StringBuilder b = new StringBuilder();
@@ -244,6 +282,15 @@ class MultiHostIT {
     return inHost(host, cmd, "", Duration.ofSeconds(150));
   }
 
+  /** The OS process {@code pid} ends within 30 s, by itself. */
+  private static void assertEndsByItself(long pid, String what) throws Exception {
+    Optional<ProcessHandle> h = ProcessHandle.of(pid);
+    if (h.isPresent()) {
+      assertThat(h.get().onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get()).as("%s (pid %d) ended", what, pid)
+          .isNotNull();
+    }
+  }
+
   private static void assertStarted(Result r) {
     assertThat(r.code()).as(r.describe()).isZero();
   }
@@ -260,18 +307,22 @@ class MultiHostIT {
         Duration.ofSeconds(60));
     List<String> nodes = new ArrayList<>();
     Map<String, String> names = new HashMap<>();
+    Map<String, String> incarnations = new HashMap<>();
     String section = "";
     for (String line : r.stdout().lines().toList()) {
       if (line.equals("nodes:") || line.equals("names:") || line.startsWith("processes on")) {
         section = line;
       } else if (line.startsWith("  ") && section.equals("nodes:")) {
-        nodes.add(line.strip().split("\\s+")[0]);
+        String[] f = line.strip().split("\\s+");
+        nodes.add(f[0]);
+        // "incarnation 3aee45c216eac7d2": the registry logs it without leading zeros
+        incarnations.put(f[0], f[0] + "#" + Long.toHexString(Long.parseUnsignedLong(f[3], 16)));
       } else if (line.startsWith("  ") && section.equals("names:")) {
         String[] f = line.strip().split("\\s+");
         names.put(f[0], f[1]);
       }
     }
-    return new Status(nodes, names, r.describe());
+    return new Status(nodes, names, incarnations, r.describe());
   }
 
   private static Status awaitStatus(Predicate<Status> holds, String what, Duration within) throws InterruptedException {
@@ -283,6 +334,15 @@ class MultiHostIT {
       s = status();
     }
     return s;
+  }
+
+  /** The relay node's label (name#incarnation) as the registry lists it. */
+  private static String relayLabel() throws InterruptedException {
+    return relayLabel(awaitStatus(s -> s.nodes().contains("relay"), "the relay listed", Duration.ofSeconds(60)));
+  }
+
+  private static String relayLabel(Status s) {
+    return s.incarnations().getOrDefault("relay", "");
   }
 
   /** The registry's log lines that declare a node lost. */

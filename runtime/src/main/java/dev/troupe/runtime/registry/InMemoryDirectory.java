@@ -3,6 +3,7 @@ package dev.troupe.runtime.registry;
 import dev.troupe.api.ErrorCode;
 import dev.troupe.api.Pid;
 import dev.troupe.api.TroupeException;
+import dev.troupe.client.wire.Failures;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -43,6 +44,19 @@ public final class InMemoryDirectory implements Directory {
   private final Map<String, Long> nextIdByHost = new HashMap<>();
   /** Each live node's token (NodeCredentials), by name: issued when it joins, dropped when it goes. */
   private final Map<String, byte[]> tokens = new HashMap<>();
+  /**
+   * How many ended incarnations the registry remembers, to refuse their return: the oldest are
+   * forgotten first (an incarnation that comes back after thousands of others ended is very unlikely,
+   * and a registry that restarted remembers none, as it cannot know).
+   */
+  static final int ENDED_INCARNATIONS_KEPT = 4096;
+  /** "name#incarnation" of the nodes removed: their processes were reported dead to everyone. */
+  private final Map<String, Boolean> ended = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > ENDED_INCARNATIONS_KEPT;
+    }
+  };
   private final List<DirectoryListener> listeners = new CopyOnWriteArrayList<>();
   /** Events of changes made, in change order; appended under {@link #lock}. */
   private final Queue<Event> events = new ConcurrentLinkedQueue<>();
@@ -80,6 +94,11 @@ public final class InMemoryDirectory implements Directory {
                     + " at " + other.address() + "; stop it or choose another host name");
           }
         }
+      }
+      if (ended.containsKey(announced.label())) {
+        // It was declared lost (or left) and comes back on a new stream, e.g. after a partition healed:
+        // its processes were reported dead everywhere, so it must stop rather than carry on.
+        throw Failures.declaredLost(announced.name(), announced.incarnation(), announced.label());
       }
       self = withShardLocked(announced);
       NodeRecord previous = nodes.get(self.name());
@@ -210,6 +229,7 @@ public final class InMemoryDirectory implements Directory {
    * loss already sees them free. Caller holds the lock. */
   private void removeNodeLocked(NodeRecord node, String reason) {
     nodes.remove(node.name());
+    ended.put(node.label(), Boolean.TRUE);
     tokens.remove(node.name());
     names.entrySet().removeIf(e -> {
       boolean gone = node.serves(e.getValue());

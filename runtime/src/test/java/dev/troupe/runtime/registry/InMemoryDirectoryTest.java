@@ -50,4 +50,21 @@ class InMemoryDirectoryTest {
     assertThatThrownBy(() -> directory.join(clash, Map.of(), null))
         .isInstanceOfSatisfying(TroupeException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_EXISTS));
   }
+
+  @Test
+  void aNodeDeclaredLostCannotComeBackAsTheSameIncarnationButANewOneCan() {
+    NodeRecord life = new NodeRecord("launcher", 7, "a:1", List.of("app:processes"));
+    directory.join(life, Map.of(), null);
+    directory.lose(life, "no heartbeat for 2500 ms");
+
+    // its processes were reported dead everywhere: the same life back (a healed partition) must stop
+    assertThatThrownBy(() -> directory.join(life, Map.of(), null))
+        .isInstanceOfSatisfying(TroupeException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION))
+        .hasMessageContaining("launcher#7").hasMessageContaining("declared lost");
+    assertThat(directory.node("launcher")).isEmpty();
+
+    NodeRecord next = new NodeRecord("launcher", 8, "a:1", List.of("app:processes"));
+    directory.join(next, Map.of(), null);
+    assertThat(directory.node("launcher")).contains(next);
+  }
 }
