@@ -1,7 +1,6 @@
 package dev.troupe.systemtests;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,12 +9,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Hosts on a network of the test's own: a network namespace per host, each with a veth pair to a
- * bridge in a namespace of its own, on a 10.x.y.0/24 subnet that exists only inside them. Before
- * anything else, the root namespace gets an {@code unreachable} route for the subnet, so no packet
- * for it can leave the machine, and no client for those addresses is ever started outside the
- * namespaces. {@link #close()} removes every namespace (and with them their links), the route, and
- * what was started in them, by PID; names carry this JVM's PID, so a later run removes what a killed
- * one left.
+ * bridge in a namespace of its own, on a 10.x.y.0/24 subnet that exists only inside them and overlaps
+ * nothing this machine routes. Before anything else, the root namespace gets an {@code unreachable}
+ * route and rule for the subnet, so no packet for it can leave the machine (a VPN's policy rules
+ * included), and no client for those addresses is ever started outside the namespaces.
+ * {@link #close()} (also run by a shutdown hook) stops every process in the namespaces by PID, until
+ * none is left, then removes the namespaces (and with them their links), then the route and rule.
+ * Names carry this JVM's PID and the subnet, so a later run removes what a killed one left.
  *
  * <p>Faults that only a network has: {@link #partition} (a silent one: packets dropped, no FIN or
  * RST), {@link #loss} (a share of packets dropped at random) and {@link #heal}. Needs root (or
@@ -23,37 +23,42 @@ import java.util.concurrent.TimeUnit;
  */
 final class TestNetwork implements AutoCloseable {
   private static final String PREFIX = "trp";
-  private final String tag = PREFIX + ProcessHandle.current().pid() % 100_000;
+  private static final long KILL_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(20);
+  private final String tag = PREFIX + ProcessHandle.current().pid();
+  private final int b;
+  private final int c;
   private final String subnet;
   private final String bridgeNs;
   private final List<String> hosts = new ArrayList<>();
-  private final List<ProcessHandle> started = new ArrayList<>();
-  private boolean routeAdded;
+  private final Thread hook = new Thread(this::close, "test-network-cleanup");
+  private boolean routed;
+  private boolean closed;
 
   private TestNetwork(int hostCount) {
     removeLeftovers();
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    this.subnet = "10." + r.nextInt(100, 250) + "." + r.nextInt(1, 250);
-    this.bridgeNs = tag + "-br";
+    int[] free = freeSubnet();
+    this.b = free[0];
+    this.c = free[1];
+    this.subnet = "10." + b + "." + c;
+    this.bridgeNs = tag + "-br-" + b + "-" + c;
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
       run("ip", "route", "add", "unreachable", subnet + ".0/24");
-      routeAdded = true;
+      run("ip", "rule", "add", "to", subnet + ".0/24", "unreachable", "pref", "100");
+      routed = true;
       run("ip", "netns", "add", bridgeNs);
       run("ip", "netns", "exec", bridgeNs, "ip", "link", "add", "br0", "type", "bridge");
       run("ip", "netns", "exec", bridgeNs, "ip", "link", "set", "br0", "up");
       for (int i = 1; i <= hostCount; i++) {
         String ns = tag + "-h" + i;
-        String inside = tag + "h" + i + "a";
-        String outside = tag + "h" + i + "b";
         run("ip", "netns", "add", ns);
         hosts.add(ns);
-        run("ip", "link", "add", inside, "type", "veth", "peer", "name", outside);
-        run("ip", "link", "set", inside, "netns", ns);
-        run("ip", "link", "set", outside, "netns", bridgeNs);
-        run("ip", "netns", "exec", bridgeNs, "ip", "link", "set", outside, "master", "br0");
-        run("ip", "netns", "exec", bridgeNs, "ip", "link", "set", outside, "up");
-        run("ip", "netns", "exec", ns, "ip", "addr", "add", address(i) + "/24", "dev", inside);
-        run("ip", "netns", "exec", ns, "ip", "link", "set", inside, "up");
+        // Made inside the namespaces at once: a pair never exists in the root namespace.
+        run("ip", "link", "add", link(i), "netns", ns, "type", "veth", "peer", "name", "h" + i, "netns", bridgeNs);
+        run("ip", "netns", "exec", bridgeNs, "ip", "link", "set", "h" + i, "master", "br0");
+        run("ip", "netns", "exec", bridgeNs, "ip", "link", "set", "h" + i, "up");
+        run("ip", "netns", "exec", ns, "ip", "addr", "add", address(i) + "/24", "dev", link(i));
+        run("ip", "netns", "exec", ns, "ip", "link", "set", link(i), "up");
         run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
       }
     } catch (RuntimeException e) {
@@ -69,7 +74,7 @@ final class TestNetwork implements AutoCloseable {
 
   /** Whether namespaces, veth pairs and iptables work here (root, iproute2, iptables). */
   static boolean available() {
-    String probe = PREFIX + "probe" + ProcessHandle.current().pid() % 100_000;
+    String probe = PREFIX + ProcessHandle.current().pid() + "-probe";
     try {
       if (exec(List.of("iptables", "-V")) != 0 || exec(List.of("ip", "netns", "add", probe)) != 0) {
         return false;
@@ -96,26 +101,35 @@ final class TestNetwork implements AutoCloseable {
     return new ProcessBuilder(cmd);
   }
 
-  /** Remembers a process started in a host, to stop it (and what it started) at close. */
-  void track(Process p) {
-    started.add(p.toHandle());
-  }
-
   /** Host {@code i} falls silent: every packet in or out of its link is dropped, without a reset. */
   void partition(int i) {
-    String link = tag + "h" + i + "a";
-    run("ip", "netns", "exec", namespace(i), "iptables", "-A", "INPUT", "-i", link, "-j", "DROP");
-    run("ip", "netns", "exec", namespace(i), "iptables", "-A", "OUTPUT", "-o", link, "-j", "DROP");
+    rules(i, "-j DROP");
   }
 
   /** A share (0..1) of the packets in and out of host {@code i}'s link is dropped at random. */
   void loss(int i, double share) {
-    String link = tag + "h" + i + "a";
-    String p = Double.toString(share);
-    run("ip", "netns", "exec", namespace(i), "iptables", "-A", "INPUT", "-i", link, "-m", "statistic",
-        "--mode", "random", "--probability", p, "-j", "DROP");
-    run("ip", "netns", "exec", namespace(i), "iptables", "-A", "OUTPUT", "-o", link, "-m", "statistic",
-        "--mode", "random", "--probability", p, "-j", "DROP");
+    rules(i, "-m statistic --mode random --probability " + share + " -j DROP");
+  }
+
+  /** Both directions of host {@code i}'s link at once (one iptables-restore: outgoing first). */
+  private void rules(int i, String match) {
+    String table = "*filter\n-A OUTPUT -o " + link(i) + " " + match + "\n-A INPUT -i " + link(i) + " " + match
+        + "\nCOMMIT\n";
+    try {
+      Process p = inHost(i, List.of("iptables-restore", "--noflush")).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      try (var in = p.getOutputStream()) {
+        in.write(table.getBytes(StandardCharsets.UTF_8));
+      }
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException("iptables-restore in " + namespace(i) + " failed:\n" + table);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Host {@code i}'s link works again. */
@@ -123,34 +137,64 @@ final class TestNetwork implements AutoCloseable {
     run("ip", "netns", "exec", namespace(i), "iptables", "-F");
   }
 
-  @Override
-  public void close() {
-    for (ProcessHandle h : started) {
-      h.descendants().forEach(ProcessHandle::destroyForcibly);
-      h.destroyForcibly();
-    }
-    for (String ns : hosts) {
-      killIn(ns);
-      exec(List.of("ip", "netns", "del", ns));
-    }
-    hosts.clear();
-    exec(List.of("ip", "netns", "del", bridgeNs));
-    if (routeAdded) {
-      exec(List.of("ip", "route", "del", "unreachable", subnet + ".0/24"));
-      routeAdded = false;
-    }
+  private String link(int i) {
+    return tag + "h" + i;
   }
 
-  /** Kills, by PID, every process still in namespace {@code ns} (ip netns pids lists them). */
-  private static void killIn(String ns) {
-    for (String pid : output(List.of("ip", "netns", "pids", ns)).split("\\s+")) {
-      if (!pid.isBlank()) {
-        ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    boolean interrupted = Thread.interrupted(); // cleanup must run whole even when the test was interrupted
+    try {
+      for (String ns : hosts) {
+        stopAllIn(ns);
+      }
+      for (String ns : hosts) {
+        exec(List.of("ip", "netns", "del", ns));
+      }
+      exec(List.of("ip", "netns", "del", bridgeNs));
+      if (routed) {
+        exec(List.of("ip", "rule", "del", "to", subnet + ".0/24", "unreachable", "pref", "100"));
+        exec(List.of("ip", "route", "del", "unreachable", subnet + ".0/24"));
+      }
+      if (Thread.currentThread() != hook) {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }
 
-  /** Namespaces of runs whose JVM is gone (killed before its close). */
+  /**
+   * Kills, by PID, every process in namespace {@code ns} ({@code ip netns pids}: by their network
+   * namespace, so daemons too), again and again until none is left: a keeper or a launcher may start
+   * one between a listing and the kill.
+   */
+  private static void stopAllIn(String ns) {
+    long deadline = System.nanoTime() + KILL_DEADLINE_NANOS;
+    while (System.nanoTime() < deadline) {
+      List<ProcessHandle> live = new ArrayList<>();
+      for (String token : output(List.of("ip", "netns", "pids", ns)).split("\\s+")) {
+        if (token.matches("\\d+")) {
+          ProcessHandle.of(Long.parseLong(token)).ifPresent(live::add);
+        }
+      }
+      if (live.isEmpty()) {
+        return;
+      }
+      live.forEach(ProcessHandle::destroyForcibly);
+      for (ProcessHandle h : live) {
+        h.onExit().completeOnTimeout(null, 2, TimeUnit.SECONDS).join();
+      }
+    }
+  }
+
+  /** Namespaces (and their route and rule) of runs whose JVM is gone (killed before its close). */
   private static void removeLeftovers() {
     for (String line : output(List.of("ip", "netns", "list")).split("\n")) {
       String ns = line.split(" ")[0];
@@ -158,13 +202,35 @@ final class TestNetwork implements AutoCloseable {
         continue;
       }
       long pid = Long.parseLong(ns.substring(PREFIX.length(), ns.indexOf('-')));
-      boolean mine = pid == ProcessHandle.current().pid() % 100_000;
-      boolean owned = ProcessHandle.allProcesses().anyMatch(h -> h.pid() % 100_000 == pid && h.isAlive());
-      if (!mine && !owned) {
-        killIn(ns);
-        exec(List.of("ip", "netns", "del", ns));
+      if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+        continue; // a live run's (this JVM's own included)
+      }
+      stopAllIn(ns);
+      exec(List.of("ip", "netns", "del", ns));
+      String[] parts = ns.split("-");
+      if (parts.length == 4 && parts[1].equals("br")) {
+        String net = "10." + parts[2] + "." + parts[3] + ".0/24";
+        exec(List.of("ip", "rule", "del", "to", net, "unreachable", "pref", "100"));
+        exec(List.of("ip", "route", "del", "unreachable", net));
       }
     }
+  }
+
+  /** A 10.b.c.0/24 that this machine neither has an address in nor routes anywhere but by default. */
+  private static int[] freeSubnet() {
+    String addresses = output(List.of("ip", "-4", "addr", "show"));
+    for (int tries = 0; tries < 100; tries++) {
+      ThreadLocalRandom r = ThreadLocalRandom.current();
+      int b = r.nextInt(100, 250);
+      int c = r.nextInt(1, 250);
+      String net = "10." + b + "." + c;
+      boolean routedElsewhere = output(List.of("ip", "-4", "route", "show", "match", net + ".1")).lines()
+          .anyMatch(l -> !l.isBlank() && !l.startsWith("default"));
+      if (!routedElsewhere && !addresses.contains(" " + net + ".") && !addresses.contains(" 10." + b + ".")) {
+        return new int[] {b, c};
+      }
+    }
+    throw new IllegalStateException("no free 10.x.y.0/24 subnet found for the test network");
   }
 
   private static void run(String... cmd) {
@@ -191,14 +257,15 @@ final class TestNetwork implements AutoCloseable {
     }
   }
 
+  /** What {@code cmd} prints on stdout ("" when it cannot run); its errors are not mixed in. */
   private static String output(List<String> cmd) {
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       p.waitFor(30, TimeUnit.SECONDS);
       return out;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return "";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "";
