@@ -83,6 +83,14 @@ public final class AttachConnection {
     }
   }
 
+  /** After {@link #halfClose()}: until the node has read all that was sent, at most {@code within}. */
+  void awaitEnd(Duration within) {
+    AttachTransport t = transport;
+    if (t != null) {
+      t.awaitEnd(within);
+    }
+  }
+
   long nextRequestId() {
     return ids.incrementAndGet();
   }

@@ -10,6 +10,12 @@ public interface AttachTransport {
   /** Half-closes: the client will send nothing more. */
   void halfClose();
 
+  /**
+   * After {@link #halfClose()}: waits until the node has read everything this side sent and ended the
+   * stream, at most {@code within}; returns at once for a transport that hands frames over directly.
+   */
+  default void awaitEnd(java.time.Duration within) {}
+
   /** The node said it takes {@code AttachRequest.batch}: frames that wait may now be packed. */
   default void nodeAcceptsBatches() {}
 }

@@ -397,11 +397,19 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
     exit(ExitResult.newBuilder().setValue(PayloadCodec.encode(value)).build());
   }
 
-  /** An attached client's normal end: exit with no value and close the stream. */
+  /** How long {@link #close()} waits at most for the node to have read everything sent before it. */
+  public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * An attached client's normal end: exits with no value and closes the stream, then waits (at most
+   * {@link #CLOSE_TIMEOUT}) until the node has read everything sent before: what was posted is not
+   * lost when the program exits right after.
+   */
   @Override
   public void close() {
     exit((Object) null);
     conn.halfClose();
+    conn.awaitEnd(CLOSE_TIMEOUT);
   }
 
   void terminatedByNode(String reason) {

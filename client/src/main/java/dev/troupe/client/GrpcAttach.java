@@ -27,6 +27,8 @@ public final class GrpcAttach implements AttachTransport, ClientResponseObserver
   /** How many bytes of frames a sender may queue ahead of a stream that is not ready before it waits. */
   public static final long DEFAULT_MAX_QUEUED_BYTES = 1 << 20;
 
+  /** Completes when the node has ended the stream (after reading all this side sent), or it failed. */
+  private final java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
   private final AttachConnection conn;
   private final ChannelSettings settings;
   private final Object roomLock = new Object();
@@ -157,6 +159,17 @@ public final class GrpcAttach implements AttachTransport, ClientResponseObserver
   }
 
   @Override
+  public void awaitEnd(java.time.Duration within) {
+    try {
+      ended.get(within.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      // the node did not end the stream in time: the caller goes on regardless
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
   public void onNext(AttachResponse frame) {
     conn.onFrame(frame);
   }
@@ -165,11 +178,13 @@ public final class GrpcAttach implements AttachTransport, ClientResponseObserver
   public void onError(Throwable t) {
     writer.close();
     conn.onStreamClosed(t);
+    ended.complete(null);
   }
 
   @Override
   public void onCompleted() {
     writer.close();
     conn.onStreamClosed(null);
+    ended.complete(null);
   }
 }
