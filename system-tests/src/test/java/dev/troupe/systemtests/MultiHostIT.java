@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -112,27 +111,36 @@ class MultiHostIT {
   @Test
   @Order(2)
   void onALinkThatLosesAFifthOfItsPacketsEchoesSlowDownButEachAnswerReachesItsAskerOnce() throws Exception {
-    // The clients' host: its link carries requests and answers, and no node's heartbeat (a loss there
-    // could, by bad luck, silence a node past the registry's 2.5 s and make a partition of it).
-    net.loss(CLIENT, 0.2);
-    var twoAtOnce = java.util.concurrent.Executors.newFixedThreadPool(2);
+    // given: two CLIs on the clients' host, attached (the loss starts once they are: it is about echoes
+    // on a lossy link, not about connecting through one). Its link carries requests and answers, and
+    // no node's heartbeat, which a loss could by bad luck delay past the registry's 2.5 s.
+    Started alpha = startCli();
+    Started beta = startCli();
     try {
-      CompletableFuture<Result> alpha = CompletableFuture.supplyAsync(() -> cli(lines("alpha", 8)), twoAtOnce);
-      CompletableFuture<Result> beta = CompletableFuture.supplyAsync(() -> cli(lines("beta", 8)), twoAtOnce);
+      alpha.awaitOutput("Type messages", Duration.ofSeconds(60));
+      beta.awaitOutput("Type messages", Duration.ofSeconds(60));
 
-      for (var run : List.of(Map.entry("alpha", alpha.get()), Map.entry("beta", beta.get()))) {
+      // when
+      net.loss(CLIENT, 0.2);
+      alpha.finishInput(lines("alpha", 8));
+      beta.finishInput(lines("beta", 8));
+
+      // then
+      for (var run : List.of(Map.entry("alpha", alpha.await(Duration.ofSeconds(120))),
+          Map.entry("beta", beta.await(Duration.ofSeconds(120))))) {
         Result r = run.getValue();
         List<String> answers = r.stdout().lines().filter(l -> l.matches("  [A-Z]+-\\d+")).map(String::strip).toList();
         String own = run.getKey().toUpperCase();
-        assertThat(answers).as("only its own lines come back\n" + r.describe()).allMatch(a -> a.startsWith(own + "-"));
+        assertThat(answers).as("only its own lines come back\n" + r.describe()).allMatch(x -> x.startsWith(own + "-"));
         assertThat(answers).as("none twice\n" + r.describe()).doesNotHaveDuplicates();
         assertThat(answers).as("in the order asked\n" + r.describe())
-            .isSortedAccordingTo((a, b) -> Integer.compare(number(a), number(b)));
+            .isSortedAccordingTo((x, y) -> Integer.compare(number(x), number(y)));
         assertThat(answers).as("the link still carries echoes\n" + r.describe()).isNotEmpty();
       }
     } finally {
-      twoAtOnce.shutdownNow();
       net.heal(CLIENT);
+      alpha.process().destroyForcibly();
+      beta.process().destroyForcibly();
     }
   }
 
@@ -262,22 +270,55 @@ class MultiHostIT {
     return e;
   }
 
-  private static Result inHost(int host, List<String> command, String input, Duration timeout) {
-    try {
-      ProcessBuilder pb = net.inHost(host, command).directory(Topology.repoRoot().toFile());
-      pb.environment().putAll(env(host));
-      Path out = Files.createTempFile(work, "out", ".txt");
-      Path err = Files.createTempFile(work, "err", ".txt");
-      pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-      Process p = pb.start();
-      try (var in = p.getOutputStream()) {
+  /** A process running in a host, its output going to files, its input a pipe the test writes to. */
+  private record Started(Process process, Path out, Path err) {
+    void awaitOutput(String text, Duration within) throws Exception {
+      long deadline = System.nanoTime() + within.toNanos();
+      while (!Files.readString(out).contains(text)) {
+        if (!process.isAlive() || System.nanoTime() > deadline) {
+          throw new AssertionError("'" + text + "' within " + within + "\n" + await(Duration.ZERO).describe());
+        }
+        Thread.sleep(100);
+      }
+    }
+
+    void finishInput(String input) throws IOException {
+      try (var in = process.getOutputStream()) {
         in.write(input.getBytes(StandardCharsets.UTF_8));
       }
-      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly().waitFor();
+    }
+
+    Result await(Duration within) throws InterruptedException, IOException {
+      if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor();
       }
-      return new Result(p.isAlive() ? -1 : p.exitValue(), Files.readString(out), Files.readString(err));
+      return new Result(process.isAlive() ? -1 : process.exitValue(), Files.readString(out), Files.readString(err));
+    }
+  }
+
+  private static Started start(int host, List<String> command) throws IOException {
+    ProcessBuilder pb = net.inHost(host, command).directory(Topology.repoRoot().toFile());
+    pb.environment().putAll(env(host));
+    Path out = Files.createTempFile(work, "out", ".txt");
+    Path err = Files.createTempFile(work, "err", ".txt");
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    return new Started(pb.start(), out, err);
+  }
+
+  private static List<String> cliCommand() {
+    return List.of(Topology.repoRoot().resolve("scripts/cli-client").toString(), "--connect", net.address(RELAY) + ":7402");
+  }
+
+  private static Started startCli() throws IOException {
+    return start(CLIENT, cliCommand());
+  }
+
+  private static Result inHost(int host, List<String> command, String input, Duration timeout) {
+    try {
+      Started p = start(host, command);
+      p.finishInput(input);
+      return p.await(timeout);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -307,8 +348,7 @@ class MultiHostIT {
 
   /** cli-client on host 4, attached to the relay's node on host 3. */
   private static Result cli(String input) {
-    return inHost(CLIENT, List.of(Topology.repoRoot().resolve("scripts/cli-client").toString(),
-        "--connect", net.address(RELAY) + ":7402"), input, Duration.ofSeconds(120));
+    return inHost(CLIENT, cliCommand(), input, Duration.ofSeconds(120));
   }
 
   /** `troupe status` from host 4: nodes and names the registry on host 1 knows. */
