@@ -304,8 +304,10 @@ if has_phase tutorial; then
 fi
 if has_phase idle; then
   run_client idle "$TIMEOUT_SHORT" idle $QFLAG --launcher "127.0.0.1:$LAUNCHER_PORT" --launcher-pid "$LAUNCHER_PID"
+  # 20,000 in both modes: the figure is per process, and 100,000 idle Lua processes (12-14 KB of heap
+  # each) outgrow the worker JVMs' default heap at the pool's default 25,000 processes a JVM.
   run_client idle-lua "$TIMEOUT_SHORT" idle $QFLAG --launcher "127.0.0.1:$LAUNCHER_PORT" --launcher-pid "$LAUNCHER_PID" \
-    --entry bench:lua-sink --prefix lua_
+    --entry bench:lua-sink --prefix lua_ --count 20000
 fi
 
 # ------------------------------------------------------------------------------------------ cold spawn

@@ -165,7 +165,6 @@ class MultiHostIT {
       Duration took = Duration.between(partitioned, declared);
       System.out.printf("partition to NODE_LOST of the launcher: %d ms%n", took.toMillis());
       assertThat(took).as(launcherLost).isLessThanOrEqualTo(Duration.ofSeconds(3));
-      assertThat(lost.stream().filter(l -> l.contains(" launcher#")).count()).as(String.join("\n", lost)).isEqualTo(1);
       whilePartitioned = awaitStatus(s -> !s.names().containsKey(HOLDER), "the holder's name released",
           Duration.ofSeconds(10));
       assertThat(whilePartitioned.nodes()).as(whilePartitioned.text()).noneMatch(n -> n.startsWith("launcher"));
@@ -415,7 +414,6 @@ class MultiHostIT {
     long deadline = System.nanoTime() + within.toNanos();
     while (true) {
       if (newLines(before).stream().anyMatch(l -> l.contains(" launcher#"))) {
-        Thread.sleep(1000); // a second declaration, if there were one, would follow at once
         return newLines(before);
       }
       assertThat(System.nanoTime()).as("the registry declares the launcher lost").isLessThan(deadline);
