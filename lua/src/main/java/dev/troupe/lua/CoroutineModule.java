@@ -23,11 +23,7 @@ final class CoroutineModule {
   private static final ThreadLocal<Coroutine> CURRENT = new ThreadLocal<>();
   /** Stops the thread of a created coroutine nobody can resume any more (the loop left a generator early). */
   private static final java.lang.ref.Cleaner ABANDONED = java.lang.ref.Cleaner.create();
-  private static final LuaTable METATABLE = new LuaTable();
-
-  static {
-    METATABLE.rawset(LuaValue.METATABLE, LuaValue.valueOf("coroutine"));
-  }
+  private static final LuaTable METATABLE = LuaSandbox.protectedMetatable("coroutine", null);
 
   private CoroutineModule() {}
 

@@ -23,7 +23,7 @@ import org.luaj.vm2.lib.VarArgFunction;
  */
 final class LuaChannel {
   private static final LuaTable METATABLE = metatable();
-  private static final LuaTable CASE_METATABLE = caseMetatable();
+  private static final LuaTable CASE_METATABLE = LuaSandbox.protectedMetatable("channel.case", null);
 
   final Channel<Object> channel;
   private final Function<Object, LuaValue> toLua;
@@ -125,21 +125,14 @@ final class LuaChannel {
         return new LuaUserdata(new LuaCase(c.channel.sendCase(v), c), CASE_METATABLE);
       }
     });
-    LuaTable mt = new LuaTable();
-    mt.rawset(LuaValue.INDEX, methods);
+    LuaTable mt = LuaSandbox.protectedMetatable("channel", methods);
     mt.rawset(LuaValue.TOSTRING, new VarArgFunction() {
       @Override
       public Varargs invoke(Varargs args) {
         return valueOf("channel" + check(args.arg1()).channel);
       }
     });
-    mt.rawset(LuaValue.METATABLE, LuaValue.valueOf("channel"));
     return mt;
   }
 
-  private static LuaTable caseMetatable() {
-    LuaTable mt = new LuaTable();
-    mt.rawset(LuaValue.METATABLE, LuaValue.valueOf("channel.case"));
-    return mt;
-  }
 }

@@ -62,8 +62,8 @@ final class LuaErrors {
         return valueOf(((ErrorValue) self.checkuserdata(ErrorValue.class)).kind());
       }
     });
-    LuaTable mt = new LuaTable();
-    mt.rawset(LuaValue.INDEX, methods);
+    // Shared by every process of the JVM: getmetatable(err) must not hand it out to be changed.
+    LuaTable mt = LuaSandbox.protectedMetatable("error", methods);
     mt.rawset(LuaValue.TOSTRING, new OneArgFunction() {
       @Override
       public LuaValue call(LuaValue self) {
@@ -76,8 +76,6 @@ final class LuaErrors {
         return valueOf(message(a) + message(b));
       }
     });
-    // Shared by every process of the JVM: getmetatable(err) must not hand it out to be changed.
-    mt.rawset(LuaValue.METATABLE, LuaValue.valueOf("error"));
     return mt;
   }
 }

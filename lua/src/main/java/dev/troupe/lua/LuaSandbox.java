@@ -60,15 +60,12 @@ final class LuaSandbox {
     TABLE_VIEW = viewOf(TABLE, "table");
     MATH_VIEW = viewOf(MATH, "math");
     LuaTable frozen = copy(STRING);
-    LuaTable meta = new LuaTable();
-    meta.rawset(LuaValue.INDEX, new TwoArgFunction() {
+    LuaString.s_metatable = protectedMetatable("string", new TwoArgFunction() {
       @Override
       public LuaValue call(LuaValue s, LuaValue key) {
         return frozen.rawget(key);
       }
     });
-    meta.rawset(LuaValue.METATABLE, LuaValue.valueOf("string"));
-    LuaString.s_metatable = meta;
   }
 
   private LuaSandbox() {}
@@ -118,10 +115,21 @@ final class LuaSandbox {
   }
 
   private static LuaTable viewOf(LuaTable library, String name) {
-    LuaTable meta = new LuaTable();
-    meta.rawset(LuaValue.INDEX, copy(library));
-    meta.rawset(LuaValue.METATABLE, LuaValue.valueOf(name));
-    return meta;
+    return protectedMetatable(name, copy(library));
+  }
+
+  /**
+   * A metatable shared by every process of the JVM (of strings, errors, channels, messages...): its
+   * {@code __index} is {@code index} (null for none), and {@code getmetatable} gives {@code name}
+   * instead of the table, so that no process can change what the others share.
+   */
+  static LuaTable protectedMetatable(String name, LuaValue index) {
+    LuaTable mt = new LuaTable();
+    if (index != null) {
+      mt.rawset(LuaValue.INDEX, index);
+    }
+    mt.rawset(LuaValue.METATABLE, LuaValue.valueOf(name));
+    return mt;
   }
 
   static void install(Globals g, LuaTable loaded, String name, LuaValue module) {

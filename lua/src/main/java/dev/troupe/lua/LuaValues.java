@@ -132,12 +132,20 @@ public final class LuaValues {
       LuaTable t = new LuaTable(0, map.size());
       for (Map.Entry<?, ?> e : map.entrySet()) {
         String key = String.valueOf(e.getKey());
-        t.rawset(INTEGER_KEY.matcher(key).matches() ? LuaValue.valueOf(Long.parseLong(key)) : LuaValue.valueOf(key),
-            toLua(e.getValue()));
+        t.rawset(integerKey(key) ? LuaValue.valueOf(Long.parseLong(key)) : LuaValue.valueOf(key), toLua(e.getValue()));
       }
       return t;
     }
     return LuaValue.valueOf(o.toString());
+  }
+
+  /** Whether a map key is an integer's text (most keys are words: no pattern is run for them). */
+  private static boolean integerKey(String key) {
+    if (key.isEmpty()) {
+      return false;
+    }
+    char c = key.charAt(0);
+    return (c == '-' || (c >= '0' && c <= '9')) && INTEGER_KEY.matcher(key).matches();
   }
 
   /** Each payload as a Lua value, for a function's arguments. */

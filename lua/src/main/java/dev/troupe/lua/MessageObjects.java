@@ -99,15 +99,13 @@ final class MessageObjects {
         return payload(((Message) self.checkuserdata(Message.class)).payloads());
       }
     });
-    LuaTable mt = new LuaTable();
-    mt.rawset(LuaValue.INDEX, methods);
+    LuaTable mt = LuaSandbox.protectedMetatable("process.Message", methods);
     mt.rawset(LuaValue.TOSTRING, new OneArgFunction() {
       @Override
       public LuaValue call(LuaValue self) {
         return valueOf("process.Message{topic=" + ((Message) self.checkuserdata(Message.class)).topic() + "}");
       }
     });
-    mt.rawset(LuaValue.METATABLE, LuaValue.valueOf("process.Message"));
     return mt;
   }
 
@@ -119,9 +117,6 @@ final class MessageObjects {
         return LuaValues.toLua(((Payload) self.checkuserdata(Payload.class)).value());
       }
     });
-    LuaTable mt = new LuaTable();
-    mt.rawset(LuaValue.INDEX, methods);
-    mt.rawset(LuaValue.METATABLE, LuaValue.valueOf("process.Payload"));
-    return mt;
+    return LuaSandbox.protectedMetatable("process.Payload", methods);
   }
 }

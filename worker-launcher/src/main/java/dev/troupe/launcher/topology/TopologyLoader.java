@@ -89,14 +89,11 @@ public final class TopologyLoader {
       switch (kind) {
         case "process.host" -> hosts.add(id);
         case "terminal.host" -> terminals.add(id);
-        case "process.java" -> entries.put(id, string(e, "class", id));
-        case "process.lua" -> entries.put(id, luaEntry(id, e, base));
+        case "process.java" -> entry(id, string(e, "class", id), e, entries, isolated);
+        case "process.lua" -> entry(id, luaEntry(id, e, base), e, entries, isolated);
         case "process.service" -> services.add(service(id, ns, (Map<String, Object>) e));
         default -> throw new IllegalArgumentException(id + ": unknown kind '" + kind
             + "'; use process.host, terminal.host, process.java, process.lua or process.service");
-      }
-      if (kind.startsWith("process.") && entries.containsKey(id) && isolatedJvm(e, id)) {
-        isolated.add(id);
       }
     }
     for (TopologyFile.Service s : services) {
@@ -106,6 +103,14 @@ public final class TopologyLoader {
       }
     }
     return new TopologyFile(hosts, terminals, entries, services, isolated);
+  }
+
+  /** An entry worker JVMs run: what they are told of it, and whether it wants a JVM of its own. */
+  private static void entry(String id, String what, Map<?, ?> e, Map<String, String> entries, java.util.Set<String> isolated) {
+    entries.put(id, what);
+    if (isolatedJvm(e, id)) {
+      isolated.add(id);
+    }
   }
 
   /** A Lua entry, compiled here so that a mistake in its source stops the launcher at once, saying where. */
