@@ -25,7 +25,10 @@ public final class Liveness {
   private final LongSupplier clockMillis;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
-  private record Entry(NodeRecord node, long lastSeenMillis) {}
+  /** One join of one node, named by the token it was issued (see RegistryStore). */
+  public record Session(NodeRecord node, byte[] token) {}
+
+  private record Entry(Session session, long lastSeenMillis) {}
 
   public Liveness(Duration timeout, LongSupplier clockMillis) {
     this.timeout = timeout;
@@ -36,22 +39,23 @@ public final class Liveness {
     return timeout;
   }
 
-  public void heard(NodeRecord node) {
-    entries.put(node.label(), new Entry(node, clockMillis.getAsLong()));
+  public void heard(Session session) {
+    entries.put(session.node().label(), new Entry(session, clockMillis.getAsLong()));
   }
 
-  public void forget(NodeRecord node) {
-    entries.remove(node.label());
+  /** Stops watching {@code session}; a newer session of the same node (its stream moved) stays watched. */
+  public void forget(Session session) {
+    entries.computeIfPresent(session.node().label(), (k, e) -> e.session().token() == session.token() ? null : e);
   }
 
-  /** Nodes silent for longer than the timeout; they are forgotten as they are returned. */
-  public List<NodeRecord> expire() {
+  /** Sessions silent for longer than the timeout; they are forgotten as they are returned. */
+  public List<Session> expire() {
     long now = clockMillis.getAsLong();
-    List<NodeRecord> out = new ArrayList<>();
+    List<Session> out = new ArrayList<>();
     entries.values().removeIf(e -> {
       boolean expired = now - e.lastSeenMillis() > timeout.toMillis();
       if (expired) {
-        out.add(e.node());
+        out.add(e.session());
       }
       return expired;
     });

@@ -27,7 +27,8 @@ import dev.troupe.registry.core.MemberAdmission;
 import dev.troupe.runtime.grpc.ProtoRecords;
 import dev.troupe.runtime.node.NodeConfig;
 import dev.troupe.runtime.registry.DirectoryListener;
-import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.NodeCredentials;
+import dev.troupe.runtime.registry.RegistryStore;
 import dev.troupe.runtime.registry.NodeRecord;
 import dev.troupe.runtime.registry.Shard;
 import io.grpc.Status;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
 /** The gRPC adapter of the registry: joined nodes' streams and the name calls. */
 public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryGrpcService.class);
-  private final InMemoryDirectory directory;
+  private final RegistryStore directory;
   private final java.util.concurrent.atomic.LongAdder registers = new java.util.concurrent.atomic.LongAdder();
   private final java.util.concurrent.atomic.LongAdder unregisters = new java.util.concurrent.atomic.LongAdder();
   private final java.util.concurrent.atomic.LongAdder releases = new java.util.concurrent.atomic.LongAdder();
@@ -57,10 +58,12 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   /** How long the death of a worker JVM waits for its launcher's report of the cause (see NodeConfig). */
   private final java.time.Duration memberLossWait = NodeConfig.DEFAULT_MEMBER_LOSS_WAIT;
   private final MemberAdmission members = new MemberAdmission();
+  /** Where joins are admitted: off the event loop, which a shared store's calls must not hold up. */
+  private final java.util.concurrent.ExecutorService joins = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
   /** Set when this registry stops: the streams it ends itself say nothing about the nodes' health. */
   private volatile boolean stopping;
 
-  public RegistryGrpcService(InMemoryDirectory directory, Liveness liveness, String label) {
+  public RegistryGrpcService(RegistryStore directory, Liveness liveness, String label) {
     this.directory = directory;
     this.liveness = liveness;
     this.label = label;
@@ -74,15 +77,19 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     call.setOnReadyHandler(out::drain);
     return new StreamObserver<>() {
       private NodeRecord node;
+      /** This stream's session of {@link #node}: the token its join issued. */
+      private Liveness.Session session;
       private DirectoryListener listener;
       private boolean done;
+      /** Its announce is being admitted (off the event loop: a shared store may take milliseconds). */
+      private boolean joining;
       /** The member key it announced, if it forks members. */
       private byte[] memberKey = new byte[0];
 
       @Override
-      public void onNext(JoinClusterRequest frame) {
-        if (done) {
-          return;
+      public synchronized void onNext(JoinClusterRequest frame) {
+        if (done || joining) {
+          return; // a heartbeat sent before its join was answered says nothing more
         }
         if (node == null) {
           if (!frame.hasAnnounce()) {
@@ -99,7 +106,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
           node = null;
           return;
         }
-        liveness.heard(node);
+        liveness.heard(session);
         if (frame.hasHeartbeat()) {
           directory.noteNextProcessId(node.name(), frame.getHeartbeat().getNextProcessId());
         } else if (frame.hasMemberLost()) {
@@ -134,27 +141,65 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
           fail(Status.INVALID_ARGUMENT, "malformed name claim: " + e.getMessage());
           return;
         }
+        joining = true;
+        joins.execute(() -> admitAndJoin(n, claims, frame.getAnnounce()));
+      }
+
+      private void admitAndJoin(NodeRecord n, Map<String, Pid> claims,
+          dev.troupe.proto.registry.v1.NodeAnnouncement announce) {
         NodeFeed feed = new NodeFeed(out, directory, n.name());
         long first;
         try {
-          admit(n, frame.getAnnounce());
-          first = directory.join(n, claims, feed);
+          admit(n, announce);
+          first = directory.join(n, claims, feed, announce.getNodeToken().toByteArray());
         } catch (TroupeException e) {
-          fail(e);
+          synchronized (this) {
+            joining = false;
+            if (!done) {
+              fail(e);
+            }
+          }
+          return;
+        } catch (RuntimeException e) {
+          LOG.error("{}: joining {} failed", label, n.label(), e);
+          synchronized (this) {
+            joining = false;
+            if (!done) {
+              fail(Status.INTERNAL, "registry failure while joining: " + e);
+            }
+          }
           return;
         }
+        synchronized (this) {
+          joining = false;
+          accepted(n, first, feed, announce);
+        }
+      }
+
+      private void accepted(NodeRecord n, long first, NodeFeed feed,
+          dev.troupe.proto.registry.v1.NodeAnnouncement announce) {
         listener = feed;
         node = n;
-        liveness.heard(n);
-        if (!frame.getAnnounce().getMemberKey().isEmpty()) {
-          memberKey = frame.getAnnounce().getMemberKey().toByteArray();
+        NodeRecord joined = directory.node(n.name()).orElse(n.withShardFrom(first));
+        session = new Liveness.Session(joined, directory.token(joined).orElse(new byte[0]));
+        if (done) {
+          // Its stream ended while it was being admitted: that session ends now.
+          directory.removeListener(feed);
+          if (!stopping) {
+            directory.endSession(session.node(), session.token(), "its registry stream ended while it joined");
+          }
+          return;
+        }
+        liveness.heard(session);
+        if (!announce.getMemberKey().isEmpty()) {
+          memberKey = announce.getMemberKey().toByteArray();
           members.ownerJoined(n.name(), memberKey);
         }
         // The view is read after the feed was registered, so the view plus the feed's events is
         // complete; the feed holds its events until the view has been queued ahead of them.
-        NodeRecord self = directory.node(n.name()).orElse(n.withShardFrom(first));
+        NodeRecord self = joined;
         JoinAccepted.Builder a = JoinAccepted.newBuilder().setFirstProcessId(first)
-            .setNodeToken(ByteString.copyFrom(directory.token(self).orElse(new byte[0])));
+            .setNodeToken(ByteString.copyFrom(session.token()));
         directory.nodes().forEach(r -> a.addNodes(feed.recordFor(self, r)));
         directory.names().forEach((name, pid) ->
             a.addNames(NameRecord.newBuilder().setName(name).setPid(pid.toString())));
@@ -175,12 +220,12 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
       }
 
       @Override
-      public void onError(Throwable t) {
+      public synchronized void onError(Throwable t) {
         ended("its registry stream broke (" + Status.fromThrowable(t).getCode() + ")");
       }
 
       @Override
-      public void onCompleted() {
+      public synchronized void onCompleted() {
         ended("node left");
         out.finish(StreamObserver::onCompleted);
       }
@@ -193,23 +238,27 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
           // lost would tell the nodes whose streams are not cut yet that a live peer died.
           return;
         }
-        if (node != null && memberKey.length > 0) {
-          members.ownerGone(node.name(), memberKey);
-        }
         if (listener != null) {
           directory.removeListener(listener);
         }
-        if (node != null) {
-          liveness.forget(node);
-          NodeRecord gone = node;
-          if (gone.shard() != null && directory.node(gone.shard().owner()).isPresent()) {
-            // A worker JVM: its launcher sees its exit status and reports the cause (the signal) in
-            // a moment; the broken stream counts only if that report does not come.
-            CompletableFuture.delayedExecutor(memberLossWait.toMillis(), TimeUnit.MILLISECONDS)
-                .execute(() -> directory.lose(gone, reason));
-          } else {
-            directory.lose(gone, reason);
-          }
+        if (node == null) {
+          return;
+        }
+        Liveness.Session gone = session;
+        liveness.forget(gone);
+        if (!directory.token(gone.node()).map(t -> NodeCredentials.matches(t, gone.token())).orElse(false)) {
+          return; // the node has moved its session to a newer stream (or another replica): not a loss
+        }
+        if (memberKey.length > 0) {
+          members.ownerGone(node.name(), memberKey);
+        }
+        if (gone.node().shard() != null && directory.node(gone.node().shard().owner()).isPresent()) {
+          // A worker JVM: its launcher sees its exit status and reports the cause (the signal) in
+          // a moment; the broken stream counts only if that report does not come.
+          CompletableFuture.delayedExecutor(memberLossWait.toMillis(), TimeUnit.MILLISECONDS)
+              .execute(() -> directory.endSession(gone.node(), gone.token(), reason));
+        } else {
+          directory.endSession(gone.node(), gone.token(), reason);
         }
       }
     };
@@ -223,14 +272,14 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
    */
   private static final class NodeFeed implements DirectoryListener {
     private final ReadyGatedWriter<JoinClusterResponse, JoinClusterResponse> out;
-    private final InMemoryDirectory directory;
+    private final RegistryStore directory;
     private final String nodeName;
     /** The node this feed serves, as admitted: known once its join is done. */
     private NodeRecord recipient;
     /** Changes made before {@link #open}: made into frames then, when the recipient's record is known. */
     private List<java.util.function.Supplier<JoinClusterResponse>> held = new ArrayList<>();
 
-    NodeFeed(ReadyGatedWriter<JoinClusterResponse, JoinClusterResponse> out, InMemoryDirectory directory,
+    NodeFeed(ReadyGatedWriter<JoinClusterResponse, JoinClusterResponse> out, RegistryStore directory,
         String nodeName) {
       this.out = out;
       this.directory = directory;
@@ -289,7 +338,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
    * @throws TroupeException UNAVAILABLE or PERMISSION_DENIED (see JoinCluster in the .proto)
    */
   private void admit(NodeRecord n, dev.troupe.proto.registry.v1.NodeAnnouncement announce) {
-    directory.node(n.name()).ifPresent(live -> {
+    directory.node(n.name()).filter(live -> !movesSession(live, n, announce)).ifPresent(live -> {
       throw new TroupeException(ErrorCode.UNAVAILABLE, "node " + live.label() + " is live; a node of that name"
           + " may join once it is gone (its registry stream ends, or it is silent for "
           + liveness.timeout().toMillis() + " ms): retry then");
@@ -301,6 +350,12 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
       });
       members.admit(n, announce.getMemberToken().toByteArray());
     }
+  }
+
+  /** Whether the announce is the live incarnation itself, proving it with its session's token. */
+  private boolean movesSession(NodeRecord live, NodeRecord n, dev.troupe.proto.registry.v1.NodeAnnouncement announce) {
+    return live.incarnation() == n.incarnation() && directory.token(live)
+        .map(t -> NodeCredentials.matches(t, announce.getNodeToken().toByteArray())).orElse(false);
   }
 
   /**
@@ -327,8 +382,8 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   /** Declares silent nodes lost; called periodically by the server. */
   public void checkLiveness() {
-    for (NodeRecord n : liveness.expire()) {
-      directory.lose(n, "no heartbeat for " + liveness.timeout().toMillis() + " ms");
+    for (Liveness.Session s : liveness.expire()) {
+      directory.endSession(s.node(), s.token(), "no heartbeat for " + liveness.timeout().toMillis() + " ms");
     }
   }
 

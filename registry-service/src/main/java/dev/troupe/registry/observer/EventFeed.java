@@ -6,7 +6,7 @@ import dev.troupe.proto.common.v1.ProcessEvent;
 import dev.troupe.proto.node.v1.WatchHostRequest;
 import dev.troupe.proto.node.v1.WatchHostResponse;
 import dev.troupe.proto.node.v1.WatchServiceGrpc;
-import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.RegistryStore;
 import dev.troupe.runtime.registry.NodeRecord;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
@@ -39,7 +39,7 @@ final class EventFeed {
     final AtomicLong dropped = new AtomicLong();
   }
 
-  private final InMemoryDirectory directory;
+  private final RegistryStore directory;
   private final TopologySnapshot channels;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
   private final Map<String, Context.CancellableContext> watches = new ConcurrentHashMap<>();
@@ -49,7 +49,7 @@ final class EventFeed {
     return t;
   });
 
-  EventFeed(InMemoryDirectory directory, TopologySnapshot channels) {
+  EventFeed(RegistryStore directory, TopologySnapshot channels) {
     this.directory = directory;
     this.channels = channels;
   }

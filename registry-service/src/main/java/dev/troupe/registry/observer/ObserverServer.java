@@ -7,7 +7,7 @@ import dev.troupe.client.AttachedProcess;
 import dev.troupe.client.TransportSecurity;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.process.LocalAttach;
-import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.RegistryStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,7 +52,7 @@ public final class ObserverServer implements AutoCloseable {
   private final List<String> cookies = new ArrayList<>();
   private volatile AttachedProcess operator;
 
-  private ObserverServer(Node node, InMemoryDirectory directory, String bind, int port, TransportSecurity security)
+  private ObserverServer(Node node, RegistryStore directory, String bind, int port, TransportSecurity security)
       throws IOException {
     this.node = node;
     for (String s : new String[] {security.secret(), security.nodeSecret()}) {
@@ -73,7 +73,7 @@ public final class ObserverServer implements AutoCloseable {
   }
 
   /** Serves the Observer of {@code node} (the registry's) at {@code bind:port} (0: a free port). */
-  public static ObserverServer start(Node node, InMemoryDirectory directory, String bind, int port,
+  public static ObserverServer start(Node node, RegistryStore directory, String bind, int port,
       TransportSecurity security) throws IOException {
     return new ObserverServer(node, directory, bind, port, security);
   }

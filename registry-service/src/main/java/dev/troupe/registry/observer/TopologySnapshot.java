@@ -9,7 +9,7 @@ import dev.troupe.proto.node.v1.ListProcessesRequest;
 import dev.troupe.proto.node.v1.ListProcessesResponse;
 import dev.troupe.proto.node.v1.NodeAdminServiceGrpc;
 import dev.troupe.proto.node.v1.ProcessInfo;
-import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.RegistryStore;
 import dev.troupe.runtime.registry.NodeRecord;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -31,10 +31,10 @@ final class TopologySnapshot {
   /** How long a node has to answer ListProcesses before the page shows it as not answering. */
   static final Duration LIST_TIMEOUT = Duration.ofSeconds(2);
 
-  private final InMemoryDirectory directory;
+  private final RegistryStore directory;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  TopologySnapshot(InMemoryDirectory directory) {
+  TopologySnapshot(RegistryStore directory) {
     this.directory = directory;
   }
 

@@ -7,7 +7,10 @@ import dev.troupe.registry.grpc.RegistryGrpcService;
 import dev.troupe.registry.observer.ObserverServer;
 import dev.troupe.runtime.grpc.NodeServer;
 import dev.troupe.runtime.node.Node;
+import dev.troupe.registry.etcd.EtcdDirectory;
+import dev.troupe.registry.etcd.EtcdSettings;
 import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.RegistryStore;
 import dev.troupe.runtime.service.NodeOptions;
 import java.time.Duration;
 import java.util.List;
@@ -45,9 +48,49 @@ public final class RegistryMain implements Callable<Integer> {
   @Option(names = "--http-bind", defaultValue = "127.0.0.1", description = "Address the Observer listens on (default: ${DEFAULT-VALUE}).")
   String httpBind;
 
+  /** Where the directory is kept. */
+  enum Store { memory, etcd }
+
+  @Option(names = "--store", defaultValue = "memory",
+      description = "Where the directory lives: memory (this registry alone; default) or etcd (shared by every"
+          + " registry replica over one etcd cluster; needs --etcd-endpoints). Values: ${COMPLETION-CANDIDATES}.")
+  Store store;
+
+  @Option(names = "--etcd-endpoints", description = "etcd client URLs, comma-separated, e.g."
+      + " http://10.0.0.1:2379,http://10.0.0.2:2379 (with --store etcd).")
+  String etcdEndpoints;
+
+  @Option(names = "--etcd-prefix", defaultValue = "/troupe/",
+      description = "Key prefix of this topology in etcd (default: ${DEFAULT-VALUE}).")
+  String etcdPrefix;
+
+  @Option(names = "--etcd-lease-ttl-s", defaultValue = "10",
+      description = "TTL of a node's etcd lease, the backstop that removes the nodes of a replica that died"
+          + " with them; a live replica revokes a lost node's lease at once (default: ${DEFAULT-VALUE}).")
+  long etcdLeaseTtlSeconds;
+
+  private RegistryStore openStore() {
+    if (store == Store.memory) {
+      if (etcdEndpoints != null) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "--etcd-endpoints needs --store etcd (the default store is memory)");
+      }
+      return new InMemoryDirectory();
+    }
+    if (etcdEndpoints == null || etcdEndpoints.isBlank()) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--store etcd needs --etcd-endpoints http://HOST:2379[,...]");
+    }
+    EtcdSettings settings = EtcdSettings.of(etcdEndpoints).withPrefix(etcdPrefix)
+        .withLeaseTtl(Duration.ofSeconds(etcdLeaseTtlSeconds));
+    EtcdDirectory d = EtcdDirectory.open(settings);
+    LOG.info("registry: directory in etcd at {} under {}", settings.endpoints(), settings.prefix());
+    return d;
+  }
+
   @Override
   public Integer call() throws Exception {
-    InMemoryDirectory directory = new InMemoryDirectory();
+    RegistryStore directory = openStore();
     Liveness liveness = new Liveness(Duration.ofMillis(livenessTimeoutMs), System::currentTimeMillis);
     Node n = new Node(node.config(clientHost), directory, List.of());
     RegistryGrpcService registry = new RegistryGrpcService(directory, liveness, n.label());
@@ -69,8 +112,13 @@ public final class RegistryMain implements Callable<Integer> {
     });
     long period = Math.max(50, livenessTimeoutMs / 10);
     checker.scheduleAtFixedRate(registry::checkLiveness, period, period, TimeUnit.MILLISECONDS);
+    // The registry's own node has no stream to heartbeat on: it records its ids itself, so that a
+    // restarted registry over a shared store never gives a client an earlier life's PID.
+    checker.scheduleAtFixedRate(() -> directory.noteNextProcessId(n.config().name(), n.nextProcessId()),
+        500, 500, TimeUnit.MILLISECONDS);
     LOG.info("{}: registry ready at {}", n.label(), server.address());
     server.runUntilShutdown();
+    directory.close(); // after the node left the directory
     return 0;
   }
 

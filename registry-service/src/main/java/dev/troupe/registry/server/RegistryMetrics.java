@@ -1,7 +1,7 @@
 package dev.troupe.registry.server;
 
 import dev.troupe.registry.grpc.RegistryGrpcService;
-import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.RegistryStore;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -10,7 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 final class RegistryMetrics {
   private RegistryMetrics() {}
 
-  static void register(PrometheusRegistry registry, InMemoryDirectory directory, RegistryGrpcService service) {
+  static void register(PrometheusRegistry registry, RegistryStore directory, RegistryGrpcService service) {
     GaugeWithCallback.builder().name("troupe_registry_nodes").help("Live nodes that joined this registry")
         .callback(cb -> cb.call(directory.nodes().size())).register(registry);
     GaugeWithCallback.builder().name("troupe_registry_names").help("Names registered")

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.troupe.api.Pid;
 import dev.troupe.registry.core.Liveness;
+import dev.troupe.registry.testing.HeardEvents;
 import dev.troupe.runtime.grpc.RegistryClient;
-import dev.troupe.runtime.registry.DirectoryListener;
 import dev.troupe.runtime.registry.InMemoryDirectory;
 import dev.troupe.runtime.registry.NodeRecord;
 import io.grpc.Server;
@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -88,23 +87,10 @@ class RegistryRejoinTest {
   private Joined join(int port, String name, RegistryClient.Settings s) {
     RegistryClient client = new RegistryClient("127.0.0.1:" + port, s);
     closing.add(client);
-    List<String> heard = new CopyOnWriteArrayList<>();
+    HeardEvents heard = new HeardEvents();
     NodeRecord record = node(name);
-    client.join(record, Map.of(), new DirectoryListener() {
-      @Override
-      public void nodeUp(NodeRecord n) {
-        heard.add("up " + n.name());
-      }
-
-      @Override
-      public void nodeLost(NodeRecord n, String reason) {
-        heard.add("lost " + n.name() + ": " + reason);
-      }
-
-      @Override
-      public void nameChanged(String n, Pid owner) {}
-    });
-    return new Joined(record, client, heard);
+    client.join(record, Map.of(), heard);
+    return new Joined(record, client, heard.events());
   }
 
   @Test

@@ -74,7 +74,9 @@ public final class RegistryClient implements Directory, AutoCloseable {
     }
   }
 
-  private final ManagedChannel channel;
+  /** One channel per registry replica the node may use, in the order given; {@link #current} is in use. */
+  private final List<ManagedChannel> channels;
+  private volatile int current;
   private final Settings settings;
   /** Names this node's processes hold: re-announced after a registry restart. */
   private final Map<String, Pid> ownNames = new ConcurrentHashMap<>();
@@ -91,8 +93,14 @@ public final class RegistryClient implements Directory, AutoCloseable {
   private volatile Session session;
   private volatile boolean closed;
 
-  public RegistryClient(String registryAddress, Settings settings) {
-    this.channel = Channels.open(registryAddress, ChannelSettings.defaults());
+  /**
+   * @param registryAddresses one registry's host:port, or several replicas' separated by commas (they
+   *     share one store, e.g. etcd): the node uses the first that answers and moves to the next when
+   *     the one it uses goes away
+   */
+  public RegistryClient(String registryAddresses, Settings settings) {
+    this.channels = parseAddresses(registryAddresses).stream()
+        .map(a -> Channels.open(a, ChannelSettings.defaults())).toList();
     this.settings = settings;
     this.cache = new PeerCache(timer, settings.rejoinGrace(), () -> closed);
   }
@@ -124,15 +132,52 @@ public final class RegistryClient implements Directory, AutoCloseable {
     this.nextProcessId = supplier;
   }
 
+  /** The addresses in {@code list} ("a:7400,b:7400"), in order; at least one. */
+  static List<String> parseAddresses(String list) {
+    List<String> out = new ArrayList<>();
+    for (String a : list.split(",")) {
+      if (!a.isBlank()) {
+        out.add(a.strip());
+      }
+    }
+    if (out.isEmpty()) {
+      throw TroupeException.invalid("no registry address in '" + list + "'; give host:port[,host:port...]");
+    }
+    return List.copyOf(out);
+  }
+
+  private ManagedChannel channel() {
+    return channels.get(current);
+  }
+
+  /** Moves to the next replica (after the one in use went away, or did not answer). */
+  private void nextReplica() {
+    if (channels.size() > 1) {
+      current = (current + 1) % channels.size();
+    }
+  }
+
   @Override
   public long join(NodeRecord me, Map<String, Pid> claimed, DirectoryListener l) {
     this.self = me;
     cache.tell(l);
     ownNames.putAll(claimed);
-    Session s = new Session();
+    long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
     try {
-      JoinAccepted accepted = s.start().get(settings.joinTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      session = s;
+      JoinAccepted accepted = null;
+      while (accepted == null) {
+        Session s = new Session();
+        try {
+          accepted = s.start().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          session = s;
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (channels.size() == 1 || Status.fromThrowable(e.getCause()).getCode() != Status.Code.UNAVAILABLE
+              || System.nanoTime() > deadline) {
+            throw e;
+          }
+          nextReplica(); // that replica is down: try the next
+        }
+      }
       timer.scheduleAtFixedRate(this::heartbeat, settings.heartbeatInterval().toMillis(),
           settings.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
       return Math.max(1, accepted.getFirstProcessId());
@@ -140,7 +185,7 @@ public final class RegistryClient implements Directory, AutoCloseable {
       throw toTroupe(e.getCause(), "could not join the registry");
     } catch (java.util.concurrent.TimeoutException e) {
       throw new TroupeException(ErrorCode.UNAVAILABLE, "the registry did not answer within "
-          + settings.joinTimeout().toMillis() + " ms; is it running at " + channel.authority() + "?");
+          + settings.joinTimeout().toMillis() + " ms; is it running at " + channel().authority() + "?");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TroupeException(ErrorCode.CANCELLED, "interrupted while joining the registry");
@@ -166,6 +211,7 @@ public final class RegistryClient implements Directory, AutoCloseable {
       // The channel backs off its reconnects exponentially (1 s, 1.6 s, 2.6 s, ...) while the
       // registry is down, failing our attempts fast meanwhile: a restarted registry would wait for
       // the channel's next try. Our own backoff paces the attempts.
+      ManagedChannel channel = channel();
       channel.resetConnectBackoff();
       Session s = new Session();
       session = s;
@@ -185,13 +231,14 @@ public final class RegistryClient implements Directory, AutoCloseable {
     private ClientCallStreamObserver<JoinClusterRequest> call;
 
     CompletableFuture<JoinAccepted> start() {
-      io.grpc.Context.ROOT.run(() -> RegistryServiceGrpc.newStub(channel).joinCluster(this));
+      io.grpc.Context.ROOT.run(() -> RegistryServiceGrpc.newStub(channel()).joinCluster(this));
       List<NameRecord> claims = new ArrayList<>();
       ownNames.forEach((n, p) -> claims.add(NameRecord.newBuilder().setName(n).setPid(p.toString()).build()));
       send(JoinClusterRequest.newBuilder().setAnnounce(NodeAnnouncement.newBuilder()
           .setNode(ProtoRecords.toProto(self)).addAllNames(claims)
           .setMemberKey(com.google.protobuf.ByteString.copyFrom(credentials.memberKey()))
-          .setMemberToken(com.google.protobuf.ByteString.copyFrom(credentials.memberToken()))).build());
+          .setMemberToken(com.google.protobuf.ByteString.copyFrom(credentials.memberToken()))
+          .setNodeToken(com.google.protobuf.ByteString.copyFrom(credentials.token()))).build());
       return accepted;
     }
 
@@ -257,13 +304,15 @@ public final class RegistryClient implements Directory, AutoCloseable {
       if (!accepted.isDone()) {
         accepted.completeExceptionally(t != null ? t : new IllegalStateException("registry closed the stream"));
         if (session != null) {
-          rejoinLater(); // a rejoin attempt failed: keep trying
+          nextReplica();
+          rejoinLater(); // a rejoin attempt failed: keep trying (the next replica, if there are several)
         }
         return;
       }
       if (session == this && !closed) {
         LOG.warn("{}: lost the registry ({}); serving from cache and rejoining", self.label(),
             t == null ? "closed" : Status.fromThrowable(t).getCode());
+        nextReplica();
         rejoinLater();
       }
     }
@@ -375,7 +424,7 @@ public final class RegistryClient implements Directory, AutoCloseable {
   }
 
   private RegistryServiceGrpc.RegistryServiceFutureStub stub() {
-    return RegistryServiceGrpc.newFutureStub(channel)
+    return RegistryServiceGrpc.newFutureStub(channel())
         .withDeadlineAfter(settings.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -476,6 +525,6 @@ public final class RegistryClient implements Directory, AutoCloseable {
         // already closed
       }
     }
-    Channels.close(channel);
+    channels.forEach(Channels::close);
   }
 }

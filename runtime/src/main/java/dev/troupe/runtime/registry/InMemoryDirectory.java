@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * the lock without the queue let two threads tell a listener "B up" after "B lost", and a node's
  * cache keep a dead peer, or drop a live one, until the next change.)
  */
-public final class InMemoryDirectory implements Directory {
+public final class InMemoryDirectory implements RegistryStore {
   private static final Logger LOG = LoggerFactory.getLogger(InMemoryDirectory.class);
 
   /**
@@ -65,11 +65,12 @@ public final class InMemoryDirectory implements Directory {
   /** One change to tell listeners of; {@code except} (the node that caused it) is not told. */
   private record Event(Consumer<DirectoryListener> tell, DirectoryListener except) {}
 
-  /** Adds a listener that is not a node (e.g. the registry's gRPC fan-out). */
+  @Override
   public void addListener(DirectoryListener listener) {
     listeners.add(listener);
   }
 
+  @Override
   public void removeListener(DirectoryListener listener) {
     listeners.remove(listener);
   }
@@ -81,7 +82,8 @@ public final class InMemoryDirectory implements Directory {
    * already shows may come too; they are idempotent).
    */
   @Override
-  public long join(NodeRecord announced, Map<String, Pid> claimed, DirectoryListener listener) {
+  public long join(NodeRecord announced, Map<String, Pid> claimed, DirectoryListener listener,
+      byte[] previousToken) {
     long first;
     int restored = 0;
     NodeRecord self;
@@ -99,6 +101,20 @@ public final class InMemoryDirectory implements Directory {
         // It was declared lost (or left) and comes back on a new stream, e.g. after a partition healed:
         // its processes were reported dead everywhere, so it must stop rather than carry on.
         throw Failures.declaredLost(announced.name(), announced.incarnation(), announced.label());
+      }
+      NodeRecord live = nodes.get(announced.name());
+      if (live != null && live.incarnation() == announced.incarnation()
+          && NodeCredentials.matches(tokens.get(live.name()), previousToken)) {
+        // The same life opens a new session (its stream moved): a new token, nothing else changes.
+        if (listener != null) {
+          listeners.add(listener);
+        }
+        tokens.put(live.name(), NodeCredentials.newToken());
+        return live.shard() != null ? live.shard().firstId() : takeOverFirstIdLocked(live);
+      }
+      if (live != null && live.incarnation() == announced.incarnation()) {
+        throw new TroupeException(ErrorCode.UNAVAILABLE, "node " + live.label() + " is live and the join does"
+            + " not prove it is that node (no token of its session); a node of that name may join once it is gone");
       }
       self = withShardLocked(announced);
       NodeRecord previous = nodes.get(self.name());
@@ -171,7 +187,16 @@ public final class InMemoryDirectory implements Directory {
     return assigned;
   }
 
-  /** Records that {@code node} has allocated ids below {@code nextId}, so a later life starts above. */
+  /** A node that moves its session keeps allocating where it is: the id it last reported. */
+  private long takeOverFirstIdLocked(NodeRecord live) {
+    long first = 1;
+    for (String host : live.hosts()) {
+      first = Math.max(first, nextIdByHost.getOrDefault(host, 1L));
+    }
+    return first;
+  }
+
+  @Override
   public void noteNextProcessId(String node, long nextId) {
     synchronized (lock) {
       NodeRecord n = nodes.get(node);
@@ -213,6 +238,19 @@ public final class InMemoryDirectory implements Directory {
     lose(current, reason);
   }
 
+  @Override
+  public void endSession(NodeRecord node, byte[] token, String reason) {
+    synchronized (lock) {
+      NodeRecord current = nodes.get(node.name());
+      if (current == null || current.incarnation() != node.incarnation()
+          || !NodeCredentials.matches(tokens.get(node.name()), token)) {
+        return;
+      }
+    }
+    lose(node, reason);
+  }
+
+  @Override
   public void lose(NodeRecord node, String reason) {
     synchronized (lock) {
       NodeRecord current = nodes.get(node.name());
@@ -400,7 +438,7 @@ public final class InMemoryDirectory implements Directory {
     return CompletableFuture.completedFuture(released);
   }
 
-  /** The token of {@code node} if it is live in that incarnation: given to it, and to no one else, when it joins. */
+  @Override
   public Optional<byte[]> token(NodeRecord node) {
     synchronized (lock) {
       NodeRecord current = nodes.get(node.name());
@@ -409,7 +447,7 @@ public final class InMemoryDirectory implements Directory {
     }
   }
 
-  /** The live node named {@code name}, if {@code token} is its token. */
+  @Override
   public Optional<NodeRecord> authenticate(String name, byte[] token) {
     synchronized (lock) {
       NodeRecord current = nodes.get(name);

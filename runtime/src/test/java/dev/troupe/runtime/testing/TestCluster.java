@@ -11,6 +11,7 @@ import dev.troupe.runtime.process.EntryCatalog;
 import dev.troupe.runtime.process.InJvmHost;
 import dev.troupe.runtime.process.LocalAttach;
 import dev.troupe.runtime.registry.InMemoryDirectory;
+import dev.troupe.runtime.registry.RegistryStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -26,13 +27,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * the entries of the shared catalog in its own JVM. Close it to stop every node and client.
  */
 public final class TestCluster implements AutoCloseable {
-  private final InMemoryDirectory directory = new InMemoryDirectory();
+  private final RegistryStore directory;
   private final EntryCatalog catalog;
   private final Map<String, NodeServer> servers = new LinkedHashMap<>();
   private final List<AttachedProcess> clients = new ArrayList<>();
 
   public TestCluster(EntryCatalog catalog) {
+    this(catalog, new InMemoryDirectory());
+  }
+
+  /** A cluster whose nodes share {@code directory} (e.g. a registry store in etcd). */
+  public TestCluster(EntryCatalog catalog, RegistryStore directory) {
     this.catalog = catalog;
+    this.directory = directory;
   }
 
   /** Starts a node named {@code name} serving host {@code "app:" + name} on a loopback port. */
@@ -41,9 +48,17 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public NodeServer startNode(NodeConfig config) {
+    return startNode(config, directory);
+  }
+
+  /**
+   * Starts a node on its own {@code store}: e.g. another replica's view of the same etcd, as nodes
+   * joined to different registry replicas are.
+   */
+  public NodeServer startNode(NodeConfig config, RegistryStore store) {
     AtomicReference<Node> ref = new AtomicReference<>();
     List<ProcessHost> hosts = List.of(new InJvmHost("app:" + config.name(), catalog, ref::get));
-    Node node = new Node(config, directory, hosts);
+    Node node = new Node(config, store, hosts);
     ref.set(node);
     NodeServer server = new NodeServer(node, "127.0.0.1", 0, ChannelSettings.defaults());
     try {
@@ -84,7 +99,7 @@ public final class TestCluster implements AutoCloseable {
     return servers.get(name).node();
   }
 
-  public InMemoryDirectory directory() {
+  public RegistryStore directory() {
     return directory;
   }
 
