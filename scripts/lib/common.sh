@@ -23,7 +23,12 @@ TROUPE_ECHO_TOPOLOGY="${TROUPE_TOPOLOGY:-$TROUPE_ECHO_TOPOLOGY}"
 #   TROUPE_LAUNCHER_PORT  worker-launcher port                 (default: 7401)
 #   TROUPE_RELAY_PORT     relay-service port                   (default: 7402)
 #   TROUPE_REGISTRY       registry address nodes join          (default: $TROUPE_BIND:$TROUPE_REGISTRY_PORT;
-#                         set it to join a registry on another machine)
+#                         set it to join a registry on another machine, or to the addresses of several
+#                         registry replicas, comma-separated: nodes move to the next when one goes away)
+#   TROUPE_ETCD_ENDPOINTS keep the registry's directory in etcd (e.g. http://10.0.0.1:2379,http://...),
+#                         shared by every registry replica; default: in the registry's memory
+#   TROUPE_REGISTRY_NAME  this machine's registry replica's node name (default: registry); each replica
+#                         over one etcd needs its own (its clients get PIDs on NAME:clients)
 #   TROUPE_RELAY          the relay's node, where scripts/cli-client attaches (default:
 #                         $TROUPE_BIND:$TROUPE_RELAY_PORT; set it to use a relay on another machine)
 #   TROUPE_START_TIMEOUT  seconds to wait for a service to report SERVING (default: 60)
@@ -57,6 +62,23 @@ TROUPE_LAUNCHER_PORT="${TROUPE_LAUNCHER_PORT:-7401}"
 TROUPE_RELAY_PORT="${TROUPE_RELAY_PORT:-7402}"
 TROUPE_REGISTRY="${TROUPE_REGISTRY:-$TROUPE_BIND:$TROUPE_REGISTRY_PORT}"
 TROUPE_RELAY="${TROUPE_RELAY:-$TROUPE_BIND:$TROUPE_RELAY_PORT}"
+TROUPE_REGISTRY_NAME="${TROUPE_REGISTRY_NAME:-registry}"
+
+# Whether this machine runs a registry (replica): its address is one of TROUPE_REGISTRY's.
+troupe_registry_is_local() {
+  case ",$TROUPE_REGISTRY," in *",$TROUPE_BIND:$TROUPE_REGISTRY_PORT,"*) return 0 ;; esac
+  return 1
+}
+
+# The registry-service options that TROUPE_ETCD_ENDPOINTS and TROUPE_REGISTRY_NAME ask for.
+troupe_registry_store_args() {
+  if [ -n "${TROUPE_ETCD_ENDPOINTS:-}" ]; then
+    printf '%s\n' --store etcd --etcd-endpoints "$TROUPE_ETCD_ENDPOINTS"
+  fi
+  if [ "$TROUPE_REGISTRY_NAME" != registry ]; then
+    printf '%s\n' --node-name "$TROUPE_REGISTRY_NAME" --client-host "$TROUPE_REGISTRY_NAME:clients"
+  fi
+}
 TROUPE_START_TIMEOUT="${TROUPE_START_TIMEOUT:-60}"
 TROUPE_STOP_TIMEOUT="${TROUPE_STOP_TIMEOUT:-10}"
 

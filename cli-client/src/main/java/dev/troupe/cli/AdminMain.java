@@ -78,15 +78,32 @@ public final class AdminMain implements Callable<Integer> {
   /** Lists nodes, their hosts and the registered names. */
   @Command(name = "status", description = "List the nodes, hosts and names the registry knows.")
   static final class Status implements Callable<Integer> {
-    @Option(names = "--registry", defaultValue = "127.0.0.1:7400", description = "Registry address (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--registry", defaultValue = "127.0.0.1:7400",
+        description = "Registry address, or several replicas' comma-separated: the first that answers is asked"
+            + " (default: ${DEFAULT-VALUE}).")
     String registry;
+
+    /** The status from the first replica in {@link #registry} that answers. */
+    private GetStatusResponse ask() {
+      StatusRuntimeException last = null;
+      for (String address : registry.split(",")) {
+        ManagedChannel ch = Channels.open(address.strip(), ChannelSettings.defaults());
+        try {
+          return RegistryServiceGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
+              .getStatus(GetStatusRequest.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+          last = e;
+        } finally {
+          ch.shutdownNow();
+        }
+      }
+      throw last;
+    }
 
     @Override
     public Integer call() {
-      ManagedChannel ch = Channels.open(registry, ChannelSettings.defaults());
       try {
-        GetStatusResponse s = RegistryServiceGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
-            .getStatus(GetStatusRequest.getDefaultInstance());
+        GetStatusResponse s = ask();
         OUT.println("nodes:");
         for (NodeRecord n : s.getNodesList()) {
           String shard = !n.hasShard() ? "" : (n.getHostsCount() > 0 ? ", " : "") + n.getShard().getHost()
@@ -108,8 +125,6 @@ public final class AdminMain implements Callable<Integer> {
         System.err.println("troupe-admin: the registry at " + registry + " did not answer (" + reason(e)
             + ")" + hint(e));
         return 1;
-      } finally {
-        ch.shutdownNow();
       }
     }
   }

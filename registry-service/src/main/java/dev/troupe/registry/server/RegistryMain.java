@@ -91,12 +91,20 @@ public final class RegistryMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     RegistryStore directory = openStore();
+    directory.node(node.nodeName).ifPresent(live -> {
+      // Another replica over the same etcd runs as this node name (each replica is a node of its own).
+      directory.close();
+      throw new CommandLine.ParameterException(new CommandLine(this), "node " + live.label() + " at "
+          + live.address() + " is live in this store: give each registry replica its own --node-name and"
+          + " --client-host (e.g. --node-name registry-2 --client-host app:clients-2)");
+    });
     Liveness liveness = new Liveness(Duration.ofMillis(livenessTimeoutMs), System::currentTimeMillis);
     Node n = new Node(node.config(clientHost), directory, List.of());
     RegistryGrpcService registry = new RegistryGrpcService(directory, liveness, n.label());
     NodeServer server = new NodeServer(n, node.bind, node.port, ChannelSettings.defaults()).addService(registry)
         .beforeClose(registry::stop);
     server.start();
+    directory.addListener(new SelfLoss(n.self()));
     var metrics = node.serveMetrics(server);
     if (metrics != null) {
       RegistryMetrics.register(metrics.registry(), directory, registry);
@@ -120,6 +128,28 @@ public final class RegistryMain implements Callable<Integer> {
     server.runUntilShutdown();
     directory.close(); // after the node left the directory
     return 0;
+  }
+
+  /**
+   * This replica's own node was declared lost (over a shared store: its host was cut off from etcd
+   * longer than its lease): every node has heard it dead, so it stops, as any node does (fail-stop),
+   * and its keeper starts a new life.
+   */
+  private record SelfLoss(dev.troupe.runtime.registry.NodeRecord self) implements dev.troupe.runtime.registry.DirectoryListener {
+    @Override
+    public void nodeLost(dev.troupe.runtime.registry.NodeRecord lost, String reason) {
+      if (lost.name().equals(self.name()) && lost.incarnation() == self.incarnation()) {
+        LOG.error("{}: this registry's own node was declared lost ({}); stopping so that a new life starts",
+            self.label(), reason);
+        Runtime.getRuntime().halt(3);
+      }
+    }
+
+    @Override
+    public void nodeUp(dev.troupe.runtime.registry.NodeRecord up) {}
+
+    @Override
+    public void nameChanged(String name, dev.troupe.api.Pid owner) {}
   }
 
   public static void main(String[] args) {

@@ -16,7 +16,7 @@ public final class NodeOptions {
   @Option(names = "--port", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   public int port;
 
-  @Option(names = "--registry", description = "Registry address to join (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--registry", description = "Registry address to join, or the addresses of several registry replicas, comma-separated (the node moves to the next when one goes away; default: ${DEFAULT-VALUE}).")
   public String registry = "127.0.0.1:7400";
 
   @Option(names = "--node-name", description = "This node's name, unique in the topology (default: ${DEFAULT-VALUE}).")
