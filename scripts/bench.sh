@@ -19,12 +19,15 @@
 #   - for the tutorial phase, the relay restarted with the tutorial's 100 ms worker delay: N requests
 #     in flight (1,000; --quick: 300) for 20 s (--quick: 6 s) after a warm-up;
 #   - the idle phase: 100,000 (--quick: 20,000, scaled) processes blocked in receive on app:processes;
+#   - the names phase: a node registers, looks up and releases names through the topology's registry
+#     (in memory), then through a second registry on etcd (one etcd member on loopback ports of its own;
+#     skipped, its keys NA, where etcd is not installed);
 #   - a second launcher with --min-spares 0 and its entry isolated (isolation: jvm), so
 #     that every spawn forks a worker JVM, for cold spawns;
 #   - JMH (CodecBenchmark) after the topology is down.
 #
 # Settings (environment):
-#   BENCH_PORT_BASE  first port tried (default 7700); the run takes 7 free ports from there up,
+#   BENCH_PORT_BASE  first port tried (default 7700); the run takes 10 free ports from there up,
 #                    within 100 ports of the base
 #   BENCH_RUN_DIR    run directory: logs, PID files, results (default: a new /tmp/troupe-bench.XXXXXX)
 #   BENCH_PHASES     phases to run (default: "rss messaging spawn echo tutorial idle cold jmh"); keys of phases not
@@ -46,7 +49,7 @@ for arg in "$@"; do
 done
 MODE=$([ "$QUICK" = 1 ] && echo quick || echo full)
 QFLAG=$([ "$QUICK" = 1 ] && echo --quick || true)
-PHASES=" ${BENCH_PHASES:-rss messaging spawn echo tutorial idle cold jmh} "
+PHASES=" ${BENCH_PHASES:-rss messaging spawn echo tutorial idle names cold jmh} "
 START_S=$(date +%s)
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 
@@ -66,13 +69,14 @@ BENCH_CP="$(troupe_classpath benchmarks)"
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 PORTS=()
 p=${BENCH_PORT_BASE:-7700}
-while [ "${#PORTS[@]}" -lt 7 ]; do
-  [ "$p" -lt "$(( ${BENCH_PORT_BASE:-7700} + 100 ))" ] || troupe_die "no 7 free ports from ${BENCH_PORT_BASE:-7700} up"
+while [ "${#PORTS[@]}" -lt 10 ]; do
+  [ "$p" -lt "$(( ${BENCH_PORT_BASE:-7700} + 100 ))" ] || troupe_die "no 10 free ports from ${BENCH_PORT_BASE:-7700} up"
   if port_free "$p"; then PORTS+=("$p"); fi
   p=$((p + 1))
 done
 REGISTRY_PORT=${PORTS[0]} LAUNCHER_PORT=${PORTS[1]} RELAY_PORT=${PORTS[2]} GRPC_PORT=${PORTS[3]}
 NODE_A_PORT=${PORTS[4]} NODE_B_PORT=${PORTS[5]} COLD_PORT=${PORTS[6]}
+ETCD_CLIENT_PORT=${PORTS[7]} ETCD_PEER_PORT=${PORTS[8]} ETCD_REGISTRY_PORT=${PORTS[9]}
 
 RUN=${BENCH_RUN_DIR:-$(mktemp -d /tmp/troupe-bench.XXXXXX)}
 mkdir -p "$RUN/logs"
@@ -308,6 +312,41 @@ if has_phase idle; then
   # each) outgrow the worker JVMs' default heap at the pool's default 25,000 processes a JVM.
   run_client idle-lua "$TIMEOUT_SHORT" idle $QFLAG --launcher "127.0.0.1:$LAUNCHER_PORT" --launcher-pid "$LAUNCHER_PID" \
     --entry bench:lua-sink --prefix lua_ --count 20000
+fi
+
+# ------------------------------------------------------------------------------------------ names
+if has_phase names; then
+  run_client names-memory "$TIMEOUT_SHORT" names $QFLAG --registry "$TROUPE_REGISTRY" --prefix name_mem_
+  if command -v etcd >/dev/null 2>&1; then
+    log "starting etcd (one member) and a registry on it..."
+    setsid etcd --name bench --data-dir "$RUN/etcd" --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+      --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+      --initial-cluster "bench=http://127.0.0.1:$ETCD_PEER_PORT" > "$RUN/logs/etcd.log" 2>&1 < /dev/null &
+    ETCD_PID=$!
+    OWN_PIDS+=("$ETCD_PID")
+    # shellcheck disable=SC2046,SC2086
+    setsid "$JAVA" "${TROUPE_SERVICE_JVM_FLAGS[@]}" -cp "$(troupe_classpath registry-service)" \
+      dev.troupe.registry.server.RegistryMain --bind 127.0.0.1 --port "$ETCD_REGISTRY_PORT" --node-name bench-registry-etcd \
+      --client-host bench-etcd:clients --store etcd --etcd-endpoints "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+      --etcd-prefix /troupe-bench/ > "$RUN/logs/registry-etcd.log" 2>&1 < /dev/null &
+    ETCD_REGISTRY_PID=$!
+    OWN_PIDS+=("$ETCD_REGISTRY_PID")
+    for i in $(seq 1 600); do # etcd answers within seconds; the registry reads it, then says ready
+      grep -q 'registry ready at' "$RUN/logs/registry-etcd.log" 2>/dev/null && break
+      kill -0 "$ETCD_REGISTRY_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if grep -q 'registry ready at' "$RUN/logs/registry-etcd.log"; then
+      run_client names-etcd "$TIMEOUT_SHORT" names $QFLAG --registry "127.0.0.1:$ETCD_REGISTRY_PORT" --prefix name_etcd_
+    else
+      log "the registry on etcd did not get ready; last lines:"; tail -n 20 "$RUN/logs/registry-etcd.log" >&2
+    fi
+    stop_own "$ETCD_REGISTRY_PID"
+    stop_own "$ETCD_PID"
+  else
+    log "etcd is not installed (apt-get install etcd-server): no name_etcd_* figures"
+  fi
 fi
 
 # ------------------------------------------------------------------------------------------ cold spawn

@@ -14,6 +14,8 @@ package dev.troupe.bench;
  *                                            the tutorial's workload (relay with its 100 ms worker delay)
  *   idle --launcher A --launcher-pid P [--count N] [--quick]
  *                                            RSS growth of the worker JVMs for N idle processes
+ *   names --registry A [--prefix P] [--count N] [--quick]
+ *                                            cost of RegisterName and LookupName at that registry
  * </pre>
  *
  * Figures are printed as {@code RESULT key=value} lines on stdout; progress goes to stderr.
@@ -23,7 +25,7 @@ public final class Benchmark {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: Benchmark grpc-server|node|messaging|echo|spawn|tutorial|idle [--options]");
+      System.err.println("usage: Benchmark grpc-server|node|messaging|echo|spawn|tutorial|idle|names [--options]");
       System.exit(2);
     }
     Args a = new Args(args, 1);
@@ -35,6 +37,7 @@ public final class Benchmark {
       case "spawn" -> SpawnBench.run(a);
       case "tutorial" -> TutorialBench.run(a);
       case "idle" -> IdleBench.run(a);
+      case "names" -> NameBench.run(a);
       default -> {
         System.err.println("unknown subcommand " + args[0]);
         System.exit(2);

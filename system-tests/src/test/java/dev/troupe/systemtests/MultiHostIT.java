@@ -1,21 +1,17 @@
 package dev.troupe.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.troupe.systemtests.Hosts.Result;
+import dev.troupe.systemtests.Hosts.Started;
+import dev.troupe.systemtests.Hosts.Status;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -41,19 +37,15 @@ class MultiHostIT {
   private static final int RELAY = 3;
   private static final int CLIENT = 4;
   private static final String HOLDER = "holder";
-  private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS");
+  private static Hosts hosts;
   private static TestNetwork net;
-  private static Path work;
 
   @BeforeAll
   static void fourHostsWithTheirServices() throws Exception {
-    boolean available = TestNetwork.available();
-    if (System.getenv("CI") != null) {
-      assertThat(available).as("CI runs as root with iproute2 and iptables (.ci/run installs iptables)").isTrue();
-    }
-    assumeThat(available).as("network namespaces need root, iproute2 and iptables").isTrue();
-    work = Files.createDirectories(Topology.repoRoot().resolve("system-tests/target/multi-host")
-        .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss-SSS"))));
+    hosts = Hosts.create("multi-host", 4, host -> Map.of("TROUPE_REGISTRY", hosts.address(REGISTRY) + ":7400",
+        "TROUPE_TOPOLOGY", hosts.work.resolve("topology.yaml").toString()));
+    net = hosts.net;
+    Path work = hosts.work;
     // The launcher's topology: the Echo's entries, and a Lua service that holds a name on its host.
     Files.writeString(work.resolve("holder.lua"), """
         local function main()
@@ -75,24 +67,16 @@ class MultiHostIT {
             host: app:processes
             lifecycle: {auto_start: true}
         """);
-    net = TestNetwork.create(4);
-    assertStarted(troupe(REGISTRY, "start", "registry"));
-    assertStarted(troupe(LAUNCHER, "start", "launcher"));
-    assertStarted(troupe(RELAY, "start", "relay"));
+    Hosts.assertStarted(troupe(REGISTRY, "start", "registry"));
+    Hosts.assertStarted(troupe(LAUNCHER, "start", "launcher"));
+    Hosts.assertStarted(troupe(RELAY, "start", "relay"));
   }
 
   @AfterAll
   @Timeout(value = 400, unit = TimeUnit.SECONDS) // three `down`s of up to 90 s each, then the network
   static void stopEverything() {
-    if (net == null) {
-      return;
-    }
-    try {
-      for (int host : new int[] {RELAY, LAUNCHER, REGISTRY}) {
-        troupe(host, "down");
-      }
-    } finally {
-      net.close();
+    if (hosts != null) {
+      hosts.down(RELAY, LAUNCHER, REGISTRY);
     }
   }
 
@@ -161,7 +145,7 @@ class MultiHostIT {
       // then: the registry declares it lost within 3 s, once, and its names are free
       List<String> lost = awaitLostLines(lostBefore, Duration.ofSeconds(30));
       String launcherLost = lost.stream().filter(l -> l.contains(" launcher#")).findFirst().orElseThrow();
-      LocalDateTime declared = LocalDateTime.parse(launcherLost.substring(0, 23), LOG_TIME);
+      LocalDateTime declared = Hosts.logTime(launcherLost);
       Duration took = Duration.between(partitioned, declared);
       System.out.printf("partition to NODE_LOST of the launcher: %d ms%n", took.toMillis());
       assertThat(took).as(launcherLost).isLessThanOrEqualTo(Duration.ofSeconds(3));
@@ -174,7 +158,7 @@ class MultiHostIT {
 
     // and after healing: the old incarnation stops itself; its keeper starts a new one, whose holder
     // takes the name again
-    assertEndsByItself(launcherJvm, "the launcher's JVM, after the partition healed");
+    Hosts.assertEndsByItself(launcherJvm, "the launcher's JVM, after the partition healed");
     Status after = awaitStatus(s -> s.names().containsKey(HOLDER), "the holder registered again", Duration.ofSeconds(90));
     assertThat(after.names().get(HOLDER)).startsWith("{app:processes|");
     List<String> allLost = lostLines();
@@ -214,7 +198,7 @@ class MultiHostIT {
 
     // and after healing: that life of the relay was reported dead, so it stops (it is not let back in)
     // and its keeper starts a new one
-    assertEndsByItself(relayJvm, "the relay's JVM, after the cut healed");
+    Hosts.assertEndsByItself(relayJvm, "the relay's JVM, after the cut healed");
     Status after = awaitStatus(s -> s.names().containsKey("relay") && s.nodes().contains("relay")
         && !relayLabel(s).equals(relayBefore), "a new life of the relay registered", Duration.ofSeconds(90));
     assertThat(lostLines().stream().filter(l -> l.contains(" " + relayBefore + " lost")).count())
@@ -224,19 +208,6 @@ class MultiHostIT {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private record Result(int code, String stdout, String stderr) {
-    String describe() {
-      return "exit " + code + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
-    }
-  }
-
-  /**
-   * @param answered whether the registry answered (the call succeeded and listed its nodes)
-   * @param incarnations node name to its label as the registry logs it, e.g. relay#3aee45c216eac7d2
-   */
-  private record Status(boolean answered, List<String> nodes, Map<String, String> names,
-      Map<String, String> incarnations, String text) {}
 
   private static String lines(String word, int n) {
     StringBuilder b = new StringBuilder();
@@ -251,140 +222,24 @@ class MultiHostIT {
   }
 
   private static Path runDir(int host) {
-    return work.resolve("host" + host);
-  }
-
-  /** The environment of host {@code host}: its address, its run directory, the registry on host 1. */
-  private static Map<String, String> env(int host) {
-    Map<String, String> e = new HashMap<>();
-    e.put("TROUPE_RUN_DIR", runDir(host).toString());
-    e.put("TROUPE_BIND", net.address(host));
-    e.put("TROUPE_REGISTRY", net.address(REGISTRY) + ":7400");
-    e.put("TROUPE_HOME", Topology.SHARED_HOME.toString());
-    e.put("TROUPE_NO_BUILD", "1");
-    e.put("TROUPE_START_TIMEOUT", "90");
-    e.put("TROUPE_TOPOLOGY", work.resolve("topology.yaml").toString());
-    String javaHome = System.getenv("JAVA_HOME");
-    e.put("JAVA_HOME", javaHome != null ? javaHome : System.getProperty("java.home"));
-    return e;
-  }
-
-  /** A process running in a host, its output going to files, its input a pipe the test writes to. */
-  private record Started(Process process, Path out, Path err) {
-    void awaitOutput(String text, Duration within) throws Exception {
-      long deadline = System.nanoTime() + within.toNanos();
-      while (!Files.readString(out).contains(text)) {
-        if (!process.isAlive() || System.nanoTime() > deadline) {
-          throw new AssertionError("'" + text + "' within " + within + "\n" + await(Duration.ZERO).describe());
-        }
-        Thread.sleep(100);
-      }
-    }
-
-    void finishInput(String input) throws IOException {
-      try (var in = process.getOutputStream()) {
-        in.write(input.getBytes(StandardCharsets.UTF_8));
-      }
-    }
-
-    Result await(Duration within) throws InterruptedException, IOException {
-      if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly().waitFor();
-      }
-      return new Result(process.isAlive() ? -1 : process.exitValue(), Files.readString(out), Files.readString(err));
-    }
-  }
-
-  private static Started start(int host, List<String> command) throws IOException {
-    ProcessBuilder pb = net.inHost(host, command).directory(Topology.repoRoot().toFile());
-    pb.environment().putAll(env(host));
-    Path out = Files.createTempFile(work, "out", ".txt");
-    Path err = Files.createTempFile(work, "err", ".txt");
-    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    return new Started(pb.start(), out, err);
-  }
-
-  private static List<String> cliCommand() {
-    return List.of(Topology.repoRoot().resolve("scripts/cli-client").toString(), "--connect", net.address(RELAY) + ":7402");
+    return hosts.runDir(host);
   }
 
   private static Started startCli() throws IOException {
-    return start(CLIENT, cliCommand());
-  }
-
-  private static Result inHost(int host, List<String> command, String input, Duration timeout) {
-    try {
-      Started p = start(host, command);
-      p.finishInput(input);
-      return p.await(timeout);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return hosts.start(CLIENT, hosts.cliCommand(RELAY));
   }
 
   private static Result troupe(int host, String... args) {
-    List<String> cmd = new ArrayList<>(List.of(Topology.repoRoot().resolve("scripts/troupe").toString()));
-    cmd.addAll(List.of(args));
-    return inHost(host, cmd, "", Duration.ofSeconds(90));
-  }
-
-  /** The OS process {@code pid} ends within 30 s, by itself. */
-  private static void assertEndsByItself(long pid, String what) throws Exception {
-    Optional<ProcessHandle> h = ProcessHandle.of(pid);
-    if (h.isPresent()) {
-      assertThat(h.get().onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get()).as("%s (pid %d) ended", what, pid)
-          .isNotNull();
-    }
-  }
-
-  private static void assertStarted(Result r) {
-    assertThat(r.code()).as(r.describe()).isZero();
+    return hosts.troupe(host, args);
   }
 
   /** cli-client on host 4, attached to the relay's node on host 3. */
   private static Result cli(String input) {
-    return inHost(CLIENT, cliCommand(), input, Duration.ofSeconds(120));
-  }
-
-  /** `troupe status` from host 4: nodes and names the registry on host 1 knows. */
-  private static Status status() {
-    Result r = inHost(CLIENT, List.of(Topology.repoRoot().resolve("scripts/troupe").toString(), "status"), "",
-        Duration.ofSeconds(60));
-    List<String> nodes = new ArrayList<>();
-    Map<String, String> names = new HashMap<>();
-    Map<String, String> incarnations = new HashMap<>();
-    String section = "";
-    for (String line : r.stdout().lines().toList()) {
-      if (line.equals("nodes:") || line.equals("names:") || line.startsWith("processes on")) {
-        section = line;
-      } else if (line.startsWith("  ") && section.equals("nodes:")) {
-        String[] f = line.strip().split("\\s+");
-        nodes.add(f[0]);
-        if (f.length > 3 && f[2].equals("incarnation")) {
-          // "incarnation 3aee45c216eac7d2": the registry logs it without leading zeros
-          incarnations.put(f[0], f[0] + "#" + Long.toHexString(Long.parseUnsignedLong(f[3], 16)));
-        }
-      } else if (line.startsWith("  ") && section.equals("names:")) {
-        String[] f = line.strip().split("\\s+");
-        names.put(f[0], f[1]);
-      }
-    }
-    return new Status(r.code() == 0 && r.stdout().contains("nodes:\n"), nodes, names, incarnations, r.describe());
+    return hosts.cli(CLIENT, RELAY, input);
   }
 
   private static Status awaitStatus(Predicate<Status> holds, String what, Duration within) throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    Status s = status();
-    while (!s.answered() || !holds.test(s)) {
-      assertThat(System.nanoTime()).as(what + " within " + within + "; last status:\n" + s.text()).isLessThan(deadline);
-      Thread.sleep(500);
-      s = status();
-    }
-    return s;
+    return hosts.awaitStatus(CLIENT, holds, what, within);
   }
 
   /** The relay node's label (name#incarnation) as the registry lists it. */
@@ -398,10 +253,7 @@ class MultiHostIT {
 
   /** The registry's log lines that declare a node lost. */
   private static List<String> lostLines() throws IOException {
-    Path log = runDir(REGISTRY).resolve("logs/registry.log");
-    // Read as bytes: a line being written may end in half a character.
-    return new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines()
-        .filter(l -> l.contains("registry: node ") && l.contains(" lost: ")).toList();
+    return hosts.lostLines(REGISTRY);
   }
 
   /** The lost lines after the first {@code before}, from one reading of the log. */

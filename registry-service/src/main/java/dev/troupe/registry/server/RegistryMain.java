@@ -104,7 +104,9 @@ public final class RegistryMain implements Callable<Integer> {
     NodeServer server = new NodeServer(n, node.bind, node.port, ChannelSettings.defaults()).addService(registry)
         .beforeClose(registry::stop);
     server.start();
-    directory.addListener(new SelfLoss(n.self()));
+    SelfLoss selfLoss = new SelfLoss(n.self());
+    directory.addListener(selfLoss);
+    server.beforeClose(selfLoss::leaving);
     var metrics = node.serveMetrics(server);
     if (metrics != null) {
       RegistryMetrics.register(metrics.registry(), directory, registry);
@@ -135,10 +137,22 @@ public final class RegistryMain implements Callable<Integer> {
    * longer than its lease): every node has heard it dead, so it stops, as any node does (fail-stop),
    * and its keeper starts a new life.
    */
-  private record SelfLoss(dev.troupe.runtime.registry.NodeRecord self) implements dev.troupe.runtime.registry.DirectoryListener {
+  private static final class SelfLoss implements dev.troupe.runtime.registry.DirectoryListener {
+    private final dev.troupe.runtime.registry.NodeRecord self;
+    /** Set when this registry stops: its node then leaves, which is no loss. */
+    private volatile boolean leaving;
+
+    SelfLoss(dev.troupe.runtime.registry.NodeRecord self) {
+      this.self = self;
+    }
+
+    void leaving() {
+      leaving = true;
+    }
+
     @Override
     public void nodeLost(dev.troupe.runtime.registry.NodeRecord lost, String reason) {
-      if (lost.name().equals(self.name()) && lost.incarnation() == self.incarnation()) {
+      if (!leaving && lost.name().equals(self.name()) && lost.incarnation() == self.incarnation()) {
         LOG.error("{}: this registry's own node was declared lost ({}); stopping so that a new life starts",
             self.label(), reason);
         Runtime.getRuntime().halt(3);
