@@ -26,8 +26,9 @@ final class NameBench {
   static void run(Args a) throws Exception {
     String registry = a.get("registry");
     String prefix = a.get("prefix", "name_");
-    int count = a.getInt("count", a.flag("quick") ? 300 : 2000);
-    int warmup = Math.max(20, count / 10);
+    int count = a.getInt("count", a.flag("quick") ? 1000 : 3000);
+    // As many rounds again first: both JVMs' code on this path compiled, etcd's first writes done.
+    int warmup = count;
     NodeRecord self = new NodeRecord("bench-names-" + ProcessHandle.current().pid(), System.nanoTime(),
         "127.0.0.1:1", List.of("bench:names"));
     try (RegistryClient client = new RegistryClient(registry, RegistryClient.Settings.defaults())) {
