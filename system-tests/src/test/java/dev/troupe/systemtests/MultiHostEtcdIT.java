@@ -119,11 +119,15 @@ class MultiHostEtcdIT {
     long launcherJvm = pidOf("launcher");
 
     // when: its host falls silent
+    LocalDateTime cut = LocalDateTime.now();
     hosts.net.partition(REGISTRY_A);
     try {
       // then: the launcher, its worker JVMs and the relay move their sessions to the other replica
       awaitLog(REGISTRY_B, List.of("node relay#", "node launcher#", "node launcher.w"), "moved its session here",
           Duration.ofSeconds(30));
+      LocalDateTime lastMoved = hosts.registryLog(REGISTRY_B, l -> l.contains("moved its session here")).stream()
+          .map(Hosts::logTime).max(LocalDateTime::compareTo).orElseThrow();
+      System.out.printf("replica cut off to the last node moved: %d ms%n", Duration.between(cut, lastMoved).toMillis());
       Result during = hosts.cli(CLIENT, NODES, "during the cut\n");
       assertThat(during.stdout()).as(during.describe()).contains("  DURING THE CUT");
       Status status = hosts.awaitStatus(CLIENT, s -> s.nodes().containsAll(List.of("relay", "launcher", "registry-2")),
