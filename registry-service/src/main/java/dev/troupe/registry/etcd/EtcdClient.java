@@ -35,6 +35,19 @@ final class EtcdClient implements AutoCloseable {
   /** How long one attempt on one member may take before the next member is tried. */
   static final Duration ATTEMPT_TIMEOUT = Duration.ofMillis(1500);
 
+  /**
+   * Asks etcd to end a stream (watch, lease keep-alive) when its member has no leader, as etcd's own
+   * client does ({@code WithRequireLeader}): a member cut off from the quorum would otherwise keep the
+   * stream open and silent.
+   */
+  static final io.grpc.ClientInterceptor REQUIRE_LEADER;
+
+  static {
+    io.grpc.Metadata m = new io.grpc.Metadata();
+    m.put(io.grpc.Metadata.Key.of("hasleader", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "true");
+    REQUIRE_LEADER = io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(m);
+  }
+
   private final List<ManagedChannel> channels;
   private final List<String> endpoints;
   private final Duration callTimeout;
@@ -131,6 +144,15 @@ final class EtcdClient implements AutoCloseable {
         return 0;
       }
       throw e;
+    }
+  }
+
+  /** Revokes {@code lease} on a path that is failing already: a failure is logged, not thrown. */
+  void revokeQuietly(long lease) {
+    try {
+      revoke(lease);
+    } catch (TroupeException e) {
+      LOG.warn("etcd: could not revoke lease {} ({}); it ends with its TTL", Long.toHexString(lease), e.getMessage());
     }
   }
 

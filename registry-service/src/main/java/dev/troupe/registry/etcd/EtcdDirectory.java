@@ -125,7 +125,9 @@ public final class EtcdDirectory implements RegistryStore {
       throw new TroupeException(ErrorCode.UNAVAILABLE, "node " + live.record().label() + " is live; a node of that"
           + " name may join once it is gone: retry then");
     }
-    if (etcd.get(keys.ended(announced.label())).getCount() > 0) {
+    if (previousToken.length > 0 || etcd.get(keys.ended(announced.label())).getCount() > 0) {
+      // A life that had a session and has none now ended: declared lost, or its lease ran out when no
+      // replica kept it. Its peers heard it lost; it must not come back.
       throw Failures.declaredLost(announced.name(), announced.incarnation(), announced.label());
     }
     for (String host : announced.hosts()) {
@@ -166,32 +168,40 @@ public final class EtcdDirectory implements RegistryStore {
       compares.add(absent(keys.host(host)));
       ops.add(put(keys.host(host), EtcdKeys.utf8(self.name()), lease));
     }
-    TxnResponse r = etcd.txn(TxnRequest.newBuilder().addAllCompare(compares).addAllSuccess(ops).build());
-    if (!r.getSucceeded()) {
-      etcd.revoke(lease);
-      StoredNode now = read(keys.node(self.name()));
-      if (now != null && NodeCredentials.matches(now.token(), token)) {
-        // An earlier attempt of this very transaction was applied (its answer was lost): it is ours.
-        leases.keep(now.lease());
-      }
+    long revision;
+    try {
+      revision = committedRevision(etcd.txn(TxnRequest.newBuilder().addAllCompare(compares).addAllSuccess(ops)
+          .build()), self.name(), token);
+    } catch (TroupeException e) {
+      etcd.revokeQuietly(lease);
+      throw e;
+    }
+    if (revision == 0) {
+      etcd.revoke(lease); // lost a race: nothing of ours was written
       return Optional.empty();
     }
-    leases.keep(lease);
-    long revision = r.getHeader().getRevision();
+    leases.keep(lease, token);
     int restored = 0;
-    for (Map.Entry<String, Pid> e : claimed.entrySet()) {
-      if (!self.serves(e.getValue())) {
-        LOG.warn("registry: node {} claims name '{}' for {}, a PID it does not serve; ignored",
-            self.label(), e.getKey(), e.getValue());
-        continue;
+    try {
+      for (Map.Entry<String, Pid> e : claimed.entrySet()) {
+        if (!self.serves(e.getValue())) {
+          LOG.warn("registry: node {} claims name '{}' for {}, a PID it does not serve; ignored",
+              self.label(), e.getKey(), e.getValue());
+          continue;
+        }
+        TxnResponse named = createName(e.getKey(), e.getValue(), lease);
+        if (named.getSucceeded()) {
+          revision = named.getHeader().getRevision();
+          restored++;
+        }
       }
-      TxnResponse named = createName(e.getKey(), e.getValue(), lease);
-      if (named.getSucceeded()) {
-        revision = named.getHeader().getRevision();
-        restored++;
-      }
+      view.awaitRevision(revision, settings.callTimeout());
+    } catch (TroupeException e) {
+      // The node is written but cannot be told so: undo it, so that its retry finds its name free.
+      leases.drop(lease);
+      etcd.revokeQuietly(lease);
+      throw e;
     }
-    view.awaitRevision(revision, settings.callTimeout());
     long first;
     if (self.shard() != null) {
       first = self.shard().firstId();
@@ -214,15 +224,25 @@ public final class EtcdDirectory implements RegistryStore {
   /** The live node opens a new session here (its replica went away): a new token, the same lease. */
   private Optional<Long> moveSession(StoredNode live) {
     StoredNode moved = live.withToken(NodeCredentials.newToken());
-    TxnResponse r = etcd.txn(TxnRequest.newBuilder()
+    long revision = committedRevision(etcd.txn(TxnRequest.newBuilder()
         .addCompare(modRevision(keys.node(live.record().name()), live.modRevision()))
         .addCompare(absent(keys.ended(live.record().label())))
-        .addSuccess(put(keys.node(live.record().name()), moved.toValue(), live.lease())).build());
-    if (!r.getSucceeded()) {
+        .addSuccess(put(keys.node(live.record().name()), moved.toValue(), live.lease())).build()),
+        live.record().name(), moved.token());
+    if (revision == 0) {
       return Optional.empty();
     }
-    leases.keep(live.lease());
-    view.awaitRevision(r.getHeader().getRevision(), settings.callTimeout());
+    leases.keep(live.lease(), moved.token());
+    try {
+      view.awaitRevision(revision, settings.callTimeout());
+    } catch (TroupeException e) {
+      // Written, but this replica cannot answer with the new token (its view lags): put the old one
+      // back, so that the node's retry, which shows the old one, can move.
+      leases.dropSession(live.lease(), moved.token());
+      etcd.txn(TxnRequest.newBuilder().addCompare(modRevision(keys.node(live.record().name()), revision))
+          .addSuccess(put(keys.node(live.record().name()), live.toValue(), live.lease())).build());
+      throw e;
+    }
     LOG.info("registry: node {} moved its session here (etcd lease {})", live.record().label(),
         Long.toHexString(live.lease()));
     NodeRecord n = live.record();
@@ -231,6 +251,19 @@ public final class EtcdDirectory implements RegistryStore {
       first = Math.max(first, view.nextId(host));
     }
     return Optional.of(first);
+  }
+
+  /**
+   * The revision of a node's write, or 0 if its compare failed and nothing of ours is there. A failed
+   * compare may be a retry of an attempt that was applied while its answer was lost: then the node's
+   * record holds {@code token}, which no one else has, and that write was ours.
+   */
+  private long committedRevision(TxnResponse r, String node, byte[] token) {
+    if (r.getSucceeded()) {
+      return r.getHeader().getRevision();
+    }
+    StoredNode now = read(keys.node(node));
+    return now != null && NodeCredentials.matches(now.token(), token) ? now.modRevision() : 0;
   }
 
   /** A node in this JVM (the replica's own) leaves: at once, before this JVM's channels close. */
@@ -274,8 +307,11 @@ public final class EtcdDirectory implements RegistryStore {
       try {
         loss.run();
       } catch (TroupeException e) {
-        if (token == null || NodeCredentials.matches(live.token(), token)) {
-          leases.drop(live.lease()); // no longer kept alive here: the lease's end removes it
+        // No longer kept alive here: the lease's end removes it.
+        if (token == null) {
+          leases.drop(live.lease());
+        } else {
+          leases.dropSession(live.lease(), token);
         }
         LOG.error("registry: could not declare {} lost in etcd ({}); its lease ends it within {} s",
             live.record().label(), e.getMessage(), settings.leaseTtl().toSeconds());
@@ -305,9 +341,15 @@ public final class EtcdDirectory implements RegistryStore {
   private void endLife(StoredNode live, String reason, byte[] token) {
     NodeRecord node = live.record();
     StoredNode current = read(keys.node(node.name()));
-    if (current == null || current.record().incarnation() != node.incarnation()
-        || (token != null && !NodeCredentials.matches(current.token(), token))) {
-      return; // gone already, or its session moved to another stream
+    if (current == null || current.record().incarnation() != node.incarnation()) {
+      leases.drop(live.lease()); // gone already
+      return;
+    }
+    if (token != null && !NodeCredentials.matches(current.token(), token)) {
+      // Its session moved to another stream (here or on another replica): the one that ended no longer
+      // keeps its lease alive; the new one does.
+      leases.dropSession(current.lease(), token);
+      return;
     }
     Long reported = reportedIds.remove(node.name());
     if (reported != null) {
@@ -374,13 +416,17 @@ public final class EtcdDirectory implements RegistryStore {
         continue;
       }
       // The value compares as bytes, and 16 hex digits sort as numbers; an absent key has no value to compare.
-      TxnResponse raised = etcd.txn(TxnRequest.newBuilder()
-          .addCompare(Compare.newBuilder().setKey(keys.ids(host)).setTarget(Compare.CompareTarget.VALUE)
-              .setResult(Compare.CompareResult.LESS).setValue(EtcdKeys.idValue(nextId)))
-          .addSuccess(put(keys.ids(host), EtcdKeys.idValue(nextId), 0)).build());
-      if (!raised.getSucceeded()) {
-        etcd.txn(TxnRequest.newBuilder().addCompare(absent(keys.ids(host)))
+      for (int attempt = 0; attempt < 3; attempt++) { // another replica may create the key in between
+        TxnResponse raised = etcd.txn(TxnRequest.newBuilder()
+            .addCompare(Compare.newBuilder().setKey(keys.ids(host)).setTarget(Compare.CompareTarget.VALUE)
+                .setResult(Compare.CompareResult.LESS).setValue(EtcdKeys.idValue(nextId)))
             .addSuccess(put(keys.ids(host), EtcdKeys.idValue(nextId), 0)).build());
+        if (raised.getSucceeded() || etcd.txn(TxnRequest.newBuilder().addCompare(absent(keys.ids(host)))
+            .addSuccess(put(keys.ids(host), EtcdKeys.idValue(nextId), 0)).build()).getSucceeded()
+            || etcd.get(keys.ids(host)).getKvsList().stream()
+                .anyMatch(kv -> EtcdKeys.parseId(kv.getValue()) >= nextId)) {
+          break;
+        }
       }
     }
   }

@@ -17,7 +17,6 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +43,9 @@ final class EtcdView implements AutoCloseable {
   private final EtcdKeys keys;
   private final ScheduledExecutorService timer;
   private final List<DirectoryListener> listeners = new CopyOnWriteArrayList<>();
-  private final Map<String, StoredNode> nodes = new ConcurrentHashMap<>();
-  private final Map<String, Pid> names = new ConcurrentHashMap<>();
+  /** Replaced whole by a resync, so that readers never see a half-read directory. */
+  private volatile Map<String, StoredNode> nodes = new ConcurrentHashMap<>();
+  private volatile Map<String, Pid> names = new ConcurrentHashMap<>();
   private final Map<String, Long> nextIds = new ConcurrentHashMap<>();
   /** Why recent lives ended ("name#incarnation"), read from their ended keys, for the nodeLost event. */
   private final Map<String, String> endedReasons = new LinkedHashMap<>(16, 0.75f, false) {
@@ -58,6 +58,8 @@ final class EtcdView implements AutoCloseable {
   private long applied;
   private volatile boolean closed;
   private StreamObserver<WatchRequest> watch;
+  /** Which watch stream is current: callbacks of an earlier one (cancelled, broken) are ignored. */
+  private final java.util.concurrent.atomic.AtomicInteger watchGeneration = new java.util.concurrent.atomic.AtomicInteger();
 
   EtcdView(EtcdClient etcd, EtcdKeys keys, ScheduledExecutorService timer) {
     this.etcd = etcd;
@@ -70,7 +72,7 @@ final class EtcdView implements AutoCloseable {
     RangeResponse all = etcd.getPrefix(keys.all());
     synchronized (this) {
       for (KeyValue kv : all.getKvsList()) {
-        put(kv, false);
+        put(nodes, names, kv, false);
       }
     }
     advance(all.getHeader().getRevision());
@@ -139,9 +141,17 @@ final class EtcdView implements AutoCloseable {
       return;
     }
     ManagedChannel ch = etcd.channel();
-    StreamObserver<WatchRequest> w = WatchGrpc.newStub(ch).watch(new StreamObserver<>() {
+    int generation = watchGeneration.incrementAndGet();
+    endWatch();
+    // "hasleader": etcd ends the stream when its member loses the leader, so a watch on a member cut
+    // off from the quorum does not go silent but moves to another member.
+    StreamObserver<WatchRequest> w = WatchGrpc.newStub(ch).withInterceptors(EtcdClient.REQUIRE_LEADER)
+        .watch(new StreamObserver<>() {
       @Override
       public void onNext(WatchResponse r) {
+        if (generation != watchGeneration.get()) {
+          return;
+        }
         if (r.getCanceled()) {
           if (r.getCompactRevision() > 0) {
             LOG.warn("etcd: the watch fell behind a compaction (at {}); reading the directory again",
@@ -161,7 +171,7 @@ final class EtcdView implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
-        if (!closed) {
+        if (!closed && generation == watchGeneration.get()) {
           LOG.warn("etcd: the watch broke ({}); watching again from revision {}", t.toString(), applied() + 1);
           retry(ch);
         }
@@ -185,9 +195,13 @@ final class EtcdView implements AutoCloseable {
     timer.schedule(() -> watchFrom(applied() + 1), 100, TimeUnit.MILLISECONDS);
   }
 
-  /** Reads everything again and tells listeners what changed meanwhile. */
+  /**
+   * Reads everything again and tells listeners what changed meanwhile; on a thread of its own, as the
+   * read may take the call timeout and the timer thread keeps leases alive.
+   */
   private void resync() {
-    timer.execute(() -> {
+    watchGeneration.incrementAndGet(); // the cancelled stream says nothing more
+    Thread.ofVirtual().name("etcd-resync").start(() -> {
       RangeResponse all;
       try {
         all = etcd.getPrefix(keys.all());
@@ -197,13 +211,15 @@ final class EtcdView implements AutoCloseable {
         return;
       }
       synchronized (this) {
-        Map<String, Pid> oldNames = new HashMap<>(names);
-        Map<String, StoredNode> oldNodes = new HashMap<>(nodes);
-        names.clear();
-        nodes.clear();
+        Map<String, Pid> oldNames = names;
+        Map<String, StoredNode> oldNodes = nodes;
+        Map<String, StoredNode> freshNodes = new ConcurrentHashMap<>();
+        Map<String, Pid> freshNames = new ConcurrentHashMap<>();
         for (KeyValue kv : all.getKvsList()) {
-          put(kv, false);
+          put(freshNodes, freshNames, kv, false);
         }
+        nodes = freshNodes;
+        names = freshNames;
         oldNames.forEach((n, p) -> {
           if (!p.equals(names.get(n))) {
             tell(l -> l.nameChanged(n, null));
@@ -256,12 +272,15 @@ final class EtcdView implements AutoCloseable {
         group.add(events.get(i++));
       }
       group.sort(Comparator.comparingInt(this::rank));
+      if (revision <= applied()) {
+        continue; // already applied (a watch that started again from an earlier revision)
+      }
       synchronized (this) {
         for (Event e : group) {
           if (e.getType() == Event.EventType.DELETE) {
-            delete(e.getKv(), e.getPrevKv());
+            delete(e.getKv());
           } else {
-            put(e.getKv(), true);
+            put(nodes, names, e.getKv(), true);
           }
         }
       }
@@ -269,15 +288,20 @@ final class EtcdView implements AutoCloseable {
     }
   }
 
-  /** Applies a key written; {@code tell}: a change to tell listeners of (not the first read). */
-  private void put(KeyValue kv, boolean tell) {
+  /**
+   * Applies a key written to {@code nodes} and {@code names}; {@code tell}: a change to tell listeners
+   * of (not a read of everything). A node whose session moved is told again: its peers' tickets for it
+   * are made with its token, which changed.
+   */
+  private void put(Map<String, StoredNode> nodes, Map<String, Pid> names, KeyValue kv, boolean tell) {
     EtcdKeys.Parsed k = keys.parse(kv.getKey());
     try {
       switch (k.kind()) {
         case "nodes" -> {
           StoredNode n = StoredNode.fromValue(kv.getValue(), kv.getModRevision());
           StoredNode was = nodes.put(k.id(), n);
-          if (tell && (was == null || was.record().incarnation() != n.record().incarnation())) {
+          if (tell && (was == null || was.record().incarnation() != n.record().incarnation()
+              || !java.util.Arrays.equals(was.token(), n.token()))) {
             tell(l -> l.nodeUp(n.record()));
           }
         }
@@ -301,7 +325,7 @@ final class EtcdView implements AutoCloseable {
     }
   }
 
-  private void delete(KeyValue kv, KeyValue prev) {
+  private void delete(KeyValue kv) {
     EtcdKeys.Parsed k = keys.parse(kv.getKey());
     switch (k.kind()) {
       case "nodes" -> {
@@ -337,20 +361,26 @@ final class EtcdView implements AutoCloseable {
     }
   }
 
-  @Override
-  public void close() {
-    closed = true;
+  /** Ends the current watch stream, if any (its callbacks are ignored from then on). */
+  private void endWatch() {
     StreamObserver<WatchRequest> w;
     synchronized (this) {
       w = watch;
+      watch = null;
     }
     if (w != null) {
       try {
         w.onCompleted();
       } catch (RuntimeException ignored) {
-        // already closed
+        // already ended
       }
     }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    endWatch();
     synchronized (appliedLock) {
       appliedLock.notifyAll();
     }

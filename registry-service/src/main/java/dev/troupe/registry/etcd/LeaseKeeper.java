@@ -6,7 +6,8 @@ import io.etcd.jetcd.api.LeaseKeepAliveResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.Set;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,8 @@ final class LeaseKeeper implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
 
   private final EtcdClient etcd;
-  private final Set<Long> leases = ConcurrentHashMap.newKeySet();
+  /** Each lease kept, with the token of the session this replica holds for it. */
+  private final Map<Long, byte[]> leases = new ConcurrentHashMap<>();
   private final LongConsumer ended;
   private StreamObserver<LeaseKeepAliveRequest> stream;
   private ManagedChannel streamChannel;
@@ -38,16 +40,22 @@ final class LeaseKeeper implements AutoCloseable {
     timer.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
   }
 
-  void keep(long lease) {
-    leases.add(lease);
+  /** Keeps {@code lease} alive for the session of {@code token}, which this replica now holds. */
+  void keep(long lease, byte[] token) {
+    leases.put(lease, token.clone());
   }
 
+  /** Stops keeping {@code lease}, whoever's session it was for. */
   void drop(long lease) {
     leases.remove(lease);
   }
 
-  boolean keeps(long lease) {
-    return leases.contains(lease);
+  /**
+   * Stops keeping {@code lease} if it is kept for the session of {@code token}: a session this replica
+   * held has ended (or moved elsewhere); a newer one of the same node here keeps it.
+   */
+  void dropSession(long lease, byte[] token) {
+    leases.computeIfPresent(lease, (id, held) -> Arrays.equals(held, token) ? null : held);
   }
 
   private synchronized void tick() {
@@ -58,7 +66,7 @@ final class LeaseKeeper implements AutoCloseable {
       if (stream == null) {
         open();
       }
-      for (long id : leases) {
+      for (long id : leases.keySet()) {
         stream.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
       }
     } catch (RuntimeException e) {
@@ -70,10 +78,10 @@ final class LeaseKeeper implements AutoCloseable {
   private void open() {
     ManagedChannel ch = etcd.channel();
     streamChannel = ch;
-    stream = LeaseGrpc.newStub(ch).leaseKeepAlive(new StreamObserver<>() {
+    stream = LeaseGrpc.newStub(ch).withInterceptors(EtcdClient.REQUIRE_LEADER).leaseKeepAlive(new StreamObserver<>() {
       @Override
       public void onNext(LeaseKeepAliveResponse r) {
-        if (r.getTTL() <= 0 && leases.remove(r.getID())) {
+        if (r.getTTL() <= 0 && leases.remove(r.getID()) != null) {
           LOG.warn("etcd: lease {} has ended; its node's keys are gone", Long.toHexString(r.getID()));
           ended.accept(r.getID());
         }

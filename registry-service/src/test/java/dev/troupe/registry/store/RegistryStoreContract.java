@@ -170,8 +170,10 @@ public abstract class RegistryStoreContract {
     await().atMost(WAIT).until(() -> store().token(a).map(t -> java.util.Arrays.equals(t, newToken)).orElse(false));
     assertThat(store().authenticate("a", oldToken)).isEmpty();
     assertThat(store().authenticate("a", newToken)).contains(a);
+    // its peers hear of it again (their tickets for it are made with its token), and never of a loss
+    await().atMost(WAIT).until(() -> heard.events().contains("up a"));
+    await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> heard.events().stream().noneMatch(e -> e.startsWith("lost")));
     assertThat(store().lookup("svc").join()).contains(pid("app:a", 7));
-    assertThat(heard.events()).noneMatch(e -> e.startsWith("lost"));
 
     replica().endSession(a, newToken, "silent");
     await().atMost(WAIT).until(() -> store().node("a").isEmpty());

@@ -84,6 +84,10 @@ public final class InMemoryDirectory implements RegistryStore {
   @Override
   public long join(NodeRecord announced, Map<String, Pid> claimed, DirectoryListener listener,
       byte[] previousToken) {
+    long moved = moveSession(announced, listener, previousToken);
+    if (moved > 0) {
+      return moved;
+    }
     long first;
     int restored = 0;
     NodeRecord self;
@@ -103,15 +107,6 @@ public final class InMemoryDirectory implements RegistryStore {
         throw Failures.declaredLost(announced.name(), announced.incarnation(), announced.label());
       }
       NodeRecord live = nodes.get(announced.name());
-      if (live != null && live.incarnation() == announced.incarnation()
-          && NodeCredentials.matches(tokens.get(live.name()), previousToken)) {
-        // The same life opens a new session (its stream moved): a new token, nothing else changes.
-        if (listener != null) {
-          listeners.add(listener);
-        }
-        tokens.put(live.name(), NodeCredentials.newToken());
-        return live.shard() != null ? live.shard().firstId() : takeOverFirstIdLocked(live);
-      }
       if (live != null && live.incarnation() == announced.incarnation()) {
         throw new TroupeException(ErrorCode.UNAVAILABLE, "node " + live.label() + " is live and the join does"
             + " not prove it is that node (no token of its session); a node of that name may join once it is gone");
@@ -185,6 +180,30 @@ public final class InMemoryDirectory implements RegistryStore {
     }
     nextIdByHost.merge(shard.host(), assigned.shard().endId(), Math::max);
     return assigned;
+  }
+
+  /**
+   * The same life opens a new session (its stream moved) if {@code previousToken} proves it: a new
+   * token, nothing else changes, and its peers hear of it again (the tickets they show it are made
+   * with its token). Returns the first id it may allocate, or 0 if this is no such move.
+   */
+  private long moveSession(NodeRecord announced, DirectoryListener listener, byte[] previousToken) {
+    long first;
+    synchronized (lock) {
+      NodeRecord live = nodes.get(announced.name());
+      if (live == null || live.incarnation() != announced.incarnation()
+          || !NodeCredentials.matches(tokens.get(live.name()), previousToken)) {
+        return 0;
+      }
+      if (listener != null) {
+        listeners.add(listener);
+      }
+      tokens.put(live.name(), NodeCredentials.newToken());
+      publishLocked(l -> l.nodeUp(live), listener);
+      first = live.shard() != null ? live.shard().firstId() : takeOverFirstIdLocked(live);
+    }
+    dispatch();
+    return first;
   }
 
   /** A node that moves its session keeps allocating where it is: the id it last reported. */
