@@ -104,6 +104,9 @@ public final class AdminMain implements Callable<Integer> {
     public Integer call() {
       try {
         GetStatusResponse s = ask();
+        if (!s.getAnsweredBy().isEmpty()) {
+          OUT.println("registry: " + s.getAnsweredBy() + " (directory: " + s.getStore() + ")");
+        }
         OUT.println("nodes:");
         for (NodeRecord n : s.getNodesList()) {
           String shard = !n.hasShard() ? "" : (n.getHostsCount() > 0 ? ", " : "") + n.getShard().getHost()

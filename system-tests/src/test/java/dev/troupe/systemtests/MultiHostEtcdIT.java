@@ -133,6 +133,8 @@ class MultiHostEtcdIT {
       Status status = hosts.awaitStatus(CLIENT, s -> s.nodes().containsAll(List.of("relay", "launcher", "registry-2")),
           "the other replica lists the nodes", Duration.ofSeconds(30));
       assertThat(status.names()).as(status.text()).containsKey("relay");
+      assertThat(status.text()).contains("registry: registry-2 at " + hosts.address(REGISTRY_B) + ":7400 (directory: etcd "
+          + etcdEndpoint() + " under /troupe/)");
     } finally {
       hosts.net.heal(REGISTRY_A);
     }
@@ -170,8 +172,9 @@ class MultiHostEtcdIT {
 
     // and after healing: the old lives stop, their keepers start new ones
     Hosts.assertEndsByItself(relayJvm, "the relay's JVM, after the partition healed");
-    hosts.awaitStatus(CLIENT, s -> s.names().containsKey("relay") && s.nodes().contains("relay"),
-        "a new life of the relay registered", Duration.ofSeconds(90));
+    hosts.awaitStatus(CLIENT, s -> s.names().containsKey("relay") && s.nodes().contains("relay")
+            && s.nodes().contains("launcher") && s.nodes().stream().anyMatch(n -> n.startsWith("launcher.w")),
+        "new lives of the relay, the launcher and a worker JVM", Duration.ofSeconds(90));
     Result cli = hosts.cli(CLIENT, NODES, "after the partition\n");
     assertThat(cli.stdout()).as(cli.describe()).contains("  AFTER THE PARTITION");
   }

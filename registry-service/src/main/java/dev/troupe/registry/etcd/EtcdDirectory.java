@@ -638,6 +638,11 @@ public final class EtcdDirectory implements RegistryStore {
     return RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(value).setLease(lease)).build();
   }
 
+  @Override
+  public String describe() {
+    return "etcd " + String.join(",", settings.endpoints()) + " under " + keys.prefix;
+  }
+
   /** The revision this replica's view has reached (for tests and status). */
   public long appliedRevision() {
     return view.applied();

@@ -60,6 +60,8 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
   private final MemberAdmission members = new MemberAdmission();
   /** Where joins are admitted: off the event loop, which a shared store's calls must not hold up. */
   private final java.util.concurrent.ExecutorService joins = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+  /** This registry's node and address, as GetStatus tells operators (set once its server is bound). */
+  private volatile String answeredBy = "";
   /** Set when this registry stops: the streams it ends itself say nothing about the nodes' health. */
   private volatile boolean stopping;
 
@@ -366,6 +368,11 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
     members.ownerJoined(owner, memberKey);
   }
 
+  /** Tells GetStatus callers which registry answered: its node's name and address. */
+  public void answeredBy(String nodeAndAddress) {
+    this.answeredBy = nodeAndAddress;
+  }
+
   /**
    * This registry is about to stop (call before its server): the streams that end from now on are
    * ended by it, and no node is declared lost for that.
@@ -435,7 +442,7 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
   @Override
   public void getStatus(GetStatusRequest r, StreamObserver<GetStatusResponse> out) {
-    GetStatusResponse.Builder b = GetStatusResponse.newBuilder();
+    GetStatusResponse.Builder b = GetStatusResponse.newBuilder().setAnsweredBy(answeredBy).setStore(directory.describe());
     directory.nodes().forEach(n -> b.addNodes(ProtoRecords.toProto(n)));
     directory.names().forEach((name, pid) ->
         b.addNames(NameRecord.newBuilder().setName(name).setPid(pid.toString())));

@@ -104,6 +104,7 @@ public final class RegistryMain implements Callable<Integer> {
     NodeServer server = new NodeServer(n, node.bind, node.port, ChannelSettings.defaults()).addService(registry)
         .beforeClose(registry::stop);
     server.start();
+    registry.answeredBy(n.config().name() + " at " + server.address());
     SelfLoss selfLoss = new SelfLoss(n.self());
     directory.addListener(selfLoss);
     server.beforeClose(selfLoss::leaving);

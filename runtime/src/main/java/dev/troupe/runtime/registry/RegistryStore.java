@@ -59,6 +59,11 @@ public interface RegistryStore extends Directory {
   /** The live node named {@code name}, if {@code token} is its current session's token. */
   Optional<NodeRecord> authenticate(String name, byte[] token);
 
+  /** Where the directory lives, for operators: "memory", or the store and where it is. */
+  default String describe() {
+    return "memory";
+  }
+
   /** Stops watching and keeping anything alive; what the store holds is left to the other replicas. */
   default void close() {}
 }
