@@ -80,6 +80,9 @@ public final class RegistryClient implements Directory, AutoCloseable {
   private final Settings settings;
   /** Names this node's processes hold: re-announced after a registry restart. */
   private final Map<String, Pid> ownNames = new ConcurrentHashMap<>();
+  /** How long leaving waits for the registry to end the node's stream. */
+  public static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(1);
+
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "registry-link");
     t.setDaemon(true);
@@ -91,6 +94,8 @@ public final class RegistryClient implements Directory, AutoCloseable {
   private volatile LongSupplier nextProcessId = () -> 0;
   private volatile java.util.function.Consumer<String> onDeclaredLost = why -> {};
   private volatile Session session;
+  /** The node's listener: told of its own record first, on every (re)join. */
+  private volatile DirectoryListener listener;
   private volatile boolean closed;
 
   /**
@@ -160,6 +165,7 @@ public final class RegistryClient implements Directory, AutoCloseable {
   @Override
   public long join(NodeRecord me, Map<String, Pid> claimed, DirectoryListener l) {
     this.self = me;
+    this.listener = l;
     cache.tell(l);
     ownNames.putAll(claimed);
     long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
@@ -228,6 +234,8 @@ public final class RegistryClient implements Directory, AutoCloseable {
   /** One JoinCluster stream. A new one is opened after the registry restarts. */
   private final class Session implements ClientResponseObserver<JoinClusterRequest, JoinClusterResponse> {
     private final CompletableFuture<JoinAccepted> accepted = new CompletableFuture<>();
+    /** Completed when the registry has ended this stream (after our half-close, once it read it). */
+    private final CompletableFuture<Void> over = new CompletableFuture<>();
     private ClientCallStreamObserver<JoinClusterRequest> call;
 
     CompletableFuture<JoinAccepted> start() {
@@ -261,6 +269,10 @@ public final class RegistryClient implements Directory, AutoCloseable {
         case ACCEPTED -> {
           // A member's announce asked for a range: from now on (rejoins too) it announces the one it got.
           self = self.withShardFrom(r.getAccepted().getFirstProcessId());
+          DirectoryListener l = listener;
+          if (l != null) {
+            l.joinedAs(self, Math.max(1, r.getAccepted().getFirstProcessId()));
+          }
           adoptView(r.getAccepted());
           credentials.accepted(r.getAccepted().getNodeToken().toByteArray());
           accepted.complete(r.getAccepted());
@@ -297,6 +309,7 @@ public final class RegistryClient implements Directory, AutoCloseable {
     }
 
     private void ended(Throwable t) {
+      over.complete(null);
       if (t != null && declaredLostDetail(t)) {
         declaredLost(Status.fromThrowable(t).getDescription());
         return;
@@ -521,8 +534,13 @@ public final class RegistryClient implements Directory, AutoCloseable {
     if (s != null && s.call != null) {
       try {
         s.call.onCompleted();
-      } catch (RuntimeException ignored) {
-        // already closed
+        // Let the registry read the half-close before the channel goes: it then tells everyone "node
+        // left", not that the node's stream broke.
+        s.over.get(LEAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RuntimeException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        // already closed, or the registry is gone: nothing to wait for
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
     channels.forEach(Channels::close);

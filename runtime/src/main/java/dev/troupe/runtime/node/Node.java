@@ -101,6 +101,13 @@ public final class Node implements DirectoryListener {
     return table.self();
   }
 
+  @Override
+  public void joinedAs(NodeRecord self, long firstProcessId) {
+    if (self.name().equals(config.name()) && self.incarnation() == incarnation) {
+      table.joinedAs(self, firstProcessId);
+    }
+  }
+
   public NodeConfig config() {
     return config;
   }

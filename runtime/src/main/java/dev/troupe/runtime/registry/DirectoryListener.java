@@ -4,6 +4,13 @@ import dev.troupe.api.Pid;
 
 /** What a node hears from the directory. Called from directory threads; must not block. */
 public interface DirectoryListener {
+  /**
+   * The directory admitted this node as {@code self} (a member: with the range it assigned), and it
+   * may allocate ids from {@code firstProcessId}: told before any other node, so that the node knows
+   * its own record before it opens a peer link to one (the link's handshake shows that record).
+   */
+  default void joinedAs(NodeRecord self, long firstProcessId) {}
+
   void nodeUp(NodeRecord node);
 
   /** The node is gone (crashed, paused, partitioned or left): fire every monitor and link across it. */
