@@ -35,6 +35,7 @@
 #   BENCH_JFR_DIR    when set, every JVM of the run records JFR (settings=profile) into that directory
 #   BENCH_LAUNCHER_ARGS  more arguments for the topology's launcher (e.g. --worker-heap-mb 128)
 #   BENCH_SPAWN_ARGS     more arguments for the warm spawn phase (e.g. --count 20000 to profile it)
+#   BENCH_LUA_IDLE_COUNT idle Lua processes of the idle phase (default 20000)
 #   TROUPE_NO_BUILD  1: never build
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -311,7 +312,7 @@ if has_phase idle; then
   # 20,000 in both modes: the figure is per process, and 100,000 idle Lua processes (12-14 KB of heap
   # each) outgrow the worker JVMs' default heap at the pool's default 25,000 processes a JVM.
   run_client idle-lua "$TIMEOUT_SHORT" idle $QFLAG --launcher "127.0.0.1:$LAUNCHER_PORT" --launcher-pid "$LAUNCHER_PID" \
-    --entry bench:lua-sink --prefix lua_ --count 20000
+    --entry bench:lua-sink --prefix lua_ --count "${BENCH_LUA_IDLE_COUNT:-20000}"
 fi
 
 # ------------------------------------------------------------------------------------------ names

@@ -49,7 +49,7 @@ public final class AdminGrpcService extends NodeAdminServiceGrpc.NodeAdminServic
   @Override
   public void getLoad(GetLoadRequest request, StreamObserver<GetLoadResponse> out) {
     out.onNext(GetLoadResponse.newBuilder().setNode(node.config().name()).setIncarnation(node.incarnation())
-        .setProcesses(node.processCount()).setStartedTotal(node.startedTotal()).build());
+        .setProcesses(node.processCount()).setStartedTotal(node.startedTotal()).setHeapFull(node.heapFull()).build());
     out.onCompleted();
   }
 

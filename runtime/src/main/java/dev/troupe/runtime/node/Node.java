@@ -61,10 +61,13 @@ public final class Node implements DirectoryListener {
   private volatile boolean stopping;
   /** Set by {@link #drain}: spawns placed here are refused, so their spawners place them elsewhere. */
   private volatile boolean draining;
+  /** Whether the heap has room for more processes (see HeapGuard); replaceable by tests. */
+  private volatile HeapGuard heap;
   private final String label;
 
   public Node(NodeConfig config, Directory directory, Collection<? extends ProcessHost> hosts) {
     this.config = config;
+    this.heap = HeapGuard.ofThisJvm(config.heapLimitPercent());
     this.directory = directory;
     this.table = new ProcessTable(config.name(), hosts, config.defaultClientHost());
     this.label = config.name() + "[" + ProcessHandle.current().pid() + "]";
@@ -137,6 +140,16 @@ public final class Node implements DirectoryListener {
 
   public Collection<LocalProcess> processes() {
     return table.all();
+  }
+
+  /** Whether this node's heap is too full after collection to take new processes (see HeapGuard). */
+  public boolean heapFull() {
+    return heap.full();
+  }
+
+  /** Replaces this node's heap guard (tests give one whose answers they choose). */
+  public void heapGuard(HeapGuard guard) {
+    this.heap = guard;
   }
 
   /** How many processes live on this node now (cheap: no listing). */
@@ -223,6 +236,12 @@ public final class Node implements DirectoryListener {
       // RESOURCE_EXHAUSTED, as a full member's: a spawner places it elsewhere (its launcher).
       throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "node " + config.name()
           + " is draining before it stops: it takes no new process");
+    }
+    if (heap.full()) {
+      // RESOURCE_EXHAUSTED too: a spawner places it on another JVM, the launcher forks one if need be.
+      throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "node " + config.name() + " takes no new process: its "
+          + heap.describe() + "; its processes hold more than its heap was sized for: give worker JVMs more"
+          + " heap (--worker-heap-mb) or fewer processes each (--max-processes-per-jvm)");
     }
     host.checkSpawn(entry);
     LocalProcess child = table.add(host.name(), entry, entry, new BufferingSink());

@@ -15,6 +15,8 @@ import java.time.Duration;
  *     the directory to report it lost with the cause (the signal) before its monitors fire anyway
  * @param memberRefusalBackoff how long a worker JVM that refused a spawn for want of room is left out
  *     of this node's placement
+ * @param heapLimitPercent above this share of its heap in use after collection, the node takes no new
+ *     process ({@link HeapGuard}); 100: never refuses
  */
 public record NodeConfig(
     String name,
@@ -23,7 +25,8 @@ public record NodeConfig(
     int maxMailbox,
     Duration requestTimeout,
     Duration memberLossWait,
-    Duration memberRefusalBackoff) {
+    Duration memberRefusalBackoff,
+    int heapLimitPercent) {
 
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = PayloadCodec.DEFAULT_MAX_PAYLOAD_BYTES;
   public static final int DEFAULT_MAX_MAILBOX = 100_000;
@@ -38,30 +41,40 @@ public record NodeConfig(
     if (maxPayloadBytes <= 0 || maxMailbox <= 0) {
       throw new IllegalArgumentException("limits must be positive");
     }
+    if (heapLimitPercent < 1 || heapLimitPercent > 100) {
+      throw new IllegalArgumentException("the heap limit is a percentage from 1 to 100 (100: off); got "
+          + heapLimitPercent);
+    }
   }
 
   public static NodeConfig defaults(String name) {
     return new NodeConfig(name, "app:clients", DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_MAILBOX,
-        DEFAULT_REQUEST_TIMEOUT, DEFAULT_MEMBER_LOSS_WAIT, DEFAULT_MEMBER_REFUSAL_BACKOFF);
+        DEFAULT_REQUEST_TIMEOUT, DEFAULT_MEMBER_LOSS_WAIT, DEFAULT_MEMBER_REFUSAL_BACKOFF,
+        HeapGuard.DEFAULT_LIMIT_PERCENT);
   }
 
   public NodeConfig withDefaultClientHost(String host) {
     return new NodeConfig(name, host, maxPayloadBytes, maxMailbox, requestTimeout, memberLossWait,
-        memberRefusalBackoff);
+        memberRefusalBackoff, heapLimitPercent);
   }
 
   public NodeConfig withMaxPayloadBytes(int bytes) {
     return new NodeConfig(name, defaultClientHost, bytes, maxMailbox, requestTimeout, memberLossWait,
-        memberRefusalBackoff);
+        memberRefusalBackoff, heapLimitPercent);
   }
 
   public NodeConfig withMaxMailbox(int frames) {
     return new NodeConfig(name, defaultClientHost, maxPayloadBytes, frames, requestTimeout, memberLossWait,
-        memberRefusalBackoff);
+        memberRefusalBackoff, heapLimitPercent);
   }
 
   public NodeConfig withMemberLossWait(Duration wait) {
     return new NodeConfig(name, defaultClientHost, maxPayloadBytes, maxMailbox, requestTimeout, wait,
-        memberRefusalBackoff);
+        memberRefusalBackoff, heapLimitPercent);
+  }
+
+  public NodeConfig withHeapLimitPercent(int percent) {
+    return new NodeConfig(name, defaultClientHost, maxPayloadBytes, maxMailbox, requestTimeout, memberLossWait,
+        memberRefusalBackoff, percent);
   }
 }

@@ -28,6 +28,10 @@ public final class NodeOptions {
   @Option(names = "--max-mailbox", description = "Messages queued for one process before sends to it are refused (default: ${DEFAULT-VALUE}).")
   public int maxMailbox = dev.troupe.runtime.node.NodeConfig.DEFAULT_MAX_MAILBOX;
 
+  @Option(names = "--heap-limit-percent", description = "Above this share of its heap in use after collection,"
+      + " the node takes no new process (100: off; default: ${DEFAULT-VALUE}).")
+  public int heapLimitPercent = dev.troupe.runtime.node.HeapGuard.DEFAULT_LIMIT_PERCENT;
+
   @Option(names = "--metrics-port", description = "Serve Prometheus metrics at http://BIND:PORT/metrics (default: off; 0 picks a free port).")
   public Integer metricsPort;
 
@@ -57,6 +61,6 @@ public final class NodeOptions {
   /** The node's settings; attached clients get PIDs on {@code clientHost}. */
   public dev.troupe.runtime.node.NodeConfig config(String clientHost) {
     return dev.troupe.runtime.node.NodeConfig.defaults(nodeName).withDefaultClientHost(clientHost)
-        .withMaxPayloadBytes(maxPayloadBytes).withMaxMailbox(maxMailbox);
+        .withMaxPayloadBytes(maxPayloadBytes).withMaxMailbox(maxMailbox).withHeapLimitPercent(heapLimitPercent);
   }
 }

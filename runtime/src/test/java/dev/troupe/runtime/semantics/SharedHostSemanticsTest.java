@@ -85,6 +85,35 @@ class SharedHostSemanticsTest {
   }
 
   @Test
+  void aMemberWhoseHeapIsFullAfterCollectionRefusesNewProcessesUntilItHasRoomAgain() throws Exception {
+    // given m1's heap in use after collection is above its limit (a fake guard: a real heap would need
+    // this test's JVM filled to 90 %)
+    java.util.concurrent.atomic.AtomicLong used = new java.util.concurrent.atomic.AtomicLong(95);
+    cluster.node("m1").heapGuard(new dev.troupe.runtime.node.HeapGuard(90, used::get, 100));
+
+    // then spawns placed on m1 are refused with RESOURCE_EXHAUSTED naming the heap and what to raise,
+    // and go to m2
+    List<String> placed = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      try {
+        placed.add(client.spawn("test:block", POOL));
+      } catch (TroupeException e) {
+        assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
+        assertThat(e.getMessage()).contains("m1").contains("heap 95 % full after the last collection")
+            .contains("--worker-heap-mb");
+      }
+    }
+    assertThat(membersOf(cluster, placed)).containsOnly("m2");
+    assertThat(cluster.node("m1").heapFull()).isTrue();
+
+    // when a collection frees room, it takes processes again
+    used.set(50);
+    await().atMost(Driver.WAIT).until(() -> !cluster.node("m1").heapFull());
+    // (once the spawner's back-off for a member that refused has passed)
+    await().atMost(Driver.WAIT).until(() -> membersOf(cluster, List.of(client.spawn("test:block", POOL))).contains("m1"));
+  }
+
+  @Test
   void aDrainingMemberRefusesNewProcessesWithACodeAndKeepsThoseItRuns() throws Exception {
     // given a process on each member
     List<String> before = List.of(client.spawn("test:block", POOL), client.spawn("test:block", POOL));

@@ -8,8 +8,16 @@ import java.util.concurrent.CompletableFuture;
  * that is to be stopped to take no new process first.
  */
 public interface LoadProbe {
-  /** @param processes live now @param startedTotal started in its life */
-  record Load(int processes, long startedTotal) {}
+  /**
+   * @param processes live now
+   * @param startedTotal started in its life
+   * @param heapFull its heap is too full after collection to take new processes
+   */
+  record Load(int processes, long startedTotal, boolean heapFull) {
+    public Load(int processes, long startedTotal) {
+      this(processes, startedTotal, false);
+    }
+  }
 
   CompletableFuture<Load> load(NodeRecord member);
 

@@ -42,6 +42,8 @@ final class WorkerJvm {
   private long startedTotal;
   private int placedSinceReport;
   private boolean usedUp;
+  /** Its heap was too full after collection to take new processes, at its last report. */
+  private boolean heapFull;
   private long drainedAtNanos;
   private final List<CompletableFuture<NodeRecord>> waiters = new ArrayList<>();
 
@@ -76,9 +78,18 @@ final class WorkerJvm {
     return reported;
   }
 
-  /** Can take one more shared process. */
+  /** Can take one more shared process: under the count, and its heap not too full (its last report). */
   boolean hasRoomFor(int maxProcesses) {
-    return isLive() && !dedicated && !usedUp && load() < maxProcesses;
+    return isLive() && !dedicated && !usedUp && !heapFull && load() < maxProcesses;
+  }
+
+  /** Its last report said whether its heap is too full after collection to take new processes. */
+  void heapFull(boolean full) {
+    heapFull = full;
+  }
+
+  boolean heapFull() {
+    return heapFull;
   }
 
   /**

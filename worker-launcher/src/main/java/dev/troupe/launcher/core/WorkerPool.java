@@ -131,8 +131,8 @@ public final class WorkerPool implements AutoCloseable {
         ? "all " + settings.maxWorkers() + " worker JVMs are in use and none is free for an isolation: jvm"
             + " entry; retry later or raise --max-workers"
         : "all " + settings.maxWorkers() + " worker JVMs are full (" + settings.maxProcessesPerJvm()
-            + " processes each, or given to isolation: jvm entries); retry later or raise"
-            + " --max-processes-per-jvm or --max-workers";
+            + " processes each, a heap too full after collection, or given to isolation: jvm entries); retry"
+            + " later or raise --max-processes-per-jvm, --worker-heap-mb or --max-workers";
   }
 
   /** These JVMs (node names) refused a spawn for want of room: they count full until they report again. */
@@ -406,6 +406,7 @@ public final class WorkerPool implements AutoCloseable {
         boolean stop = false;
         boolean drain = false;
         synchronized (this) {
+          j.heapFull(load.heapFull());
           if (j.state() == WorkerJvm.State.DRAINING) {
             j.report(load.processes(), load.startedTotal(), 0);
             stop = j.readyToStop(asked);

@@ -24,7 +24,7 @@ public final class GrpcLoadProbe implements LoadProbe, AutoCloseable {
   @Override
   public CompletableFuture<Load> load(NodeRecord member) {
     return Futures.of(stub(member).getLoad(GetLoadRequest.getDefaultInstance()))
-        .thenApply(r -> new Load(r.getProcesses(), r.getStartedTotal()));
+        .thenApply(r -> new Load(r.getProcesses(), r.getStartedTotal(), r.getHeapFull()));
   }
 
   @Override

@@ -72,6 +72,11 @@ public final class LauncherMain implements Callable<Integer> {
   @Option(names = "--worker-heap-mb", defaultValue = "" + JvmForker.DEFAULT_HEAP_MB, description = "-Xmx of each worker JVM (default: ${DEFAULT-VALUE}).")
   int heapMb;
 
+  @Option(names = "--worker-heap-limit-percent", defaultValue = "" + dev.troupe.runtime.node.HeapGuard.DEFAULT_LIMIT_PERCENT,
+      description = "A worker JVM whose heap is fuller than this after collection takes no new process: spawns go to"
+          + " another JVM, or a new one (100: off; default: ${DEFAULT-VALUE}).")
+  int heapLimitPercent;
+
   @Option(names = "--topology", description = "Topology file (hosts, process.java entries, process.service entries); see docs/configuration.md.")
   Path topologyFile;
 
@@ -122,7 +127,8 @@ public final class LauncherMain implements Callable<Integer> {
     }
     // What every worker JVM is told: it joins the registry as a member of this launcher's host.
     List<String> workerArgs = new ArrayList<>(List.of("--registry", node.registry, "--bind", node.bind,
-        "--owner", node.nodeName, "--host", hosts.get(0), "--max-processes", Integer.toString(maxProcessesPerJvm)));
+        "--owner", node.nodeName, "--host", hosts.get(0), "--max-processes", Integer.toString(maxProcessesPerJvm),
+        "--heap-limit-percent", Integer.toString(heapLimitPercent)));
     for (String e : entries) {
       workerArgs.add("--entry");
       workerArgs.add(e);

@@ -57,6 +57,7 @@ public final class WorkerMain {
     boolean tokenFromStdin = false;
     String buildAot = null;
     int heapMb = dev.troupe.launcher.core.JvmForker.DEFAULT_HEAP_MB;
+    int heapLimitPercent = dev.troupe.runtime.node.HeapGuard.DEFAULT_LIMIT_PERCENT;
     int carriers = dev.troupe.launcher.core.JvmForker.DEFAULT_CARRIER_THREADS;
     List<String> entries = new ArrayList<>();
     java.util.Set<String> isolated = new java.util.HashSet<>();
@@ -76,6 +77,7 @@ public final class WorkerMain {
         case dev.troupe.launcher.core.JvmForker.TOKEN_FROM_STDIN -> tokenFromStdin = true;
         case "--build-aot" -> buildAot = args[++i];
         case "--heap-mb" -> heapMb = Integer.parseInt(args[++i]);
+        case "--heap-limit-percent" -> heapLimitPercent = Integer.parseInt(args[++i]);
         case "--carrier-threads" -> carriers = Integer.parseInt(args[++i]);
         default -> {
           System.err.println("worker: unknown argument " + args[i]);
@@ -114,7 +116,8 @@ public final class WorkerMain {
       directory.memberToken(readMemberToken());
     }
     AtomicReference<Node> ref = new AtomicReference<>();
-    Node node = new Node(NodeConfig.defaults(nodeName).withDefaultClientHost(nodeName + ":clients"), directory,
+    Node node = new Node(NodeConfig.defaults(nodeName).withDefaultClientHost(nodeName + ":clients")
+        .withHeapLimitPercent(heapLimitPercent), directory,
         List.of(new MemberHost(host, catalog, isolated, dedicated, owner, maxProcesses, ref::get)));
     ref.set(node);
     node.addObserver(new ProcessObserver() {

@@ -302,6 +302,28 @@ class WorkerPoolLifecycleTest {
   }
 
   @Test
+  void aJvmWhoseHeapIsFullAfterCollectionGetsNoProcessAndAnotherIsForked() {
+    // given one JVM far below the count, but whose heap is too full after collection
+    start(settings(1, 4, 100));
+    NodeRecord w1 = join("launcher.w1");
+    loads.put(w1.name(), new LoadProbe.Load(2, 2, true));
+    await().until(() -> pool.stats().processes() == 2);
+
+    // when a spawn reaches the launcher, it waits for a new JVM rather than go to the full one
+    CompletableFuture<NodeRecord> next = pool.place(false);
+    assertThat(next).isNotDone();
+    assertThat(forked).hasSize(2);
+    NodeRecord w2 = join("launcher.w2");
+    assertThat(next.join()).isEqualTo(w2);
+
+    // and once a collection freed room, it takes processes again (w2 has room meanwhile: every
+    // placement resolves at once, and the least loaded gets it)
+    loads.put(w1.name(), new LoadProbe.Load(0, 2, false));
+    await().until(() -> pool.place(false).join().equals(w1));
+    assertThat(forked).as("no third JVM").hasSize(2);
+  }
+
+  @Test
   void aSpawnBeyondEveryLimitIsRefusedAtOnce() {
     start(settings(1, 1, 2));
     NodeRecord w1 = join("launcher.w1");
