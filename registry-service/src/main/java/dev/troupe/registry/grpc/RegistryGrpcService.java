@@ -223,18 +223,21 @@ public final class RegistryGrpcService extends RegistryServiceGrpc.RegistryServi
 
       @Override
       public synchronized void onError(Throwable t) {
+        out.close();
         ended("its registry stream broke (" + Status.fromThrowable(t).getCode() + ")");
       }
 
       @Override
       public synchronized void onCompleted() {
-        ended("node left");
+        // Completed in turn (after what is queued): the leaving node waits for it before it closes its
+        // channel. (Closing the writer first dropped the completion, and every leave waited out its
+        // timeout.)
         out.finish(StreamObserver::onCompleted);
+        ended("node left");
       }
 
       private void ended(String reason) {
         done = true;
-        out.close();
         if (stopping) {
           // Our own end cut the stream: the node lives on and rejoins the next registry. Declaring it
           // lost would tell the nodes whose streams are not cut yet that a live peer died.
