@@ -151,7 +151,7 @@ class CliRecoveryIT {
       LiveCli.Line answer = cli.nextAnswer(Duration.ofSeconds(15));
       System.out.printf("CLI failed spawn: '%s' %d ms after the line%n", answer.text(), (answer.atNanos() - t0) / 1_000_000);
       assertThat(answer.text()).as(cli.describe()).startsWith("  error: no worker available: RESOURCE_EXHAUSTED: all "
-          + MAX_WORKERS + " worker JVMs are full").contains("raise --max-processes-per-jvm or --max-workers");
+          + MAX_WORKERS + " worker JVMs are full").contains("raise --max-processes-per-jvm, --worker-heap-mb or --max-workers");
     } finally {
       for (String hold : holds) {
         holder.send(hold, "stop");
