@@ -1,6 +1,7 @@
 package dev.troupe.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.troupe.systemtests.Hosts.Result;
 import dev.troupe.systemtests.Hosts.Status;
@@ -186,31 +187,21 @@ class MultiHostEtcdIT {
   }
 
   /** Waits until the registry log on {@code host} has a line with {@code what} for each of {@code nodes}. */
-  private static void awaitLog(int host, List<String> nodes, String what, Duration within) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (true) {
-      List<String> lines = hosts.registryLog(host, l -> l.contains(what));
-      if (nodes.stream().allMatch(n -> lines.stream().anyMatch(l -> l.contains(n)))) {
-        return;
-      }
-      assertThat(System.nanoTime()).as("'%s' for each of %s in host %d's registry log; has:%n%s", what, nodes, host,
-          String.join("\n", lines)).isLessThan(deadline);
-      Thread.sleep(100);
-    }
+  private static void awaitLog(int host, List<String> nodes, String what, Duration within) {
+    await("'" + what + "' for each of " + nodes + " in host " + host + "'s registry log").atMost(within)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> hosts.registryLog(host, l -> l.contains(what)),
+            lines -> nodes.stream().allMatch(n -> lines.stream().anyMatch(l -> l.contains(n))));
   }
 
   /** The lost lines of both replicas after the first {@code before} of B's, once one names {@code node}. */
-  private static List<String> awaitNewLost(int before, String node, Duration within) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (true) {
-      List<String> b = hosts.lostLines(REGISTRY_B);
-      List<String> fresh = new java.util.ArrayList<>(b.subList(Math.min(before, b.size()), b.size()));
-      fresh.addAll(hosts.lostLines(REGISTRY_A).stream().filter(l -> l.contains(node)).toList());
-      if (fresh.stream().anyMatch(l -> l.contains(node))) {
-        return fresh;
-      }
-      assertThat(System.nanoTime()).as("a replica declares %s lost", node).isLessThan(deadline);
-      Thread.sleep(100);
-    }
+  private static List<String> awaitNewLost(int before, String node, Duration within) {
+    return await("a replica declares " + node + " lost").atMost(within).pollInterval(Duration.ofMillis(100))
+        .until(() -> {
+          List<String> b = hosts.lostLines(REGISTRY_B);
+          List<String> fresh = new java.util.ArrayList<>(b.subList(Math.min(before, b.size()), b.size()));
+          fresh.addAll(hosts.lostLines(REGISTRY_A).stream().filter(l -> l.contains(node)).toList());
+          return fresh;
+        }, fresh -> fresh.stream().anyMatch(l -> l.contains(node)));
   }
 }

@@ -73,7 +73,7 @@ public final class EtcdDirectory implements RegistryStore {
     this.etcd = new EtcdClient(settings.endpoints(), settings.callTimeout());
     this.keys = new EtcdKeys(settings.prefix());
     this.view = new EtcdView(etcd, keys, timer);
-    this.leases = new LeaseKeeper(etcd, settings.leaseTtl(), timer, lease -> { });
+    this.leases = new LeaseKeeper(etcd, settings.leaseTtl(), timer);
   }
 
   /** Connects, reads the directory and starts watching it. */

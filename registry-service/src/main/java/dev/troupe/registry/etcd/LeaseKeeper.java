@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,14 +27,11 @@ final class LeaseKeeper implements AutoCloseable {
   private final EtcdClient etcd;
   /** Each lease kept, with the token of the session this replica holds for it. */
   private final Map<Long, byte[]> leases = new ConcurrentHashMap<>();
-  private final LongConsumer ended;
   private StreamObserver<LeaseKeepAliveRequest> stream;
   private ManagedChannel streamChannel;
 
-  /** @param ended told of a lease etcd no longer knows (its keys are gone) */
-  LeaseKeeper(EtcdClient etcd, Duration ttl, ScheduledExecutorService timer, LongConsumer ended) {
+  LeaseKeeper(EtcdClient etcd, Duration ttl, ScheduledExecutorService timer) {
     this.etcd = etcd;
-    this.ended = ended;
     long period = Math.max(200, ttl.toMillis() / 3);
     timer.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
   }
@@ -82,8 +78,8 @@ final class LeaseKeeper implements AutoCloseable {
       @Override
       public void onNext(LeaseKeepAliveResponse r) {
         if (r.getTTL() <= 0 && leases.remove(r.getID()) != null) {
+          // Its keys are gone: the watch tells every replica's listeners that its node was lost.
           LOG.warn("etcd: lease {} has ended; its node's keys are gone", Long.toHexString(r.getID()));
-          ended.accept(r.getID());
         }
       }
 

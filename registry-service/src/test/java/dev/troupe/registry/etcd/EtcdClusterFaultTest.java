@@ -46,10 +46,10 @@ class EtcdClusterFaultTest {
   }
 
   private void survives(Function<EtcdServers, EtcdServers.Member> victim) throws Exception {
-    EtcdServers etcd = closing(EtcdServers.start(3));
-    EtcdSettings settings = EtcdSettings.of(etcd.endpoints()).withLeaseTtl(RegistryReplica.shortLease());
-    RegistryReplica a = closing(new RegistryReplica(settings, "registry-a"));
-    RegistryReplica b = closing(new RegistryReplica(settings, "registry-b"));
+    RegistryReplica.Pair replicas = RegistryReplica.Pair.start(3, resources);
+    EtcdServers etcd = replicas.etcd();
+    RegistryReplica a = replicas.a();
+    RegistryReplica b = replicas.b();
     HeardEvents heard = new HeardEvents();
     RegistryClient watcher = closing(new RegistryClient(b.address(), RegistryReplicasTest.fast()));
     watcher.join(RegistryReplicasTest.node("watcher"), Map.of(), heard);

@@ -56,4 +56,14 @@ final class RegistryReplica implements AutoCloseable {
   static Duration shortLease() {
     return Duration.ofSeconds(4);
   }
+
+  /** Two replicas, "registry-a" and "registry-b", over a new etcd of {@code members}, with short leases. */
+  record Pair(EtcdServers etcd, RegistryReplica a, RegistryReplica b) {
+    static Pair start(int members, dev.troupe.registry.testing.Resources resources) throws IOException {
+      EtcdServers etcd = resources.add(EtcdServers.start(members));
+      EtcdSettings settings = EtcdSettings.of(etcd.endpoints()).withLeaseTtl(shortLease());
+      return new Pair(etcd, resources.add(new RegistryReplica(settings, "registry-a")),
+          resources.add(new RegistryReplica(settings, "registry-b")));
+    }
+  }
 }

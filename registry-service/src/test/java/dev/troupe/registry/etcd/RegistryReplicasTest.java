@@ -42,10 +42,9 @@ class RegistryReplicasTest {
 
   @Test
   void aNodeWhoseReplicaDiesMovesToAnotherAndNoOneHearsItLost() throws Exception {
-    EtcdServers etcd = closing(EtcdServers.start(1));
-    EtcdSettings settings = EtcdSettings.of(etcd.endpoints()).withLeaseTtl(RegistryReplica.shortLease());
-    RegistryReplica a = closing(new RegistryReplica(settings, "registry-a"));
-    RegistryReplica b = closing(new RegistryReplica(settings, "registry-b"));
+    RegistryReplica.Pair replicas = RegistryReplica.Pair.start(1, resources);
+    RegistryReplica a = replicas.a();
+    RegistryReplica b = replicas.b();
     NodeRecord mover = node("mover");
     RegistryClient moverClient = closing(new RegistryClient(a.address() + "," + b.address(), fast()));
     moverClient.join(mover, Map.of(), new HeardEvents());
@@ -80,10 +79,9 @@ class RegistryReplicasTest {
 
   @Test
   void aNodeThatDiesWithItsReplicaIsRemovedWhenItsLeaseRunsOut() throws Exception {
-    EtcdServers etcd = closing(EtcdServers.start(1));
-    EtcdSettings settings = EtcdSettings.of(etcd.endpoints()).withLeaseTtl(RegistryReplica.shortLease());
-    RegistryReplica a = closing(new RegistryReplica(settings, "registry-a"));
-    RegistryReplica b = closing(new RegistryReplica(settings, "registry-b"));
+    RegistryReplica.Pair replicas = RegistryReplica.Pair.start(1, resources);
+    RegistryReplica a = replicas.a();
+    RegistryReplica b = replicas.b();
     NodeRecord doomed = node("doomed");
     RegistryClient doomedClient = new RegistryClient(a.address(), fast()); // knows only a
     doomedClient.join(doomed, Map.of(), new HeardEvents());
