@@ -2,6 +2,7 @@ package dev.troupe.client;
 
 import dev.troupe.api.ErrorCode;
 import dev.troupe.api.TroupeException;
+import dev.troupe.client.wire.Arrival;
 import dev.troupe.proto.node.v1.AttachRequest;
 import dev.troupe.proto.node.v1.AttachResponse;
 import dev.troupe.proto.node.v1.Attached;
@@ -156,6 +157,14 @@ public final class AttachConnection {
     AttachedProcess p = current;
     if (p != null) {
       p.deliver(from, topic, payloads);
+    }
+  }
+
+  /** Messages for the current process, in order, taken into its mailbox at once. */
+  public void deliverAll(java.util.List<Arrival> arrivals) {
+    AttachedProcess p = current;
+    if (p != null) {
+      p.deliverAll(arrivals);
     }
   }
 

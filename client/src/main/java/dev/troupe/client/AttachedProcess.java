@@ -10,6 +10,7 @@ import dev.troupe.api.channel.Channel;
 import dev.troupe.api.channel.CoroutineScope;
 import dev.troupe.api.channel.ThrowingRunnable;
 import dev.troupe.api.channel.Time;
+import dev.troupe.client.wire.Arrival;
 import dev.troupe.client.wire.Frames;
 import dev.troupe.client.wire.PayloadCodec;
 import dev.troupe.proto.common.v1.ErrorKind;
@@ -340,6 +341,15 @@ public final class AttachedProcess implements ProcessContext, AutoCloseable {
 
   void deliver(String from, String topic, java.util.List<dev.troupe.proto.common.v1.Payload> payloads) {
     mailbox.add(new Message(from, topic, PayloadCodec.decodeAll(payloads)));
+  }
+
+  void deliverAll(java.util.List<Arrival> arrivals) {
+    Message[] messages = new Message[arrivals.size()];
+    for (int i = 0; i < messages.length; i++) {
+      Arrival a = arrivals.get(i);
+      messages[i] = new Message(a.from(), a.topic(), PayloadCodec.decodeAll(a.payloads()));
+    }
+    mailbox.addAll(messages);
   }
 
   int queued() {

@@ -2,7 +2,6 @@ package dev.troupe.runtime.grpc;
 
 import dev.troupe.proto.peer.v1.ConnectRequest;
 import dev.troupe.proto.peer.v1.ConnectResponse;
-import dev.troupe.proto.peer.v1.Envelope;
 import dev.troupe.proto.peer.v1.PeerHandshake;
 import dev.troupe.proto.peer.v1.PeerHandshakeAck;
 import dev.troupe.proto.peer.v1.PeerServiceGrpc;
@@ -109,11 +108,7 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
           return;
         }
         switch (frame.getFrameCase()) {
-          case BATCH -> {
-            for (Envelope e : frame.getBatch().getEnvelopesList()) {
-              node.onEnvelope(stream, e);
-            }
-          }
+          case BATCH -> node.onEnvelopes(stream, frame.getBatch().getEnvelopesList());
           case HEARTBEAT -> {}
           default -> fail(Status.INVALID_ARGUMENT, "unexpected peer frame " + frame.getFrameCase());
         }

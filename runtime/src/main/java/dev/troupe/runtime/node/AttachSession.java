@@ -49,6 +49,8 @@ public final class AttachSession {
   private CompletableFuture<Void> sendTail = Node.SENT;
   /** Sends of a stream mostly go where its last one went: PIDs are not parsed again. */
   private final PidMemo pids = new PidMemo();
+  /** The messages of the batch being read (batches come from the stream's one reading thread). */
+  private final DeliveryRun batchRun = new DeliveryRun();
 
   public AttachSession(Node node, FrameSink out) {
     this.node = node;
@@ -70,19 +72,40 @@ public final class AttachSession {
    */
   public void onFrame(AttachRequest frame) {
     if (frame.getFrameCase() == AttachRequest.FrameCase.BATCH && helloSeen) {
-      List<AttachRequest> frames = frame.getBatch().getFramesList();
-      if (frames.isEmpty()) {
-        throw new StreamFault(ErrorCode.INVALID_ARGUMENT, "empty batch: a batch holds at least one frame");
-      }
-      for (AttachRequest f : frames) {
+      onBatch(frame.getBatch().getFramesList());
+      return;
+    }
+    onFrame(frame, null);
+  }
+
+  /**
+   * A batch's frames, in order. Consecutive sends to one process of this node reach its mailbox
+   * together ({@link DeliveryRun}); any other frame waits for the messages before it.
+   */
+  private void onBatch(List<AttachRequest> frames) {
+    if (frames.isEmpty()) {
+      throw new StreamFault(ErrorCode.INVALID_ARGUMENT, "empty batch: a batch holds at least one frame");
+    }
+    try {
+      for (int i = 0, n = frames.size(); i < n; i++) {
+        AttachRequest f = frames.get(i);
         if (f.getFrameCase() == AttachRequest.FrameCase.HELLO || f.getFrameCase() == AttachRequest.FrameCase.BATCH) {
           throw new StreamFault(ErrorCode.INVALID_ARGUMENT,
               "a batch may not hold " + f.getFrameCase() + "; send hello alone, and batches unnested");
         }
-        onFrame(f);
+        if (f.getFrameCase() == AttachRequest.FrameCase.SEND) {
+          onFrame(f, batchRun);
+        } else {
+          batchRun.flush();
+          onFrame(f, null);
+        }
       }
-      return;
+    } finally {
+      batchRun.flush(); // what was accepted before a bad frame is delivered all the same
     }
+  }
+
+  private void onFrame(AttachRequest frame, DeliveryRun run) {
     if (frame.getFrameCase() == AttachRequest.FrameCase.HELLO) {
       onHello(frame.getHello());
       return;
@@ -97,7 +120,7 @@ public final class AttachSession {
       return;
     }
     switch (frame.getFrameCase()) {
-      case SEND -> onSend(p, frame.getSend());
+      case SEND -> onSend(p, frame.getSend(), run);
       case SPAWN -> {
         var s = frame.getSpawn();
         reply(s.getRequestId(), node.spawn(p, s.getEntry(), s.getHost(), s.getArgsList(),
@@ -186,12 +209,15 @@ public final class AttachSession {
         .addAllArgs(args)).build());
   }
 
-  private void onSend(LocalProcess p, Send s) {
+  private void onSend(LocalProcess p, Send s, DeliveryRun run) {
     CompletableFuture<Void> result;
     synchronized (this) {
       if (sendTail.isDone()) {
-        result = node.send(p, s.getTo(), knownTarget(s.getTo()), s.getTopic(), s.getPayloadsList());
+        result = node.send(p, s.getTo(), knownTarget(s.getTo()), s.getTopic(), s.getPayloadsList(), run);
       } else {
+        if (run != null) {
+          run.flush(); // this send waits behind a lookup: the messages before it go first
+        }
         result = sendTail.handle((v, t) -> null)
             .thenCompose(v -> node.send(p, s.getTo(), s.getTopic(), s.getPayloadsList()));
       }

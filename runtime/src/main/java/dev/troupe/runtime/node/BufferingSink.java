@@ -1,7 +1,10 @@
 package dev.troupe.runtime.node;
 
+import dev.troupe.client.wire.Arrival;
+import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.node.v1.AttachResponse;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * Holds a process's frames until the thing that will run it exists (a worker JVM still starting),
@@ -25,7 +28,7 @@ public final class BufferingSink implements FrameSink {
   }
 
   @Override
-  public void deliver(String from, String topic, java.util.List<dev.troupe.proto.common.v1.Payload> payloads) {
+  public void deliver(String from, String topic, List<Payload> payloads) {
     FrameSink t;
     synchronized (this) {
       t = target;
@@ -34,6 +37,19 @@ public final class BufferingSink implements FrameSink {
       FrameSink.super.deliver(from, topic, payloads); // held as a frame, in order with the rest
     } else {
       t.deliver(from, topic, payloads);
+    }
+  }
+
+  @Override
+  public void deliverAll(List<Arrival> arrivals) {
+    FrameSink t;
+    synchronized (this) {
+      t = target;
+    }
+    if (t == null) {
+      FrameSink.super.deliverAll(arrivals); // held as frames, in order with the rest
+    } else {
+      t.deliverAll(arrivals);
     }
   }
 

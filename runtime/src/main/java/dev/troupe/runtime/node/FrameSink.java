@@ -1,5 +1,6 @@
 package dev.troupe.runtime.node;
 
+import dev.troupe.client.wire.Arrival;
 import dev.troupe.client.wire.Frames;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.node.v1.AttachResponse;
@@ -20,6 +21,17 @@ public interface FrameSink {
   default void deliver(String from, String topic, List<Payload> payloads) {
     push(AttachResponse.newBuilder().setDelivery(Delivery.newBuilder()
         .setFrom(from).setTopic(topic).addAllPayloads(payloads)).build());
+  }
+
+  /**
+   * Messages that came together for the process, in order ({@link DeliveryRun}). The list is the
+   * caller's and reused: an implementation takes what it needs before it returns.
+   */
+  default void deliverAll(List<Arrival> arrivals) {
+    for (int i = 0, n = arrivals.size(); i < n; i++) {
+      Arrival a = arrivals.get(i);
+      deliver(a.from(), a.topic(), a.payloads());
+    }
   }
 
   /** Frames accepted but not yet written out: what bounds a process's mailbox on the node. */

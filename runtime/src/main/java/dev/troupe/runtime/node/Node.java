@@ -341,19 +341,20 @@ public final class Node implements DirectoryListener {
 
   /** Sends a message from {@code from}; completes when it is queued for a live target. */
   public CompletableFuture<Void> send(LocalProcess from, String to, String topic, List<Payload> payloads) {
-    return routing.send(from, to, null, topic, payloads);
+    return routing.send(from, to, null, topic, payloads, null);
   }
 
   /**
    * {@link #send}, with {@code known} the target when the caller has already parsed {@code to} (a
-   * stream's {@link PidMemo}), else null.
+   * stream's {@link PidMemo}), else null, and {@code run} the batch being read, if any.
    */
-  CompletableFuture<Void> send(LocalProcess from, String to, Pid known, String topic, List<Payload> payloads) {
-    return routing.send(from, to, known, topic, payloads);
+  CompletableFuture<Void> send(LocalProcess from, String to, Pid known, String topic, List<Payload> payloads,
+      DeliveryRun run) {
+    return routing.send(from, to, known, topic, payloads, run);
   }
 
-  void route(String from, Pid to, String topic, List<Payload> payloads) {
-    routing.route(from, to, topic, payloads);
+  void route(String from, Pid to, String topic, List<Payload> payloads, DeliveryRun run) {
+    routing.route(from, to, topic, payloads, run);
   }
 
   /** A PID text is parsed; anything else is a registered name. */
@@ -451,7 +452,26 @@ public final class Node implements DirectoryListener {
 
   /** An envelope that came on {@code stream}. */
   public void onEnvelope(PeerStream stream, Envelope e) {
-    peerInbox.onEnvelope(stream, e);
+    peerInbox.onEnvelope(stream, e, null);
+  }
+
+  /**
+   * A batch that came on {@code stream}, in order: consecutive messages for one process reach its
+   * mailbox together ({@link DeliveryRun}); anything else the batch holds waits for those before it.
+   */
+  public void onEnvelopes(PeerStream stream, List<Envelope> batch) {
+    DeliveryRun run = stream.run;
+    try {
+      for (int i = 0, n = batch.size(); i < n; i++) {
+        Envelope e = batch.get(i);
+        if (e.getKindCase() != Envelope.KindCase.DELIVER) {
+          run.flush();
+        }
+        peerInbox.onEnvelope(stream, e, run);
+      }
+    } finally {
+      run.flush();
+    }
   }
 
   /** Answers a peer's request envelope. */

@@ -29,11 +29,12 @@ final class PeerInbox {
     this.node = node;
   }
 
-  void onEnvelope(PeerStream stream, Envelope e) {
+  /** @param run the batch being read, which holds messages for local processes; null: deliver at once */
+  void onEnvelope(PeerStream stream, Envelope e, DeliveryRun run) {
     String fromNode = stream.peer().name();
     try {
       switch (e.getKindCase()) {
-        case DELIVER -> deliver(stream, e.getDeliver());
+        case DELIVER -> deliver(stream, e.getDeliver(), run);
         case EVENT -> {
           if (actsFor(stream, Pid.parse(e.getEvent().getEvent().getFrom()), e)) {
             LocalProcess lp = node.liveLocal(Pid.parse(e.getEvent().getTo()));
@@ -91,13 +92,13 @@ final class PeerInbox {
   }
 
   /** A remote send succeeded when it was queued; a target gone meanwhile is only logged. */
-  private void deliver(PeerStream stream, PeerDeliver d) {
+  private void deliver(PeerStream stream, PeerDeliver d, DeliveryRun run) {
     if (!actsFor(stream, stream.senders.parse(d.getFrom()), null)) {
       return;
     }
     node.counters().receivedFromPeers.increment();
     try {
-      node.route(d.getFrom(), stream.targets.parse(d.getTo()), d.getTopic(), d.getPayloadsList());
+      node.route(d.getFrom(), stream.targets.parse(d.getTo()), d.getTopic(), d.getPayloadsList(), run);
     } catch (TroupeException ex) {
       LOG.debug("{}: dropped a message from {} to {}: {}", node.label(), d.getFrom(), d.getTo(),
           ex.getMessage());

@@ -11,6 +11,8 @@ public final class PeerStream {
   private final NodeRecord peer;
   final PidMemo targets = new PidMemo();
   final PidMemo senders = new PidMemo();
+  /** The messages of the batch being read, for {@link Node#onEnvelopes}. */
+  final DeliveryRun run = new DeliveryRun();
   /** Whether a refused envelope has been logged: once per stream, so a forger cannot flood the log. */
   boolean refusalLogged;
 

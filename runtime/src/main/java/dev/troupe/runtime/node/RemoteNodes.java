@@ -179,7 +179,21 @@ final class RemoteNodes {
   /** A user message for a process {@code to} on another node: in the user lane, behind control. */
   void deliver(String from, Pid to, String topic, List<Payload> payloads) {
     peers.send(serving(to), Envelope.newBuilder().setDeliver(PeerDeliver.newBuilder()
-        .setTo(to.toString()).setFrom(from).setTopic(topic).addAllPayloads(payloads)).build(), false);
+        .setTo(text(to)).setFrom(from).setTopic(topic).addAllPayloads(payloads)).build(), false);
+  }
+
+  /** A PID and its text: a flood to one process formats its PID once, not once a message. */
+  private record PidText(Pid pid, String text) {}
+
+  private volatile PidText lastTarget = new PidText(null, "");
+
+  private String text(Pid to) {
+    PidText memo = lastTarget;
+    if (!to.equals(memo.pid())) {
+      memo = new PidText(to, to.toString());
+      lastTarget = memo;
+    }
+    return memo.text();
   }
 
   /** EXIT / LINK_DOWN / CANCEL for a process on another node; dropped if no node serves it any more. */

@@ -36,26 +36,37 @@ final class Routing {
    * Sends from {@code from}; {@code known} is the target when the caller has already parsed
    * {@code to} (a stream's {@link PidMemo}), else null. Completes when it is queued for a live target.
    */
-  CompletableFuture<Void> send(LocalProcess from, String to, Pid known, String topic, List<Payload> payloads) {
+  CompletableFuture<Void> send(LocalProcess from, String to, Pid known, String topic, List<Payload> payloads,
+      DeliveryRun run) {
     try {
       checkTopic(topic);
       checkPayloadSize(payloads);
       if (known != null) {
-        route(from.pidText(), known, topic, payloads);
+        route(from.pidText(), known, topic, payloads, run);
         return SENT;
       }
       CompletableFuture<Pid> target = resolve(to);
       if (target.isDone() && !target.isCompletedExceptionally()) {
-        route(from.pidText(), target.join(), topic, payloads);
+        route(from.pidText(), target.join(), topic, payloads, run);
         return SENT;
       }
-      return target.thenAccept(pid -> route(from.pidText(), pid, topic, payloads));
+      if (run != null) {
+        run.flush(); // this one is routed later, elsewhere: what came before it goes first
+      }
+      return target.thenAccept(pid -> route(from.pidText(), pid, topic, payloads, null));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  void route(String from, Pid to, String topic, List<Payload> payloads) {
+  /**
+   * Queues a message for {@code to}: on a peer's stream, or in a local process's mailbox, at once or,
+   * with a {@code run} (a batch being read), when the run is flushed.
+   *
+   * @throws TroupeException NOT_FOUND for a local process that is not alive, RESOURCE_EXHAUSTED when
+   *     its mailbox is full
+   */
+  void route(String from, Pid to, String topic, List<Payload> payloads, DeliveryRun run) {
     if (!table.isLocal(to)) {
       remote.deliver(from, to, topic, payloads);
       counters.sentToPeers.increment();
@@ -66,12 +77,22 @@ final class Routing {
       throw Node.notFound(to);
     }
     FrameSink sink = p.sink();
-    if (sink.backlog() >= config.maxMailbox()) {
-      throw new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "mailbox of " + to + " is full ("
-          + config.maxMailbox() + " messages waiting); retry later or slow down");
+    if (run != null) {
+      if (!run.add(sink, config.maxMailbox(), from, topic, payloads)) {
+        throw mailboxFull(to);
+      }
+    } else {
+      if (sink.backlog() >= config.maxMailbox()) {
+        throw mailboxFull(to);
+      }
+      sink.deliver(from, topic, payloads);
     }
-    sink.deliver(from, topic, payloads);
     counters.deliveredLocally.increment();
+  }
+
+  private TroupeException mailboxFull(Pid to) {
+    return new TroupeException(ErrorCode.RESOURCE_EXHAUSTED, "mailbox of " + to + " is full ("
+        + config.maxMailbox() + " messages waiting); retry later or slow down");
   }
 
   private static void checkTopic(String topic) {

@@ -29,6 +29,11 @@ public final class LocalAttach {
       }
 
       @Override
+      public void deliverAll(java.util.List<dev.troupe.client.wire.Arrival> arrivals) {
+        conn.deliverAll(arrivals);
+      }
+
+      @Override
       public int backlog() {
         return conn.queued(); // an in-JVM process's mailbox is bounded like a remote one's
       }

@@ -206,4 +206,99 @@ class AttachBatchingTest {
     }
     assertThat(values).isEqualTo(expected);
   }
+
+  private static AttachRequest send(long requestId, String to, Object value) {
+    return AttachRequest.newBuilder().setSend(Send.newBuilder().setRequestId(requestId).setTo(to).setTopic("n")
+        .addPayloads(dev.troupe.client.wire.PayloadCodec.encode(value))).build();
+  }
+
+  /** Spawns a test:collect for {@code count} messages, reporting to {@code ctl}; returns its PID. */
+  private static String collector(AttachedProcess ctl, int count, String name) throws Exception {
+    String pid = ctl.spawn("test:collect", "app:n1", ctl.pid(), count, name);
+    assertThat(ctl.inbox().receive(Duration.ofSeconds(10)).orElseThrow().value().topic()).isEqualTo("ready");
+    ctl.monitor(pid);
+    return pid;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> collected(AttachedProcess ctl) throws Exception {
+    Event exit = ctl.events().receive(Duration.ofSeconds(30)).orElseThrow().value();
+    assertThat(exit.kind()).isEqualTo(Event.Kind.EXIT);
+    return (List<Object>) ((java.util.Map<String, Object>) exit.result().value()).get("values");
+  }
+
+  @Test
+  void aBatchInterleavingTwoProcessesAndANameKeepsEachTargetsOrder() throws Exception {
+    AttachedProcess ctlA = cluster.attachRemote("n1");
+    AttachedProcess ctlB = cluster.attachRemote("n1");
+    int each = 300;
+    String a = collector(ctlA, each, "");
+    collector(ctlB, each, "batched-b"); // addressed by its name: a lookup in the middle of the batch
+    RawAttachStream c = attachRaw(true);
+
+    // Runs of three messages for a, with one for b (by name) after each run, the rest of b's at the end.
+    AttachRequestBatch.Builder batch = AttachRequestBatch.newBuilder();
+    long nextB = 0;
+    for (long i = 0; i < each; i++) {
+      batch.addFrames(send(0, a, i));
+      if (i % 3 == 2) {
+        batch.addFrames(send(0, "batched-b", nextB++));
+      }
+    }
+    while (nextB < each) {
+      batch.addFrames(send(0, "batched-b", nextB++));
+    }
+    c.write(AttachRequest.newBuilder().setBatch(batch).build());
+
+    List<Object> expected = new ArrayList<>();
+    for (long i = 0; i < each; i++) {
+      expected.add(i);
+    }
+    assertThat(collected(ctlA)).isEqualTo(expected);
+    assertThat(collected(ctlB)).isEqualTo(expected);
+  }
+
+  @Test
+  void theMailboxBoundCountsEveryMessageOfABatchAsIfDeliveredAtOnce() throws Exception {
+    cluster.startNode(NodeConfig.defaults("n2").withDefaultClientHost("app:n2-clients").withMaxMailbox(10));
+    ManagedChannel ch2 = Channels.open(cluster.server("n2").address(), ChannelSettings.defaults());
+    try {
+      RawAttachStream c = new RawAttachStream(ch2, true);
+      c.hello(false); // it packs requests; its replies come one a frame
+      c.write(AttachRequest.newBuilder().setSpawn(Spawn.newBuilder()
+          .setRequestId(1000).setEntry("test:block").setHost("app:n2")).build());
+      String blocked = c.reply(1000).getPid(); // it never reads its inbox
+
+      AttachRequestBatch.Builder batch = AttachRequestBatch.newBuilder();
+      for (int i = 1; i <= 15; i++) {
+        batch.addFrames(send(i, blocked, (long) i));
+      }
+      c.write(AttachRequest.newBuilder().setBatch(batch).build());
+
+      List<Integer> codes = new ArrayList<>();
+      for (int i = 1; i <= 15; i++) {
+        codes.add(c.reply(i).getStatus().getCode());
+      }
+      int exhausted = Status.Code.RESOURCE_EXHAUSTED.value();
+      assertThat(codes.subList(0, 10)).as("the first ten fill the mailbox").containsOnly(0);
+      assertThat(codes.subList(10, 15)).as("the rest are refused").containsOnly(exhausted);
+      assertThat(cluster.node("n2").liveLocal(dev.troupe.api.Pid.parse(blocked)).sink().backlog()).isEqualTo(10);
+    } finally {
+      ch2.shutdownNow();
+    }
+  }
+
+  @Test
+  void whatABatchHeldBeforeABadFrameIsDeliveredAllTheSame() throws Exception {
+    AttachedProcess ctl = cluster.attachRemote("n1");
+    String a = collector(ctl, 3, "");
+    RawAttachStream c = attachRaw(true);
+
+    c.write(AttachRequest.newBuilder().setBatch(AttachRequestBatch.newBuilder()
+        .addFrames(send(0, a, 0L)).addFrames(send(0, a, 1L)).addFrames(send(0, a, 2L))
+        .addFrames(AttachRequest.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1)))).build());
+
+    assertThat(c.ended().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(collected(ctl)).containsExactly(0L, 1L, 2L);
+  }
 }
