@@ -165,7 +165,8 @@ public final class ReadyGatedWriter<I, M> {
     for (;;) {
       boolean wrote = false;
       while (!closed && stream.isReady()) {
-        List<I> batch = new ArrayList<>(Math.min(maxBatch, 16));
+        // Sized for what is queued: growing a list from 16 to 512 items was 1.6 % of a forwarding node.
+        List<I> batch = new ArrayList<>(Math.max(1, Math.min(maxBatch, backlog.get())));
         long bytes = take(data, batch, take(control, batch, 0));
         if (batch.isEmpty()) {
           var end = terminal;

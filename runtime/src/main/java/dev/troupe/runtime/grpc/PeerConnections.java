@@ -4,10 +4,10 @@ import dev.troupe.client.ChannelSettings;
 import dev.troupe.client.Channels;
 import dev.troupe.client.EventLoops;
 import dev.troupe.client.ReadyGatedWriter;
+import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.peer.v1.ConnectRequest;
 import dev.troupe.proto.peer.v1.ConnectResponse;
 import dev.troupe.proto.peer.v1.Envelope;
-import dev.troupe.proto.peer.v1.EnvelopeBatch;
 import dev.troupe.proto.peer.v1.PeerHandshake;
 import dev.troupe.proto.peer.v1.PeerServiceGrpc;
 import dev.troupe.runtime.node.Node;
@@ -17,6 +17,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -48,12 +49,22 @@ public final class PeerConnections implements PeerTransport {
 
   @Override
   public void send(NodeRecord peer, Envelope envelope, boolean control) {
+    Link link = link(peer);
+    link.writer.enqueue(new PeerBatchEncoder.Built(envelope), control);
+  }
+
+  @Override
+  public void deliver(NodeRecord peer, String to, String from, String topic, List<Payload> payloads) {
+    link(peer).writer.enqueue(new PeerBatchEncoder.Message(to, from, topic, payloads), false);
+  }
+
+  private Link link(NodeRecord peer) {
     Link link = last;
     if (link == null || link.peer != peer || link.closed) {
       link = links.computeIfAbsent(peer.label(), k -> new Link(peer));
       last = link;
     }
-    link.writer.enqueue(envelope, control);
+    return link;
   }
 
   @Override
@@ -87,7 +98,8 @@ public final class PeerConnections implements PeerTransport {
   private final class Link implements ClientResponseObserver<ConnectRequest, ConnectResponse> {
     private final NodeRecord peer;
     private final ManagedChannel channel;
-    private volatile ReadyGatedWriter<Envelope, ConnectRequest> writer;
+    private volatile ReadyGatedWriter<PeerBatchEncoder.Item, ConnectRequest> writer;
+    private final PeerBatchEncoder encoder = new PeerBatchEncoder();
     private volatile ClientCallStreamObserver<ConnectRequest> call;
     /** Removed from {@link #links}: a send that remembered it looks it up again. */
     private volatile boolean closed;
@@ -98,10 +110,8 @@ public final class PeerConnections implements PeerTransport {
       // Detached from the calling context: a link opened while serving some client's call must not be
       // cancelled when that call ends.
       io.grpc.Context.ROOT.run(() -> PeerServiceGrpc.newStub(channel).connect(this));
-      this.writer = new ReadyGatedWriter<>(call,
-          batch -> ConnectRequest.newBuilder()
-              .setBatch(EnvelopeBatch.newBuilder().addAllEnvelopes(batch)).build(),
-          Envelope::getSerializedSize, settings.maxBatch(), settings.maxBatchBytes())
+      this.writer = new ReadyGatedWriter<>(call, encoder::encode, PeerBatchEncoder::sizeOf,
+          settings.maxBatch(), settings.maxBatchBytes())
           .drainOn(EventLoops.writer());
       // The handshake is the first message: it names the incarnation we mean to reach.
       // With who we are and the registry's proof of it for this peer (see NodeCredentials).
@@ -119,7 +129,7 @@ public final class PeerConnections implements PeerTransport {
     public void beforeStart(ClientCallStreamObserver<ConnectRequest> requestStream) {
       this.call = requestStream;
       requestStream.setOnReadyHandler(() -> {
-        ReadyGatedWriter<Envelope, ConnectRequest> w = writer;
+        ReadyGatedWriter<PeerBatchEncoder.Item, ConnectRequest> w = writer;
         if (w != null) {
           w.drain();
         }
@@ -127,7 +137,11 @@ public final class PeerConnections implements PeerTransport {
     }
 
     @Override
-    public void onNext(ConnectResponse value) {}
+    public void onNext(ConnectResponse value) {
+      if (value.hasHandshakeAck() && value.getHandshakeAck().getAcceptsStringTables()) {
+        encoder.useTables();
+      }
+    }
 
     @Override
     public void onError(Throwable t) {

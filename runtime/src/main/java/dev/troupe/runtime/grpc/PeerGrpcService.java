@@ -104,11 +104,12 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
           handshake = h;
           stream = new PeerStream(claimed);
           responses.onNext(ConnectResponse.newBuilder().setHandshakeAck(PeerHandshakeAck.newBuilder()
-              .setNode(node.config().name()).setIncarnation(node.incarnation())).build());
+              .setNode(node.config().name()).setIncarnation(node.incarnation())
+              .setAcceptsStringTables(true)).build());
           return;
         }
         switch (frame.getFrameCase()) {
-          case BATCH -> node.onEnvelopes(stream, frame.getBatch().getEnvelopesList());
+          case BATCH -> node.onEnvelopes(stream, frame.getBatch());
           case HEARTBEAT -> {}
           default -> fail(Status.INVALID_ARGUMENT, "unexpected peer frame " + frame.getFrameCase());
         }

@@ -10,6 +10,7 @@ import dev.troupe.proto.common.v1.ExitResult;
 import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.common.v1.ProcessEvent;
 import dev.troupe.proto.peer.v1.Envelope;
+import dev.troupe.proto.peer.v1.EnvelopeBatch;
 import dev.troupe.proto.peer.v1.PeerReply;
 import dev.troupe.proto.peer.v1.PeerSpawn;
 import dev.troupe.runtime.registry.Directory;
@@ -452,22 +453,23 @@ public final class Node implements DirectoryListener {
 
   /** An envelope that came on {@code stream}. */
   public void onEnvelope(PeerStream stream, Envelope e) {
-    peerInbox.onEnvelope(stream, e, null);
+    peerInbox.onEnvelope(stream, e, null, List.of());
   }
 
   /**
    * A batch that came on {@code stream}, in order: consecutive messages for one process reach its
    * mailbox together ({@link DeliveryRun}); anything else the batch holds waits for those before it.
    */
-  public void onEnvelopes(PeerStream stream, List<Envelope> batch) {
+  public void onEnvelopes(PeerStream stream, EnvelopeBatch batch) {
     DeliveryRun run = stream.run;
+    List<String> strings = batch.getStringsList();
     try {
-      for (int i = 0, n = batch.size(); i < n; i++) {
-        Envelope e = batch.get(i);
+      for (int i = 0, n = batch.getEnvelopesCount(); i < n; i++) {
+        Envelope e = batch.getEnvelopes(i);
         if (e.getKindCase() != Envelope.KindCase.DELIVER) {
           run.flush();
         }
-        peerInbox.onEnvelope(stream, e, run);
+        peerInbox.onEnvelope(stream, e, run, strings);
       }
     } finally {
       run.flush();

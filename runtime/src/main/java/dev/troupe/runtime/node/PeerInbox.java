@@ -8,6 +8,7 @@ import dev.troupe.proto.peer.v1.Envelope;
 import dev.troupe.proto.peer.v1.PeerDeliver;
 import dev.troupe.proto.peer.v1.PeerSpawn;
 import dev.troupe.runtime.registry.NodeRecord;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,12 +30,15 @@ final class PeerInbox {
     this.node = node;
   }
 
-  /** @param run the batch being read, which holds messages for local processes; null: deliver at once */
-  void onEnvelope(PeerStream stream, Envelope e, DeliveryRun run) {
+  /**
+   * @param run the batch being read, which holds messages for local processes; null: deliver at once
+   * @param strings the batch's string table, which a message's {@code *_ref} fields refer to
+   */
+  void onEnvelope(PeerStream stream, Envelope e, DeliveryRun run, List<String> strings) {
     String fromNode = stream.peer().name();
     try {
       switch (e.getKindCase()) {
-        case DELIVER -> deliver(stream, e.getDeliver(), run);
+        case DELIVER -> deliver(stream, e.getDeliver(), run, strings);
         case EVENT -> {
           if (actsFor(stream, Pid.parse(e.getEvent().getEvent().getFrom()), e)) {
             LocalProcess lp = node.liveLocal(Pid.parse(e.getEvent().getTo()));
@@ -92,17 +96,31 @@ final class PeerInbox {
   }
 
   /** A remote send succeeded when it was queued; a target gone meanwhile is only logged. */
-  private void deliver(PeerStream stream, PeerDeliver d, DeliveryRun run) {
-    if (!actsFor(stream, stream.senders.parse(d.getFrom()), null)) {
+  private void deliver(PeerStream stream, PeerDeliver d, DeliveryRun run, List<String> strings) {
+    String from = text(d.getFromRef(), d.getFrom(), strings);
+    String to = text(d.getToRef(), d.getTo(), strings);
+    if (!actsFor(stream, stream.senders.parse(from), null)) {
       return;
     }
     node.counters().receivedFromPeers.increment();
     try {
-      node.route(d.getFrom(), stream.targets.parse(d.getTo()), d.getTopic(), d.getPayloadsList(), run);
+      node.route(from, stream.targets.parse(to), text(d.getTopicRef(), d.getTopic(), strings),
+          d.getPayloadsList(), run);
     } catch (TroupeException ex) {
-      LOG.debug("{}: dropped a message from {} to {}: {}", node.label(), d.getFrom(), d.getTo(),
-          ex.getMessage());
+      LOG.debug("{}: dropped a message from {} to {}: {}", node.label(), from, to, ex.getMessage());
     }
+  }
+
+  /** A text of an envelope: its own field, or (ref > 0) the batch's string that stands for it. */
+  private static String text(int ref, String own, List<String> strings) {
+    if (ref == 0) {
+      return own;
+    }
+    if (ref > strings.size()) {
+      throw new IllegalArgumentException("string reference " + ref + " is past the batch's "
+          + strings.size() + " strings");
+    }
+    return strings.get(ref - 1);
   }
 
   /**

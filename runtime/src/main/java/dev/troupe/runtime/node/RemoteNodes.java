@@ -9,7 +9,6 @@ import dev.troupe.proto.common.v1.Payload;
 import dev.troupe.proto.common.v1.ProcessEvent;
 import dev.troupe.proto.peer.v1.Envelope;
 import dev.troupe.proto.peer.v1.PeerCancel;
-import dev.troupe.proto.peer.v1.PeerDeliver;
 import dev.troupe.proto.peer.v1.PeerEvent;
 import dev.troupe.proto.peer.v1.PeerLink;
 import dev.troupe.proto.peer.v1.PeerMonitor;
@@ -178,8 +177,7 @@ final class RemoteNodes {
 
   /** A user message for a process {@code to} on another node: in the user lane, behind control. */
   void deliver(String from, Pid to, String topic, List<Payload> payloads) {
-    peers.send(serving(to), Envelope.newBuilder().setDeliver(PeerDeliver.newBuilder()
-        .setTo(text(to)).setFrom(from).setTopic(topic).addAllPayloads(payloads)).build(), false);
+    peers.deliver(serving(to), text(to), from, topic, payloads);
   }
 
   /** A PID and its text: a flood to one process formats its PID once, not once a message. */

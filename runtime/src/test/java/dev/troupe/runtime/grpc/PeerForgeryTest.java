@@ -17,6 +17,7 @@ import dev.troupe.proto.peer.v1.EnvelopeBatch;
 import dev.troupe.proto.peer.v1.PeerDeliver;
 import dev.troupe.proto.peer.v1.PeerEvent;
 import dev.troupe.proto.peer.v1.PeerHandshake;
+import dev.troupe.proto.peer.v1.PeerHandshakeAck;
 import dev.troupe.proto.peer.v1.PeerServiceGrpc;
 import dev.troupe.proto.peer.v1.PeerTerminate;
 import dev.troupe.runtime.process.EntryCatalog;
@@ -65,10 +66,10 @@ class PeerForgeryTest {
 
   /** One peer stream from the forger to node {@code to}: what it writes, and how the node ended it. */
   private final class Forger {
-    final CompletableFuture<Void> acked = new CompletableFuture<>();
+    final CompletableFuture<PeerHandshakeAck> acked = new CompletableFuture<>();
     final StreamEnd<ConnectResponse> in = new StreamEnd<>(r -> {
       if (r.hasHandshakeAck()) {
-        acked.complete(null);
+        acked.complete(r.getHandshakeAck());
       }
     });
     final CompletableFuture<Status> end = in.end;
@@ -210,6 +211,68 @@ class PeerForgeryTest {
     Message m = worker.inbox().receive(WAIT).orElseThrow().value();
     assertThat(m.from()).isEqualTo(other.pid());
     assertThat(m.payload()).isEqualTo("forwarded");
+  }
+
+  /** A deliver whose texts are references into the batch's string table. */
+  private static Envelope deliverByRefs(int fromRef, int toRef, int topicRef, String text) {
+    return Envelope.newBuilder().setDeliver(PeerDeliver.newBuilder().setFromRef(fromRef).setToRef(toRef)
+        .setTopicRef(topicRef).addPayloads(PayloadCodec.encode(text))).build();
+  }
+
+  private Forger admitted(String as, String to) throws Exception {
+    Forger f = new Forger(to);
+    f.handshake(self(as), self(to), cluster.directory().peerTicket(self(as), self(to)));
+    f.acked.get(10, TimeUnit.SECONDS);
+    return f;
+  }
+
+  @Test
+  void aNodeSaysItTakesStringTablesAndResolvesEachReferenceOfABatch() throws Exception {
+    AttachedProcess receiver = cluster.attachLocal("n1");
+    AttachedProcess sender = cluster.attachLocal("n2");
+    Forger n2 = new Forger("n1");
+    n2.handshake(self("n2"), self("n1"), cluster.directory().peerTicket(self("n2"), self("n1")));
+    assertThat(n2.acked.get(10, TimeUnit.SECONDS).getAcceptsStringTables()).isTrue();
+
+    n2.out.onNext(ConnectRequest.newBuilder().setBatch(EnvelopeBatch.newBuilder()
+        .addStrings(sender.pid()).addStrings(receiver.pid()).addStrings("t")
+        .addEnvelopes(deliverByRefs(1, 2, 3, "one")).addEnvelopes(deliverByRefs(1, 2, 3, "two"))
+        .addEnvelopes(deliver(sender.pid(), receiver.pid(), "three"))).build()); // refs and texts mixed
+
+    for (String expected : List.of("one", "two", "three")) {
+      Message m = receiver.inbox().receive(WAIT).orElseThrow().value();
+      assertThat(m.from()).isEqualTo(sender.pid());
+      assertThat(m.topic()).isEqualTo("t");
+      assertThat(m.payload()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void aReferencePastTheTableDropsOnlyItsEnvelope() throws Exception {
+    AttachedProcess receiver = cluster.attachLocal("n1");
+    AttachedProcess sender = cluster.attachLocal("n2");
+    Forger n2 = admitted("n2", "n1");
+
+    n2.out.onNext(ConnectRequest.newBuilder().setBatch(EnvelopeBatch.newBuilder()
+        .addStrings(sender.pid()).addStrings(receiver.pid())
+        .addEnvelopes(deliverByRefs(1, 2, 3, "malformed"))
+        .addEnvelopes(deliver(sender.pid(), receiver.pid(), "kept"))).build());
+
+    assertThat(receiver.inbox().receive(WAIT).orElseThrow().value().payload()).isEqualTo("kept");
+    assertThat(n2.end).as("the stream goes on").isNotDone();
+  }
+
+  @Test
+  void aSenderNamedThroughTheTableMustStillBeOneThePeerServes() throws Exception {
+    AttachedProcess victim = cluster.attachLocal("n1");
+    AttachedProcess bystander = cluster.attachLocal("n1"); // a process of n1 itself, not of n2
+    Forger n2 = admitted("n2", "n1");
+
+    n2.out.onNext(ConnectRequest.newBuilder().setBatch(EnvelopeBatch.newBuilder()
+        .addStrings(bystander.pid()).addStrings(victim.pid()).addStrings("t")
+        .addEnvelopes(deliverByRefs(1, 2, 3, "forged"))).build());
+
+    assertNothingArrivesBefore(victim, bystander, "after");
   }
 
   /** Nothing reached {@code victim} before a message {@code marker} that {@code sender} sends now. */
