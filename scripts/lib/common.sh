@@ -52,7 +52,10 @@ TROUPE_ECHO_TOPOLOGY="${TROUPE_TOPOLOGY:-$TROUPE_ECHO_TOPOLOGY}"
 #   TROUPE_SECRET_FILE / TROUPE_SECRET, TROUPE_NODE_SECRET_FILE / TROUPE_NODE_SECRET
 #                         use these secrets instead (a topology across machines shares its files)
 #   TROUPE_INSECURE       set to 1 to run without secrets: anything that reaches the ports takes part
+#   TROUPE_SERVICE_MALLOC_ARENAS  glibc malloc arenas of each service JVM (MALLOC_ARENA_MAX; default: 2,
+#                         as the launcher gives its worker JVMs; glibc's own is 8 per core, a heap each)
 TROUPE_RUN_DIR="${TROUPE_RUN_DIR:-$TROUPE_ROOT/.run}"
+TROUPE_SERVICE_MALLOC_ARENAS="${TROUPE_SERVICE_MALLOC_ARENAS:-2}"
 # One spelling of each run directory (absolute, no trailing slash, symbolic links resolved): the
 # services carry it on their command line, and scripts/troupe finds them by it.
 TROUPE_RUN_DIR="$(realpath -m -- "$TROUPE_RUN_DIR")"
@@ -232,5 +235,8 @@ troupe_build_if_needed() { # [module...]
 # 232 MB; with these flags 161 MB (BENCHMARKS.md, "Young generations").
 # leakDetection.level=disabled: Netty's sampled leak records (a stack trace each) cost CPU on every
 # message path; the test suites, which do not use these flags, keep looking for leaks.
+# One Netty arena each way: every stream is written and read by the JVM's one network thread, and each
+# further arena holds chunks of its own (with TROUPE_SERVICE_MALLOC_ARENAS: 3-5 MB less idle RSS a service).
 TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseSerialGC -Xss512k -Xms20m -Xmx256m -XX:NewSize=16m -XX:MaxNewSize=40m -XX:SurvivorRatio=4
+  -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1 -Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1
   -Dio.grpc.netty.shaded.io.netty.jfr.enabled=false -Dio.grpc.netty.shaded.io.netty.leakDetection.level=disabled)
