@@ -36,6 +36,10 @@ final class PeerBatchEncoder {
     tables = true;
   }
 
+  boolean usesTables() {
+    return tables;
+  }
+
   /** Bytes an item adds to a batch, for the writer's bounds (a message's texts counted whole). */
   static int sizeOf(Item item) {
     return switch (item) {

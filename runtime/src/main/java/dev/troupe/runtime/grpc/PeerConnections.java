@@ -75,8 +75,11 @@ public final class PeerConnections implements PeerTransport {
     }
   }
 
-  /** One outgoing peer link's figures: envelopes queued now, and what it has written since it opened. */
-  public record LinkStats(String peer, int queued, long batches, long envelopes, long bytes) {}
+  /**
+   * One outgoing peer link's figures: envelopes queued now, what it has written since it opened, and
+   * whether the peer took string tables (its handshake ack said so).
+   */
+  public record LinkStats(String peer, int queued, long batches, long envelopes, long bytes, boolean stringTables) {}
 
   /** The figures of each open link. */
   public java.util.List<LinkStats> stats() {
@@ -84,7 +87,8 @@ public final class PeerConnections implements PeerTransport {
     for (Link l : links.values()) {
       var w = l.writer;
       if (w != null) {
-        out.add(new LinkStats(l.peer.label(), w.backlog(), w.messagesWritten(), w.itemsWritten(), w.bytesWritten()));
+        out.add(new LinkStats(l.peer.label(), w.backlog(), w.messagesWritten(), w.itemsWritten(), w.bytesWritten(),
+            l.encoder.usesTables()));
       }
     }
     return out;
