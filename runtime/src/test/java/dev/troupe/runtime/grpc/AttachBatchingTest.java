@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.troupe.api.Event;
-import dev.troupe.api.Message;
 import dev.troupe.client.AttachedProcess;
 import dev.troupe.client.ChannelSettings;
 import dev.troupe.client.Channels;
@@ -17,6 +16,7 @@ import dev.troupe.proto.node.v1.Send;
 import dev.troupe.proto.node.v1.Spawn;
 import dev.troupe.runtime.node.NodeConfig;
 import dev.troupe.runtime.testing.Entries;
+import dev.troupe.runtime.testing.Floods;
 import dev.troupe.runtime.testing.RawAttachStream;
 import dev.troupe.runtime.testing.TestCluster;
 import io.grpc.ManagedChannel;
@@ -25,6 +25,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -188,23 +189,10 @@ class AttachBatchingTest {
   void theJavaClientKeepsEachSendersOrderThroughBatches() throws Exception {
     AttachedProcess client = cluster.attachRemote("n1");
     int count = 20_000;
-    String collector = client.spawn("test:collect", "app:n1", client.pid(), count);
-    Message ready = client.inbox().receive(Duration.ofSeconds(10)).orElseThrow().value();
-    assertThat(ready.topic()).isEqualTo("ready");
-    client.monitor(collector);
 
-    for (int i = 0; i < count; i++) {
-      client.post(collector, "n", (long) i);
-    }
+    Map<String, Object> result = Floods.postNumbers(client, "app:n1", count);
 
-    Event exit = client.events().receive(Duration.ofSeconds(30)).orElseThrow().value();
-    @SuppressWarnings("unchecked")
-    var values = (List<Object>) ((java.util.Map<String, Object>) exit.result().value()).get("values");
-    List<Long> expected = new ArrayList<>(count);
-    for (long i = 0; i < count; i++) {
-      expected.add(i);
-    }
-    assertThat(values).isEqualTo(expected);
+    assertThat(result.get("values")).isEqualTo(Floods.numbers(count));
   }
 
   private static AttachRequest send(long requestId, String to, Object value) {

@@ -2,13 +2,10 @@ package dev.troupe.runtime.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.troupe.api.Event;
-import dev.troupe.api.Message;
 import dev.troupe.client.AttachedProcess;
 import dev.troupe.runtime.testing.Entries;
+import dev.troupe.runtime.testing.Floods;
 import dev.troupe.runtime.testing.TestCluster;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -41,23 +38,10 @@ class PeerStringTablesTest {
   void aFloodToAnotherNodeGoesInBatchesWithStringTablesAndArrivesInOrder() throws Exception {
     AttachedProcess client = cluster.attachRemote("n1");
     int count = 20_000;
-    String collector = client.spawn("test:collect", "app:n2", client.pid(), count);
-    Message ready = client.inbox().receive(Duration.ofSeconds(10)).orElseThrow().value();
-    assertThat(ready.topic()).isEqualTo("ready");
-    client.monitor(collector);
 
-    for (int i = 0; i < count; i++) {
-      client.post(collector, "n", (long) i);
-    }
+    Map<String, Object> result = Floods.postNumbers(client, "app:n2", count);
 
-    Event exit = client.events().receive(Duration.ofSeconds(30)).orElseThrow().value();
-    @SuppressWarnings("unchecked")
-    Map<String, Object> result = (Map<String, Object>) exit.result().value();
-    List<Long> expected = new ArrayList<>(count);
-    for (long i = 0; i < count; i++) {
-      expected.add(i);
-    }
-    assertThat(result.get("values")).isEqualTo(expected);
+    assertThat(result.get("values")).isEqualTo(Floods.numbers(count));
     assertThat(result.get("senders")).isEqualTo(List.of(client.pid()));
 
     PeerConnections.LinkStats toN2 = cluster.server("n1").peers().stats().stream()
