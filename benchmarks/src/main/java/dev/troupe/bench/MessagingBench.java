@@ -180,9 +180,10 @@ final class MessagingBench {
   /**
    * One-way: post {@code n} messages, then {@code end}; the sink answers with its count. The sink
    * acknowledges every {@link SinkEntry#ACK_EVERY}th message and the sender keeps at most
-   * {@code WINDOW_ACKS} acknowledgements outstanding (at most ~5000 messages in flight): a receiver's
-   * mailbox has no bound and no back-pressure toward its node, so an unbounded flood measures queueing
-   * (and, past some depth, Mailbox.flush's cost per queued item) instead of sustained throughput.
+   * {@code WINDOW_ACKS} acknowledgements outstanding (at most ~5000 messages in flight): a flood without
+   * a window fills the receiver's mailbox to its bound (100,000 messages) and measures queueing, then
+   * refusals, instead of sustained throughput. A deeper window (16) was measured no faster: more queued
+   * messages for the young collections to copy (BENCHMARKS.md, fifth session).
    */
   static double troupeTput(AttachedProcess c, String sink, int n) throws InterruptedException {
     Channel<Message> inbox = c.inbox();
