@@ -89,9 +89,15 @@ class LoadIT {
   private static final int MAX_MAILBOX = 500;
   /** {@code test:hold} declared {@code isolation: jvm}: each of its processes needs a worker JVM of its own. */
   private static final String HOLD_ALONE = "test:hold-alone";
+  /**
+   * The launcher's --max-workers here (the default is 8 on two cores). The spawn burst keeps 2 spares and
+   * 2 holders and needs a JVM for each of its 6 processes; the JVMs of burst processes that have already
+   * stopped count until they are reaped, so with 8 the burst depended on how fast those JVMs exit.
+   */
+  private static final int MAX_WORKERS = 12;
   @RegisterExtension
   static final Topology topology = Topology.named("load").relayArgs("--worker-delay-ms 0")
-      .launcherArgs("--max-mailbox " + MAX_MAILBOX + " --entry " + HOLD_ALONE + "="
+      .launcherArgs("--max-workers " + MAX_WORKERS + " --max-mailbox " + MAX_MAILBOX + " --entry " + HOLD_ALONE + "="
           + dev.troupe.systemtests.entries.HoldEntry.class.getName() + " --isolate " + HOLD_ALONE)
       .withTestEntries().build();
 
