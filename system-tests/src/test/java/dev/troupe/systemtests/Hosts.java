@@ -17,8 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The scripts, the CLI and their output on the hosts of a {@link TestNetwork}, for the multi-host
@@ -86,12 +89,14 @@ final class Hosts implements AutoCloseable {
   /** A process running in a host, its output going to files, its input a pipe the test writes to. */
   record Started(Process process, Path out, Path err) {
     void awaitOutput(String text, Duration within) throws Exception {
-      long deadline = System.nanoTime() + within.toNanos();
-      while (!Files.readString(out).contains(text)) {
-        if (!process.isAlive() || System.nanoTime() > deadline) {
-          throw new AssertionError("'" + text + "' within " + within + "\n" + await(Duration.ZERO).describe());
-        }
-        Thread.sleep(100);
+      try {
+        Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(100))
+            .until(() -> Files.readString(out).contains(text) || !process.isAlive());
+      } catch (ConditionTimeoutException e) {
+        // reported below, with what the process wrote
+      }
+      if (!Files.readString(out).contains(text)) {
+        throw new AssertionError("'" + text + "' within " + within + "\n" + await(Duration.ZERO).describe());
       }
     }
 
@@ -195,15 +200,19 @@ final class Hosts implements AutoCloseable {
     return new Status(r.code() == 0 && r.stdout().contains("nodes:\n"), nodes, names, incarnations, r.describe());
   }
 
-  Status awaitStatus(int host, Predicate<Status> holds, String what, Duration within) throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    Status s = status(host);
-    while (!s.answered() || !holds.test(s)) {
-      assertThat(System.nanoTime()).as(what + " within " + within + "; last status:\n" + s.text()).isLessThan(deadline);
-      Thread.sleep(500);
-      s = status(host);
+  Status awaitStatus(int host, Predicate<Status> holds, String what, Duration within) {
+    AtomicReference<Status> last = new AtomicReference<>();
+    try {
+      Awaitility.await().atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500)).until(() -> {
+        Status s = status(host);
+        last.set(s);
+        return s.answered() && holds.test(s);
+      });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(what + " within " + within + "; last status:\n"
+          + (last.get() == null ? "(none)" : last.get().text()), e);
     }
-    return s;
+    return last.get();
   }
 
   /** The lines of the registry's log on {@code host} that match {@code line}. */
