@@ -446,14 +446,9 @@ public final class Node implements DirectoryListener {
 
   // ---------------------------------------------------------------- peers
 
-  /** An envelope from {@code peer}, which may act only for the PIDs it serves. */
+  /** An envelope from {@code peer}, which may act only for the PIDs it serves, outside any batch. */
   public void onEnvelope(NodeRecord peer, Envelope e) {
-    onEnvelope(new PeerStream(peer), e);
-  }
-
-  /** An envelope that came on {@code stream}. */
-  public void onEnvelope(PeerStream stream, Envelope e) {
-    peerInbox.onEnvelope(stream, e, null, List.of());
+    peerInbox.onEnvelope(new PeerStream(peer), e, null, List.of());
   }
 
   /**
