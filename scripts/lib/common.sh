@@ -154,6 +154,11 @@ troupe_find_jdk() {
           TROUPE_JDK_FLAGS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
         fi
         TROUPE_SERVICE_JVM_FLAGS+=("${TROUPE_JDK_FLAGS[@]}")
+        # Memory malloc holds free (the JIT compilers' arenas, the start's) goes back to the OS every
+        # second; JDK 21 has the flag only as an experimental one (see TROUPE_SERVICE_JVM_FLAGS).
+        if [ "$major" -ge 22 ]; then
+          TROUPE_SERVICE_JVM_FLAGS+=(-XX:TrimNativeHeapInterval=1000)
+        fi
         # Maven itself (its Guava) warns the same way on these JDKs.
         if [ "$major" -ge 23 ] && [[ "${MAVEN_OPTS:-}" != *sun-misc-unsafe* ]]; then
           export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
@@ -227,16 +232,22 @@ troupe_build_if_needed() { # [module...]
 }
 
 # JVM flags for the long-running services (full C2: they live long enough to profit from it).
-# -Xms20m: without it SerialGC starts at 1/64 of RAM (the whole -Xmx here). -XX:NewSize=16m
-# -XX:MaxNewSize=40m -XX:SurvivorRatio=4: a young generation that starts at most of the first heap and
-# may grow to 40 MB, with survivor spaces that hold what lives a few hundred ms (a request in flight,
-# its messages). In the default one (a third of a small heap) those were promoted, and SerialGC grows
-# the old generation to -Xmx rather than collect it: under the tutorial's load the relay's RSS went to
-# 232 MB; with these flags 161 MB (BENCHMARKS.md, "Young generations").
+# The heap starts at 8 MB and the parallel collector (one GC thread: the services and the worker JVMs
+# share the cores) sizes the young generation to the allocation rate: an idle service keeps a small one,
+# a busy one grows it up to -XX:MaxNewSize=40m. SerialGC grows it only after a full collection, so it
+# either starts big (16 MB: 11 MB more RSS idle) or stays small under load (4 MB: a message flood took
+# 15-25 % more CPU per message). -XX:YoungGenerationSizeSupplement=0: the collections during the start
+# would otherwise grow it 80 % beyond what the policy asks for, and an idle JVM never shrinks it back
+# (BENCHMARKS.md, "Idle footprint"). -XX:SurvivorRatio=4: survivor spaces that hold what lives a few
+# hundred ms (a request in flight, its messages); in the default young generation (a third of a small
+# heap) those were promoted, and under the tutorial's load the relay's RSS went to 232 MB; with these
+# bounds 161 MB (BENCHMARKS.md, "Young generations"). On JDK 22+ -XX:TrimNativeHeapInterval (added in
+# troupe_find_jdk) gives what the JIT compilers freed back to the OS: 5-7 MB less idle RSS.
 # leakDetection.level=disabled: Netty's sampled leak records (a stack trace each) cost CPU on every
 # message path; the test suites, which do not use these flags, keep looking for leaks.
 # One Netty arena each way: every stream is written and read by the JVM's one network thread, and each
 # further arena holds chunks of its own (with TROUPE_SERVICE_MALLOC_ARENAS: 3-5 MB less idle RSS a service).
-TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseSerialGC -Xss512k -Xms20m -Xmx256m -XX:NewSize=16m -XX:MaxNewSize=40m -XX:SurvivorRatio=4
+TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseParallelGC -XX:ParallelGCThreads=1 -XX:YoungGenerationSizeSupplement=0 -Xss512k
+  -Xms8m -Xmx256m -XX:MaxNewSize=40m -XX:SurvivorRatio=4
   -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1 -Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1
   -Dio.grpc.netty.shaded.io.netty.jfr.enabled=false -Dio.grpc.netty.shaded.io.netty.leakDetection.level=disabled)

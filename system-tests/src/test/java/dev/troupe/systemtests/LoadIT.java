@@ -77,7 +77,7 @@ class LoadIT {
   /**
    * The bound on RSS growth between the 25 % and the 100 % sample. By 25 % of the run (20,000 echoes
    * at full size: every code path warm, the pool churned by kills) the services' RSS has reached its
-   * working size, about 200 MB each. RSS is not live data: with SerialGC and -Xmx256m, the old
+   * working size, about 200 MB each. RSS is not live data: with -Xmx256m, the old
    * generation may fill with promoted garbage until a full collection, so RSS can grow some way
    * without a leak. 1.5x leaves that room, and still fails a leak of about 2 KB per echo or more
    * (120 MB over the last 60,000 echoes). The measured growth is under 1 % at full size, and a few % in

@@ -47,16 +47,17 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
   /** Four per core, at least 8: see {@code carrierThreads}. */
   public static final int DEFAULT_CARRIER_THREADS = Math.max(8, 4 * PoolSettings.CORES);
   /**
-   * The most the young generation may grow to; it starts at 16 MB of a 20 MB first heap, with survivor
-   * spaces of a sixth of it each (-XX:SurvivorRatio=4). The processes of a busy worker JVM live for tens
-   * or hundreds of ms and should die young. In the default young generation (a third of a small heap)
-   * they were promoted, and SerialGC grows the old generation up to -Xmx before it collects it: under
-   * the tutorial's load each worker JVM's RSS went to 200-320 MB; with these flags 103-109 MB
-   * (BENCHMARKS.md, "Young generations").
+   * The most the young generation may grow to, with survivor spaces of a sixth of it each
+   * (-XX:SurvivorRatio=4). The processes of a busy worker JVM live for tens or hundreds of ms and should
+   * die young. In the default young generation (a third of a small heap) they were promoted, and the old
+   * generation grew toward -Xmx before it was collected: under the tutorial's load each worker JVM's RSS
+   * went to 200-320 MB; with this bound 103-109 MB (BENCHMARKS.md, "Young generations").
    */
   public static final int YOUNG_GEN_MB = 40;
-  /** The smallest -Xmx a worker JVM is given: its first heap (-Xms20m) plus room to grow. */
+  /** The smallest -Xmx a worker JVM is given: its first heap (-Xms8m) plus room to grow. */
   public static final int MIN_HEAP_MB = 32;
+  /** How often a JVM gives memory that malloc holds free back to the OS (-XX:TrimNativeHeapInterval). */
+  public static final int TRIM_NATIVE_HEAP_INTERVAL_MS = 1000;
   public static final String WORKER_MAIN = "dev.troupe.launcher.worker.WorkerMain";
 
   /** The flags every worker JVM (and the AOT training run) starts with. */
@@ -66,9 +67,17 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
     // under the tutorial's load after a 45 s warm-up: 79-85 us of CPU per echo in the worker JVMs
     // against 143-150 us with C1 alone (-XX:TieredStopAtLevel=1, when every process had a JVM of its
     // own and lived for a second), for 56-73 MB more RSS in two JVMs (BENCHMARKS.md, "C2 in worker JVMs").
+    // The heap starts at 8 MB and the parallel collector (one GC thread: many JVMs share the cores)
+    // sizes its young generation to the allocation rate, between that and YOUNG_GEN_MB: an idle JVM
+    // keeps a small one, a busy one grows it. SerialGC only grows it after a full collection, so it
+    // either starts big (16 MB: 11 MB more RSS idle) or stays small under load (4 MB: a message flood
+    // took 15-25 % more CPU per message). -XX:YoungGenerationSizeSupplement=0: the first collections,
+    // during the start, would otherwise grow it by 80 % more than the policy asks for, and an idle JVM
+    // never collects to shrink it back (BENCHMARKS.md, "Idle footprint").
     List<String> f = new ArrayList<>(List.of(
-        "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xss512k",
-        "-Xms20m", "-Xmx" + heapMb + "m", "-XX:NewSize=16m", "-XX:MaxNewSize=" + young + "m", "-XX:SurvivorRatio=4",
+        "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1", "-XX:YoungGenerationSizeSupplement=0",
+        "-XX:-UsePerfData", "-Xss512k",
+        "-Xms8m", "-Xmx" + heapMb + "m", "-XX:MaxNewSize=" + young + "m", "-XX:SurvivorRatio=4",
         "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m",
         // Processes share the heap: when one exhausts it, an OutOfMemoryError may land in any thread
         // (a timer's, a stream's) and leave the JVM half working. Ending it is clean: its launcher
@@ -99,6 +108,11 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
       // Otherwise every worker start prints warnings about protobuf's and Netty's Unsafe use.
       f.add("--enable-native-access=ALL-UNNAMED");
       f.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    if (Runtime.version().feature() >= 22) {
+      // What the JIT compilers and the start freed to malloc goes back to the OS (JDK 22+; 21 has it
+      // only as an experimental flag): 5-7 MB of an idle JVM's RSS (BENCHMARKS.md, "Idle footprint").
+      f.add("-XX:TrimNativeHeapInterval=" + TRIM_NATIVE_HEAP_INTERVAL_MS);
     }
     return f;
   }
