@@ -35,6 +35,8 @@
 #   BENCH_JFR_DIR    when set, every JVM of the run records JFR (settings=profile) into that directory
 #   BENCH_LAUNCHER_ARGS  more arguments for the topology's launcher (e.g. --worker-heap-mb 128)
 #   BENCH_SPAWN_ARGS     more arguments for the warm spawn phase (e.g. --count 20000 to profile it)
+#   BENCH_MESSAGING_ARGS more arguments for the messaging phase (e.g. --variants rtt_peer --rounds 20 to
+#                        profile one variant; --rtt-count, --flood-count)
 #   BENCH_LUA_IDLE_COUNT idle Lua processes of the idle phase (default 20000)
 #   TROUPE_NO_BUILD  1: never build
 set -euo pipefail
@@ -276,7 +278,7 @@ if has_phase messaging; then
   NODE_B_PID=$STARTED_PID
   run_client messaging "$([ "$QUICK" = 1 ] && echo 150 || echo 600)" messaging $QFLAG \
     --grpc "127.0.0.1:$GRPC_PORT" --node-a "127.0.0.1:$NODE_A_PORT" --node-b "127.0.0.1:$NODE_B_PORT" --host-b bench:b \
-    --grpc-pid "$GRPC_PID" --node-a-pid "$NODE_A_PID" --node-b-pid "$NODE_B_PID"
+    --grpc-pid "$GRPC_PID" --node-a-pid "$NODE_A_PID" --node-b-pid "$NODE_B_PID" ${BENCH_MESSAGING_ARGS:-}
   for pid in "$NODE_B_PID" "$NODE_A_PID" "$GRPC_PID"; do stop_own "$pid"; done
 fi
 

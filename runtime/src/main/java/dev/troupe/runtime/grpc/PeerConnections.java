@@ -13,9 +13,12 @@ import dev.troupe.proto.peer.v1.PeerServiceGrpc;
 import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.node.PeerTransport;
 import dev.troupe.runtime.registry.NodeRecord;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class PeerConnections implements PeerTransport {
   private static final Logger LOG = LoggerFactory.getLogger(PeerConnections.class);
+
+  /**
+   * Connect with requests as bytes: a link writes its batches with {@link PeerBatchEncoder}, and its
+   * handshake with {@code toByteArray()}.
+   */
+  private static final MethodDescriptor<byte[], ConnectResponse> CONNECT =
+      EncodedMessages.requestsAsBytes(PeerServiceGrpc.getConnectMethod());
 
   private final Node node;
   private final ChannelSettings settings;
@@ -99,12 +109,12 @@ public final class PeerConnections implements PeerTransport {
     links.clear();
   }
 
-  private final class Link implements ClientResponseObserver<ConnectRequest, ConnectResponse> {
+  private final class Link implements ClientResponseObserver<byte[], ConnectResponse> {
     private final NodeRecord peer;
     private final ManagedChannel channel;
-    private volatile ReadyGatedWriter<PeerBatchEncoder.Item, ConnectRequest> writer;
+    private volatile ReadyGatedWriter<PeerBatchEncoder.Item, byte[]> writer;
     private final PeerBatchEncoder encoder = new PeerBatchEncoder();
-    private volatile ClientCallStreamObserver<ConnectRequest> call;
+    private volatile ClientCallStreamObserver<byte[]> call;
     /** Removed from {@link #links}: a send that remembered it looks it up again. */
     private volatile boolean closed;
 
@@ -113,8 +123,9 @@ public final class PeerConnections implements PeerTransport {
       this.channel = Channels.open(peer.address(), settings);
       // Detached from the calling context: a link opened while serving some client's call must not be
       // cancelled when that call ends.
-      io.grpc.Context.ROOT.run(() -> PeerServiceGrpc.newStub(channel).connect(this));
-      this.writer = new ReadyGatedWriter<>(call, encoder::encode, PeerBatchEncoder::sizeOf,
+      io.grpc.Context.ROOT.run(() ->
+          ClientCalls.asyncBidiStreamingCall(channel.newCall(CONNECT, CallOptions.DEFAULT), this));
+      this.writer = new ReadyGatedWriter<>(call, encoder::encode, PeerBatchEncoder.Item::size,
           settings.maxBatch(), settings.maxBatchBytes())
           .drainOn(EventLoops.writer());
       // The handshake is the first message: it names the incarnation we mean to reach.
@@ -124,16 +135,17 @@ public final class PeerConnections implements PeerTransport {
           .setFromNode(node.config().name()).setFromIncarnation(node.incarnation())
           .setToNode(peer.name()).setToIncarnation(peer.incarnation())
           .setFromRecord(ProtoRecords.toProto(me))
-          .setTicket(com.google.protobuf.ByteString.copyFrom(node.directory().peerTicket(me, peer)))).build());
+          .setTicket(com.google.protobuf.ByteString.copyFrom(node.directory().peerTicket(me, peer))))
+          .build().toByteArray());
       writer.drain();
       LOG.debug("{}: opened peer link to {} at {}", node.label(), peer.label(), peer.address());
     }
 
     @Override
-    public void beforeStart(ClientCallStreamObserver<ConnectRequest> requestStream) {
+    public void beforeStart(ClientCallStreamObserver<byte[]> requestStream) {
       this.call = requestStream;
       requestStream.setOnReadyHandler(() -> {
-        ReadyGatedWriter<PeerBatchEncoder.Item, ConnectRequest> w = writer;
+        ReadyGatedWriter<PeerBatchEncoder.Item, byte[]> w = writer;
         if (w != null) {
           w.drain();
         }
