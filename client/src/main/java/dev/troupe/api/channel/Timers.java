@@ -1,12 +1,17 @@
 package dev.troupe.api.channel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The JVM's timers for processes: sleeps and {@link Time#after} channels, fired by one daemon thread
- * in batches, at most once per {@link #TICK_NANOS}.
+ * The JVM's timers for processes: sleeps, {@link Time#after} channels and the timeouts of receives and
+ * selects on virtual threads ({@link Selector}), fired by one daemon thread in batches, at most once
+ * per {@link #TICK_NANOS}.
  *
  * <p>Why not the JDK's: a virtual thread's {@code Thread.sleep} goes to its scheduler's delay thread,
  * which is woken to file every new timer (JDK 25's {@code DelayScheduler} parks between deadlines,
@@ -18,26 +23,64 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A timer fires between its deadline and one tick later. Actions run on the timer thread and must
  * be short (an unpark, a non-blocking channel send).
+ *
+ * <p>A cancelled timer is not looked for in the heap (that would take a lock, or a wake-up of the
+ * thread, per cancel): it is skipped when due. A receive that waits up to minutes and is answered in
+ * microseconds leaves one behind each time, so once {@link #PURGE_AT} are waiting the thread is woken
+ * to drop them all: the heap holds at most that many dead timers, for one wake-up per that many
+ * cancels.
  */
 final class Timers {
   /** The most a timer fires late, and the shortest the thread parks between looks. */
   static final long TICK_NANOS = 1_000_000L;
 
+  /**
+   * The shortest receive or select timeout (on a virtual thread) taken by these timers: shorter ones
+   * keep the JDK's precise timed park, for which a millisecond late would matter.
+   */
+  static final long COARSE_FROM_NANOS = 10 * TICK_NANOS;
+
+  /** Cancelled timers waiting in the heap that make the thread drop them all. */
+  static final int PURGE_AT = 16_384;
+
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(Timer.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private static final Timers SHARED = new Timers();
 
-  /** One timer; cancelled ones stay in the heap until due and are then skipped. */
+  private static final int PENDING = 0;
+  private static final int FIRED = 1;
+  private static final int CANCELLED = 2;
+
+  /** One timer; cancelled ones stay in the heap until due or purged, and are skipped. */
   static final class Timer implements Comparable<Timer> {
     private final long deadline;
     private final Runnable action;
-    private volatile boolean cancelled;
+    private final Timers owner;
+    private volatile int state = PENDING;
 
-    private Timer(long deadline, Runnable action) {
+    private Timer(long deadline, Runnable action, Timers owner) {
       this.deadline = deadline;
       this.action = action;
+      this.owner = owner;
     }
 
+    /** Keeps it from firing, if it has not fired yet; idempotent. */
     void cancel() {
-      cancelled = true;
+      if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
+        owner.cancelled();
+      }
+    }
+
+    boolean isCancelled() {
+      return state == CANCELLED;
     }
 
     @Override
@@ -47,6 +90,9 @@ final class Timers {
   }
 
   private final ConcurrentLinkedQueue<Timer> incoming = new ConcurrentLinkedQueue<>();
+  /** Timers cancelled and not yet dropped from the heap (or from incoming). */
+  private final AtomicInteger dead = new AtomicInteger();
+  private final AtomicBoolean purgeAsked = new AtomicBoolean();
   /** Touched by the timer thread only. */
   private final PriorityQueue<Timer> heap = new PriorityQueue<>();
   private final Thread thread;
@@ -56,13 +102,32 @@ final class Timers {
   private volatile boolean parkedIdle;
 
   private Timers() {
-    thread = Thread.ofPlatform().daemon().name("troupe-timers").unstarted(this::run);
+    this("troupe-timers");
+  }
+
+  /** A timer thread of its own, for tests. */
+  Timers(String threadName) {
+    thread = Thread.ofPlatform().daemon().name(threadName).unstarted(this::run);
     thread.start();
   }
 
   /** Runs {@code action} on the timer thread once {@code System.nanoTime()} has passed {@code deadline}. */
   static Timer at(long deadline, Runnable action) {
-    return SHARED.add(new Timer(deadline, action));
+    return SHARED.schedule(deadline, action);
+  }
+
+  Timer schedule(long deadline, Runnable action) {
+    return add(new Timer(deadline, action, this));
+  }
+
+  /** The JVM's timers, for tests. */
+  static Timers shared() {
+    return SHARED;
+  }
+
+  /** Cancelled timers not yet dropped: at most about {@link #PURGE_AT}. */
+  int deadTimers() {
+    return dead.get();
   }
 
   /**
@@ -80,9 +145,8 @@ final class Timers {
         }
       }
     }
-    Thread me = Thread.currentThread();
     long deadline = System.nanoTime() + nanos;
-    Timer t = at(deadline, () -> LockSupport.unpark(me));
+    Timer t = at(deadline, unparker(Thread.currentThread()));
     while (System.nanoTime() - deadline < 0) {
       if (Thread.interrupted()) {
         t.cancel();
@@ -92,6 +156,17 @@ final class Timers {
     }
     if (Thread.interrupted()) {
       throw new InterruptedException();
+    }
+  }
+
+  /** The action of a timer that ends a park: a stray unpark is harmless, parks re-check their condition. */
+  static Runnable unparker(Thread thread) {
+    return () -> LockSupport.unpark(thread);
+  }
+
+  private void cancelled() {
+    if (dead.incrementAndGet() >= PURGE_AT && purgeAsked.compareAndSet(false, true)) {
+      LockSupport.unpark(thread);
     }
   }
 
@@ -110,17 +185,25 @@ final class Timers {
       for (Timer t; (t = incoming.poll()) != null; ) {
         heap.add(t);
       }
+      if (purgeAsked.get()) {
+        int before = heap.size();
+        heap.removeIf(Timer::isCancelled);
+        dead.addAndGet(heap.size() - before);
+        purgeAsked.set(false);
+      }
       long now = System.nanoTime();
       for (Timer t; (t = heap.peek()) != null && t.deadline - now <= 0; ) {
         heap.poll();
-        if (!t.cancelled) {
+        if (STATE.compareAndSet(t, PENDING, FIRED)) {
           fire(t);
+        } else {
+          dead.decrementAndGet();
         }
       }
       Timer first = heap.peek();
       if (first == null) {
         parkedIdle = true;
-        if (incoming.isEmpty()) {
+        if (incoming.isEmpty() && !purgeAsked.get()) {
           LockSupport.park(this);
         }
         parkedIdle = false;
@@ -128,7 +211,7 @@ final class Timers {
       }
       long look = Math.max(first.deadline - now, TICK_NANOS) + now;
       nextLook = look;
-      if (incoming.isEmpty()) {
+      if (incoming.isEmpty() && !purgeAsked.get()) {
         LockSupport.parkNanos(this, look - now);
       }
     }
