@@ -49,17 +49,21 @@ final class Mailbox {
   private final Map<Message, Thread> pumps = new IdentityHashMap<>(2);
 
   void add(Object messageOrEvent) {
-    synchronized (lock) {
-      if (closed) {
-        return;
+    // The receiver is woken after the lock is released: woken inside, it often ran first (on the
+    // other core) and blocked on this lock at its next receive.
+    Channel.handOverThenWake(() -> {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        if (messageOrEvent instanceof Event e) {
+          eventQueue.add(e);
+        } else {
+          messages.add((Message) messageOrEvent);
+        }
+        flushLocked(); // under the same hold of the lock: one acquisition per delivery, not two
       }
-      if (messageOrEvent instanceof Event e) {
-        eventQueue.add(e);
-      } else {
-        messages.add((Message) messageOrEvent);
-      }
-      flushLocked(); // under the same hold of the lock: one acquisition per delivery, not two
-    }
+    });
   }
 
   /**
@@ -67,15 +71,17 @@ final class Mailbox {
    * attempt to move them, where {@link #add} per message would contend with the receiver each time.
    */
   void addAll(Message[] arrived) {
-    synchronized (lock) {
-      if (closed) {
-        return;
+    Channel.handOverThenWake(() -> {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        for (Message m : arrived) {
+          messages.add(m);
+        }
+        flushLocked();
       }
-      for (Message m : arrived) {
-        messages.add(m);
-      }
-      flushLocked();
-    }
+    });
   }
 
   @SuppressWarnings("unchecked")

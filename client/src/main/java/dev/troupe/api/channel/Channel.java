@@ -177,6 +177,17 @@ public final class Channel<T> {
     }
 
     /**
+     * Runs {@code body}, and wakes the receivers (and senders) that its hand-overs complete only when
+     * it returns: for a producer that hands values over ({@link #trySend}) while it holds a lock of
+     * its own, so that a receiver never wakes only to block on that lock (BENCHMARKS.md, "Wake-ups
+     * after the lock"). Nested scopes wake at the end of the outermost. {@code body} must not block
+     * waiting for a thread it hands values to: that thread is not woken before it returns.
+     */
+    public static void handOverThenWake(Runnable body) {
+        Wakeups.deferring(body);
+    }
+
+    /**
      * Registers the callback run whenever a receiver starts waiting on this channel (directly or
      * through a select), replacing any previous one; null removes it.
      *

@@ -1,7 +1,6 @@
 package dev.troupe.api.channel;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The single-use token of one blocked operation (a plain send or receive, or a whole select).
@@ -27,14 +26,15 @@ final class Waiter {
     }
 
     /**
-     * Commits the operation to case {@code index} and wakes the waiting thread. Callers write
+     * Commits the operation to case {@code index} and wakes the waiting thread (at the end of the
+     * completing thread's {@link Channel#handOverThenWake} scope if it is in one). Callers write
      * the node's payload fields first: the successful CAS publishes them to the waiter.
      *
      * @return false when another case or a cancellation got there first
      */
     boolean complete(int index) {
         if (state.compareAndSet(WAITING, index)) {
-            LockSupport.unpark(thread);
+            Wakeups.unpark(thread);
             return true;
         }
         return false;
