@@ -32,16 +32,7 @@ final class NameBench {
     NodeRecord self = new NodeRecord("bench-names-" + ProcessHandle.current().pid(), System.nanoTime(),
         "127.0.0.1:1", List.of("bench:names"));
     try (RegistryClient client = new RegistryClient(registry, RegistryClient.Settings.defaults())) {
-      client.join(self, Map.of(), new DirectoryListener() {
-        @Override
-        public void nodeUp(NodeRecord node) {}
-
-        @Override
-        public void nodeLost(NodeRecord node, String reason) {}
-
-        @Override
-        public void nameChanged(String name, Pid owner) {}
-      });
+      client.join(self, Map.of(), DirectoryListener.DEAF);
       ManagedChannel ch = Channels.open(registry.split(",")[0], ChannelSettings.defaults());
       try {
         var stub = RegistryServiceGrpc.newBlockingStub(ch);

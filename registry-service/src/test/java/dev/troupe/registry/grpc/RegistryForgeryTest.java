@@ -66,16 +66,7 @@ class RegistryForgeryTest {
     closing.add(launcher);
     launcher.memberKey(launcherKey);
     NodeRecord record = new NodeRecord("launcher", 1, "127.0.0.1:1", List.of("app:launcher", "app:processes"));
-    launcher.join(record, Map.of(), new dev.troupe.runtime.registry.DirectoryListener() {
-      @Override
-      public void nodeUp(NodeRecord up) {}
-
-      @Override
-      public void nodeLost(NodeRecord lost, String reason) {}
-
-      @Override
-      public void nameChanged(String name, Pid owner) {}
-    });
+    launcher.join(record, Map.of(), dev.troupe.runtime.registry.DirectoryListener.DEAF);
     launcher.register(record, "service", SERVICE).get(5, TimeUnit.SECONDS);
     channel = Channels.open(address, ChannelSettings.defaults());
     forger = RegistryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);

@@ -369,6 +369,11 @@ public final class RegistryClient implements Directory, AutoCloseable {
   }
 
   @Override
+  public long version() {
+    return cache.version();
+  }
+
+  @Override
   public void declareLost(NodeRecord by, String member, long incarnation, String reason) {
     Session s = session;
     if (s != null) {

@@ -78,6 +78,15 @@ public interface Directory {
     return nodes();
   }
 
+  /**
+   * A number that changes whenever the live nodes do (after the change), so that the message path may
+   * keep the answer of a lookup ({@link #nodeServing(Pid)}) while it stays the same; -1 (the default):
+   * this directory does not count its changes, and nothing may be kept.
+   */
+  default long version() {
+    return -1;
+  }
+
   CompletableFuture<Void> register(NodeRecord by, String name, Pid owner);
 
   CompletableFuture<Boolean> unregister(NodeRecord by, String name, Pid owner);

@@ -18,4 +18,16 @@ public interface DirectoryListener {
 
   /** {@code name} now belongs to {@code owner}, or was released when {@code owner} is null. */
   void nameChanged(String name, Pid owner);
+
+  /** A listener that hears nothing: for a directory user that only looks things up. */
+  DirectoryListener DEAF = new DirectoryListener() {
+    @Override
+    public void nodeUp(NodeRecord node) {}
+
+    @Override
+    public void nodeLost(NodeRecord node, String reason) {}
+
+    @Override
+    public void nameChanged(String name, Pid owner) {}
+  };
 }

@@ -40,6 +40,8 @@ public final class InMemoryDirectory implements RegistryStore {
 
   private final Object lock = new Object();
   private final Map<String, NodeRecord> nodes = new LinkedHashMap<>();
+  /** Bumped (under the lock) after every change of {@link #nodes}: see Directory#version. */
+  private volatile long version;
   private final Map<String, Pid> names = new HashMap<>();
   private final Map<String, Long> nextIdByHost = new HashMap<>();
   /** Each live node's token (NodeCredentials), by name: issued when it joins, dropped when it goes. */
@@ -121,6 +123,7 @@ public final class InMemoryDirectory implements RegistryStore {
         listeners.add(listener);
       }
       nodes.put(self.name(), self);
+      version++;
       tokens.put(self.name(), NodeCredentials.newToken()); // a rejoin gets a new one: the old may have leaked
       NodeRecord up = self;
       publishLocked(l -> l.nodeUp(up), listener);
@@ -286,6 +289,7 @@ public final class InMemoryDirectory implements RegistryStore {
    * loss already sees them free. Caller holds the lock. */
   private void removeNodeLocked(NodeRecord node, String reason) {
     nodes.remove(node.name());
+    version++;
     ended.put(node.label(), Boolean.TRUE);
     tokens.remove(node.name());
     names.entrySet().removeIf(e -> {
@@ -356,6 +360,11 @@ public final class InMemoryDirectory implements RegistryStore {
     synchronized (lock) {
       return Optional.ofNullable(nodes.get(name));
     }
+  }
+
+  @Override
+  public long version() {
+    return version;
   }
 
   @Override

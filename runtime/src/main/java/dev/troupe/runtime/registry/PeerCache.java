@@ -20,6 +20,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class PeerCache {
   private final Map<String, NodeRecord> nodes = new ConcurrentHashMap<>();
+  /** Bumped after every change of {@link #nodes} (see Directory#version). */
+  private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
   private final Map<String, Pid> names = new ConcurrentHashMap<>();
   /** Peers the registry's latest view lacked, kept until they rejoin or {@code rejoinGrace} ends. */
   private final Map<String, AwaitedPeer> awaitingRejoin = new ConcurrentHashMap<>();
@@ -65,6 +67,7 @@ public final class PeerCache {
     for (NodeRecord n : byName.values()) {
       if (n.name().equals(selfName)) {
         nodes.put(n.name(), n);
+        version.incrementAndGet();
       } else {
         nodeUp(n);
       }
@@ -89,6 +92,7 @@ public final class PeerCache {
   public void nodeUp(NodeRecord n) {
     awaitingRejoin.remove(n.name());
     NodeRecord old = nodes.put(n.name(), n);
+    version.incrementAndGet();
     if (old != null && old.incarnation() != n.incarnation()) {
       names.values().removeIf(old::serves);
       listener.nodeLost(old, "node restarted as " + n.label());
@@ -116,6 +120,7 @@ public final class PeerCache {
 
   private void forget(NodeRecord n, String reason) {
     if (nodes.remove(n.name(), n)) {
+      version.incrementAndGet();
       awaitingRejoin.computeIfPresent(n.name(), (name, w) -> w.node.equals(n) ? null : w);
       names.values().removeIf(n::serves);
       listener.nodeLost(n, reason);
@@ -123,6 +128,11 @@ public final class PeerCache {
   }
 
   // ---------------------------------------------------------------- nodes
+
+  /** Changes after every change of the live nodes. */
+  public long version() {
+    return version.get();
+  }
 
   public Optional<NodeRecord> nodeServing(String host) {
     for (NodeRecord n : nodes.values()) {
