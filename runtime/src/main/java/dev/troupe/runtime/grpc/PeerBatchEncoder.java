@@ -10,6 +10,7 @@ import dev.troupe.proto.peer.v1.PeerDeliver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 
@@ -58,6 +59,9 @@ final class PeerBatchEncoder {
 
   private final HashMap<String, Integer> refs = new HashMap<>();
   private final ArrayList<String> strings = new ArrayList<>();
+  /** The last text of each reference field (to, from, topic) in this batch, and its reference. */
+  private final String[] lastTexts = new String[3];
+  private final int[] lastRefs = new int[3];
   /** Per item of the batch being encoded: the size of its envelope, and of a message its deliver. */
   private int[] envelopeSizes = new int[64];
   private int[] deliverSizes = new int[64];
@@ -121,6 +125,7 @@ final class PeerBatchEncoder {
     } finally {
       refs.clear();
       strings.clear();
+      Arrays.fill(lastTexts, null); // references are per batch
     }
   }
 
@@ -158,9 +163,9 @@ final class PeerBatchEncoder {
   private int deliverSize(Message m, int refAt) {
     int size;
     if (refAt >= 0) {
-      int to = ref(m.to());
-      int from = ref(m.from());
-      int topic = ref(m.topic());
+      int to = ref(m.to(), 0);
+      int from = ref(m.from(), 1);
+      int topic = ref(m.topic(), 2);
       textRefs[refAt] = to;
       textRefs[refAt + 1] = from;
       textRefs[refAt + 2] = topic;
@@ -206,6 +211,21 @@ final class PeerBatchEncoder {
     if (!text.isEmpty()) {
       o.writeString(field, text);
     }
+  }
+
+  /**
+   * {@link #ref(String)} through a memo per field: a flood's target and sender texts are the same
+   * String objects message after message (the node keeps one text per PID), so comparing references
+   * spares most hash lookups (3.5 % of a forwarding node's samples).
+   */
+  private int ref(String text, int field) {
+    if (lastTexts[field] == text) {
+      return lastRefs[field];
+    }
+    int ref = ref(text);
+    lastTexts[field] = text;
+    lastRefs[field] = ref;
+    return ref;
   }
 
   private int ref(String text) {
