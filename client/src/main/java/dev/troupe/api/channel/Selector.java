@@ -145,10 +145,14 @@ final class Selector {
                         }
                         break;
                     }
-                    if (coarse) {
-                        if (timer == null) {
+                    if (coarse && timer == null) {
+                        try {
                             timer = Timers.at(deadline, Timers.unparker(Thread.currentThread()));
+                        } catch (RuntimeException | Error e) {
+                            coarse = false; // not filed (out of memory): this wait keeps the JDK's timed park
                         }
+                    }
+                    if (coarse) {
                         LockSupport.park(waiter);
                     } else {
                         LockSupport.parkNanos(waiter, left);

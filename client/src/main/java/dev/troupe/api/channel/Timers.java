@@ -220,9 +220,10 @@ final class Timers {
   private static void fire(Timer t) {
     try {
       t.action.run();
-    } catch (RuntimeException e) {
-      // Troupe's actions (unpark, a non-blocking send) do not throw; one that did is reported as an
-      // uncaught exception would be, and must not stop every other timer of the JVM.
+    } catch (RuntimeException | Error e) {
+      // Troupe's actions (unpark, a non-blocking send) do not throw; one that did (an Error too: out of
+      // memory while sending) is reported as an uncaught exception would be, and must not stop every
+      // other timer of the JVM: receives with a timeout wait for this thread to end them.
       Thread me = Thread.currentThread();
       me.getUncaughtExceptionHandler().uncaughtException(me, e);
     }

@@ -38,6 +38,20 @@ class TimersTest {
   }
 
   @Test
+  void aTimerWhoseActionFailsDoesNotStopTheOthers() throws Exception {
+    Timers timers = new Timers("test-timers-failing");
+    CountDownLatch later = new CountDownLatch(1);
+    long now = System.nanoTime();
+
+    timers.schedule(now, () -> {
+      throw new OutOfMemoryError("an action that fails (reported, not fatal to the timer thread)");
+    });
+    timers.schedule(now + TimeUnit.MILLISECONDS.toNanos(20), later::countDown);
+
+    assertThat(later.await(5, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
   void cancellingAFiredTimerCountsForNothing() throws Exception {
     Timers timers = new Timers("test-timers-late-cancel");
     CountDownLatch fired = new CountDownLatch(1);
