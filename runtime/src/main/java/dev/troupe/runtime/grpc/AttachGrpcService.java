@@ -31,7 +31,6 @@ public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImpl
     this.settings = settings;
   }
 
-  /** One frame as itself; several as a batch (sent only once the client said it accepts batches). */
   /**
    * Why the stream was cancelled, for the process's end: bytes that were not a frame (ParseGuard), a
    * frame over the size limit (the transport's status), else the client's cancel.
@@ -49,6 +48,7 @@ public final class AttachGrpcService extends AttachServiceGrpc.AttachServiceImpl
     return "attach stream cancelled by the client";
   }
 
+  /** One frame as itself; several as a batch (sent only once the client said it accepts batches). */
   static AttachResponse toMessage(java.util.List<AttachResponse> frames) {
     return frames.size() == 1 ? frames.get(0)
         : AttachResponse.newBuilder().setBatch(AttachResponseBatch.newBuilder().addAllFrames(frames)).build();
