@@ -29,9 +29,21 @@ import java.util.regex.Pattern;
  *     member token made with it for its name (NodeCredentials) on its standard input, which no other
  *     program can read (a command line or environment can be read by others through /proc). Null:
  *     none (a worker JVM then cannot join a registry as a member)
+ * @param jvmOptions the operator's options for every worker JVM and the AOT cache's training run,
+ *     after the launcher's own flags ({@link WorkerJvmOptions}: checked here)
  */
 public record JvmForker(String javaBin, String classPath, int heapMb, int carrierThreads, Path aotCache,
-    List<String> workerArgs, byte[] memberKey) implements WorkerForker {
+    List<String> workerArgs, byte[] memberKey, List<String> jvmOptions) implements WorkerForker {
+
+  public JvmForker {
+    jvmOptions = WorkerJvmOptions.checked(jvmOptions);
+  }
+
+  /** A forker with the launcher's flags alone. */
+  public JvmForker(String javaBin, String classPath, int heapMb, int carrierThreads, Path aotCache,
+      List<String> workerArgs, byte[] memberKey) {
+    this(javaBin, classPath, heapMb, carrierThreads, aotCache, workerArgs, memberKey, List.of());
+  }
 
   /** The worker flag that makes it read its member token from standard input. */
   public static final String TOKEN_FROM_STDIN = "--member-token-stdin";
@@ -60,8 +72,13 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
   public static final int TRIM_NATIVE_HEAP_INTERVAL_MS = 1000;
   public static final String WORKER_MAIN = "dev.troupe.launcher.worker.WorkerMain";
 
-  /** The flags every worker JVM (and the AOT training run) starts with. */
+  /** The flags every worker JVM (and the AOT training run) starts with: the launcher's, then the operator's. */
   public List<String> jvmFlags() {
+    return WorkerJvmOptions.after(launcherFlags(), jvmOptions);
+  }
+
+  /** The launcher's own flags for a worker JVM. */
+  private List<String> launcherFlags() {
     int young = Math.max(17, Math.min(YOUNG_GEN_MB, heapMb / 2)); // a small --worker-heap-mb keeps room for the old
     // Both JIT compilers: a worker JVM now serves for minutes or hours, so C2 pays for itself. Measured
     // under the tutorial's load after a 45 s warm-up: 79-85 us of CPU per echo in the worker JVMs
@@ -75,7 +92,7 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
     // during the start, would otherwise grow it by 80 % more than the policy asks for, and an idle JVM
     // never collects to shrink it back (BENCHMARKS.md, "Idle footprint").
     List<String> f = new ArrayList<>(List.of(
-        "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1", "-XX:YoungGenerationSizeSupplement=0",
+        WorkerJvmOptions.DEFAULT_COLLECTOR, "-XX:ParallelGCThreads=1", "-XX:YoungGenerationSizeSupplement=0",
         "-XX:-UsePerfData", "-Xss512k",
         "-Xms8m", "-Xmx" + heapMb + "m", "-XX:MaxNewSize=" + young + "m", "-XX:SurvivorRatio=4",
         "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m",
@@ -223,10 +240,7 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
       return true;
     }
     Files.createDirectories(aotCache.toAbsolutePath().getParent());
-    List<String> cmd = List.of(javaBin, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m",
-        classPathArgument(), WORKER_MAIN, "--build-aot", aotCache.toString(), "--heap-mb",
-        Integer.toString(heapMb), "--carrier-threads", Integer.toString(carrierThreads), "--parent-pid", Long.toString(ProcessHandle.current().pid()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+    Process p = new ProcessBuilder(aotBuilderCommand()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     try {
       if (!p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -238,6 +252,22 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
         p.destroyForcibly();
       }
     }
+  }
+
+  /**
+   * The JVM that builds the cache: small itself, it is told what the workers are forked with, the
+   * operator's options too, so that the training run loads what they will.
+   */
+  List<String> aotBuilderCommand() throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m",
+        classPathArgument(), WORKER_MAIN, "--build-aot", aotCache.toString(), "--heap-mb",
+        Integer.toString(heapMb), "--carrier-threads", Integer.toString(carrierThreads), "--parent-pid",
+        Long.toString(ProcessHandle.current().pid())));
+    for (String o : jvmOptions) {
+      cmd.add("--jvm-option");
+      cmd.add(o);
+    }
+    return cmd;
   }
 
   /**

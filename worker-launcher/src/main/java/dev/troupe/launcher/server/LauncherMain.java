@@ -2,6 +2,7 @@ package dev.troupe.launcher.server;
 
 import dev.troupe.launcher.core.JvmForker;
 import dev.troupe.launcher.core.PoolSettings;
+import dev.troupe.launcher.core.WorkerJvmOptions;
 import dev.troupe.launcher.core.WorkerPool;
 import dev.troupe.launcher.core.WorkerPoolHost;
 import dev.troupe.launcher.topology.TopologyFile;
@@ -77,6 +78,11 @@ public final class LauncherMain implements Callable<Integer> {
           + " another JVM, or a new one (100: off; default: ${DEFAULT-VALUE}).")
   int heapLimitPercent;
 
+  @Option(names = "--worker-jvm-option", paramLabel = "OPTION", description = "A JVM option for every worker JVM"
+      + " (repeatable), after the launcher's own flags so that it wins, e.g. --worker-jvm-option=-XX:+HeapDumpOnOutOfMemoryError;"
+      + " a collector named here replaces the default one. Not: the class path, -Xmx (--worker-heap-mb), the AOT cache.")
+  List<String> workerJvmOptions = new ArrayList<>();
+
   @Option(names = "--topology", description = "Topology file (hosts, process.java entries, process.service entries); see docs/configuration.md.")
   Path topologyFile;
 
@@ -143,7 +149,13 @@ public final class LauncherMain implements Callable<Integer> {
     }
     // Only the worker JVMs forked here can show a member token made with it (see NodeCredentials).
     byte[] memberKey = dev.troupe.runtime.registry.NodeCredentials.newToken();
-    JvmForker forker = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, workerArgs, memberKey);
+    try {
+      WorkerJvmOptions.checked(workerJvmOptions);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--worker-jvm-option: " + e.getMessage());
+    }
+    JvmForker forker = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, workerArgs, memberKey,
+        workerJvmOptions);
 
     // The pool needs the node, known after start: read late.
     AtomicReference<NodeServer> started = new AtomicReference<>();

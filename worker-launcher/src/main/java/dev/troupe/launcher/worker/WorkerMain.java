@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>Arguments: {@code --registry HOST:PORT --node-name NAME --owner LAUNCHER --host HOST [--bind ADDR]
  * [--parent-pid PID] [--max-processes N] [--dedicated] [--isolated ID]... [--entry ID=CLASS|ID=lua:METHOD;MODULES;PATH]...
  * [--carrier-threads N]}; {@code --train} instead runs a short self-contained exchange, for recording the AOT configuration;
- * {@code --build-aot FILE --heap-mb N --carrier-threads N --parent-pid PID} builds the AOT cache (see JvmForker).
+ * {@code --build-aot FILE --heap-mb N --carrier-threads N --parent-pid PID [--jvm-option OPTION]...} builds
+ * the AOT cache (see JvmForker), training with the workers' flags and those options.
  */
 public final class WorkerMain {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
@@ -61,6 +62,7 @@ public final class WorkerMain {
     int carriers = dev.troupe.launcher.core.JvmForker.DEFAULT_CARRIER_THREADS;
     List<String> entries = new ArrayList<>();
     java.util.Set<String> isolated = new java.util.HashSet<>();
+    List<String> jvmOptions = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--registry" -> registry = args[++i];
@@ -76,6 +78,7 @@ public final class WorkerMain {
         case "--train" -> train = true;
         case dev.troupe.launcher.core.JvmForker.TOKEN_FROM_STDIN -> tokenFromStdin = true;
         case "--build-aot" -> buildAot = args[++i];
+        case "--jvm-option" -> jvmOptions.add(args[++i]);
         case "--heap-mb" -> heapMb = Integer.parseInt(args[++i]);
         case "--heap-limit-percent" -> heapLimitPercent = Integer.parseInt(args[++i]);
         case "--carrier-threads" -> carriers = Integer.parseInt(args[++i]);
@@ -88,7 +91,7 @@ public final class WorkerMain {
     if (buildAot != null) {
       String javaBin = ProcessHandle.current().info().command().orElse("java");
       new dev.troupe.launcher.core.JvmForker(javaBin, System.getProperty("java.class.path"), heapMb,
-          carriers, java.nio.file.Path.of(buildAot), List.of()).buildAot(parentPid);
+          carriers, java.nio.file.Path.of(buildAot), List.of(), null, jvmOptions).buildAot(parentPid);
       Runtime.getRuntime().exit(0);
       return;
     }

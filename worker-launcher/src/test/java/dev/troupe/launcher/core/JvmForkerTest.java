@@ -1,6 +1,7 @@
 package dev.troupe.launcher.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,5 +34,27 @@ class JvmForkerTest {
     int first = Runtime.version().feature() >= 24 ? Math.min(PoolSettings.CORES, 12) : 12;
     assertThat(forker.jvmFlags()).contains("-Djdk.virtualThreadScheduler.parallelism=" + first);
     assertThat(forker.jvmFlags().contains("-XX:+UseTransparentHugePages")).isEqualTo(JvmForker.HUGE_PAGES);
+  }
+
+  @Test
+  void theOperatorsOptionsFollowTheLaunchersFlagsInTheWorkersAndInTheAotTraining() throws Exception {
+    // given a forker with an AOT cache and two options, one naming a collector
+    JvmForker forker = new JvmForker("java", "a.jar", 256, 12, dir.resolve("w.aot"), List.of(), null,
+        List.of("-XX:+UseSerialGC", "-XX:MaxNewSize=8m"));
+
+    // then workers start with them last and with one collector
+    List<String> flags = forker.jvmFlags();
+    assertThat(flags.subList(flags.size() - 2, flags.size())).containsExactly("-XX:+UseSerialGC", "-XX:MaxNewSize=8m");
+    assertThat(flags).doesNotContain("-XX:+UseParallelGC");
+    // and the JVM that builds the AOT cache is told them, for its training run
+    List<String> builder = forker.aotBuilderCommand();
+    assertThat(String.join(" ", builder)).endsWith("--jvm-option -XX:+UseSerialGC --jvm-option -XX:MaxNewSize=8m");
+  }
+
+  @Test
+  void aForkerRefusesAnOptionTheLauncherDecides() {
+    assertThatThrownBy(() -> new JvmForker("java", "a.jar", 256, 12, null, List.of(), null, List.of("-Xmx2g")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--worker-heap-mb");
   }
 }

@@ -20,6 +20,21 @@ public final class TestEntries {
     }
   }
 
+  /**
+   * Reports to args[0] on topic "settings" what its JVM runs with: its collectors' names under "gc",
+   * and the system property named args[1] under "property".
+   */
+  public static final class ReportJvmSettings implements ProcessEntry {
+    @Override
+    public Object main(ProcessContext p, List<Object> args) throws Exception {
+      List<String> gc = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+          .map(java.lang.management.GarbageCollectorMXBean::getName).toList();
+      String property = String.valueOf(System.getProperty(ProcessContext.string(args, 1)));
+      p.send(ProcessContext.string(args, 0), "settings", java.util.Map.of("gc", gc, "property", property));
+      return "done";
+    }
+  }
+
   /** Reports its JVM pid to args[0] and then fails. */
   public static final class ReportAndFail implements ProcessEntry {
     @Override

@@ -66,7 +66,13 @@ class WorkerPoolTest {
   }
 
   private AttachedProcess startLauncher(PoolSettings settings, int carrierThreads) throws Exception {
+    return startLauncher(settings, carrierThreads, List.of());
+  }
+
+  private AttachedProcess startLauncher(PoolSettings settings, int carrierThreads, List<String> jvmOptions)
+      throws Exception {
     List<String> entries = List.of(
+        "test:settings=" + TestEntries.ReportJvmSettings.class.getName(),
         "test:report-sleep=" + TestEntries.ReportAndSleep.class.getName(),
         "test:report-fail=" + TestEntries.ReportAndFail.class.getName(),
         "test:name-return=" + TestEntries.ReportToNameAndReturn.class.getName(),
@@ -93,7 +99,8 @@ class WorkerPoolTest {
     String java = ProcessHandle.current().info().command().orElseThrow();
     String cp = System.getProperty("java.class.path");
     AtomicReference<Node> node = new AtomicReference<>();
-    pool = new WorkerPool(settings, new JvmForker(java, cp, 128, carrierThreads, null, workerArgs, memberKey),
+    pool = new WorkerPool(settings, new JvmForker(java, cp, 128, carrierThreads, null, workerArgs, memberKey,
+        jvmOptions),
         new dev.troupe.launcher.server.GrpcLoadProbe(), node::get);
     Set<String> ids = new java.util.HashSet<>();
     entries.forEach(e -> ids.add(e.substring(0, e.indexOf('='))));
@@ -137,6 +144,25 @@ class WorkerPoolTest {
     assertThat(spares).contains(jvmOf(client));
     Event exit = client.events().receive(Duration.ofSeconds(10)).orElseThrow().value();
     assertThat(exit.result().value()).isEqualTo("done");
+  }
+
+  @Test
+  void theOperatorsJvmOptionsTakeEffectInTheWorkerJvms() throws Exception {
+    // given a launcher told to give its worker JVMs another collector and a system property
+    AttachedProcess client = startLauncher(settings(1, 8), 8,
+        List.of("-XX:+UseSerialGC", "-Dtroupe.test.option=on"));
+
+    // when a process reports what its JVM runs with
+    client.spawnMonitored("test:settings", HOST, client.pid(), "troupe.test.option");
+
+    // then its JVM started with the serial collector alone (the launcher's own left out: the JVM refuses
+    // two) and has the property
+    Message m = client.inbox().receive(Duration.ofSeconds(60)).orElseThrow().value();
+    assertThat(m.topic()).isEqualTo("settings");
+    java.util.Map<?, ?> settings = (java.util.Map<?, ?>) m.payload();
+    assertThat(settings.get("gc")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
+        .containsExactlyInAnyOrder("Copy", "MarkSweepCompact");
+    assertThat(settings.get("property")).isEqualTo("on");
   }
 
   @Test

@@ -1,0 +1,81 @@
+package dev.troupe.launcher.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * JVM options an operator adds to every worker JVM ({@code --worker-jvm-option}): a heap dump on
+ * OutOfMemoryError, a flight recording, GC logs, or a trade of speed for memory. They go after the
+ * launcher's own flags, so each wins over the flag it names; a collector named here replaces the
+ * launcher's (the JVM refuses two). What the launcher itself must decide is refused with the setting
+ * to use instead: the class path and main class, the heap's size, the AOT cache.
+ */
+public final class WorkerJvmOptions {
+  private WorkerJvmOptions() {}
+
+  private static final Pattern COLLECTOR = Pattern.compile("-XX:\\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC");
+  /** The launcher's own collector, dropped when an option names one. */
+  static final String DEFAULT_COLLECTOR = "-XX:+UseParallelGC";
+
+  /** Launcher options whose value would be the next argument, which the worker's command does not allow. */
+  private static final Set<String> VALUE_IN_NEXT_ARGUMENT = Set.of("-p", "--module-path", "--upgrade-module-path",
+      "--add-modules", "--add-reads", "--add-exports", "--add-opens", "--limit-modules", "--patch-module",
+      "--enable-native-access", "--source");
+  /** Options after which the JVM prints something and exits instead of running the worker. */
+  private static final Set<String> EXIT_AT_ONCE = Set.of("-version", "--version", "-help", "--help", "-h", "-?",
+      "-X", "--help-extra", "--list-modules", "--dry-run", "--validate-modules", "-d", "--describe-module");
+
+  /**
+   * The options as given, once each is checked.
+   *
+   * @throws IllegalArgumentException naming the first option refused, why, and what to use instead
+   */
+  public static List<String> checked(List<String> options) {
+    for (String o : options) {
+      String refusal = refusal(o);
+      if (refusal != null) {
+        throw new IllegalArgumentException("worker JVM option '" + o + "' refused: " + refusal);
+      }
+    }
+    return List.copyOf(options);
+  }
+
+  /** Why an option cannot be given to worker JVMs, or null when it can. */
+  static String refusal(String o) {
+    if (o == null || o.isBlank() || !o.startsWith("-")) {
+      return "a JVM option starts with '-' (e.g. -XX:+HeapDumpOnOutOfMemoryError)";
+    }
+    String name = o.contains("=") ? o.substring(0, o.indexOf('=')) : o;
+    if (Set.of("-cp", "-classpath", "--class-path").contains(name)) {
+      return "the launcher sets the worker class path; add jars with --worker-classpath";
+    }
+    if (Set.of("-jar", "-m", "--module").contains(name)) {
+      return "a worker JVM runs the worker's own main class";
+    }
+    if (o.startsWith("-Xmx") || name.equals("-XX:MaxHeapSize")) {
+      return "use --worker-heap-mb (the young generation and the heap guard are sized from it)";
+    }
+    if (name.startsWith("-XX:AOT") || name.equals("-XX:SharedArchiveFile")) {
+      return "the launcher builds and names the worker JVMs' AOT cache (--aot-cache)";
+    }
+    if (VALUE_IN_NEXT_ARGUMENT.contains(o)) {
+      return "give it with its value as one argument: " + o + "=VALUE";
+    }
+    if (EXIT_AT_ONCE.contains(o)) {
+      return "the JVM would exit instead of running the worker";
+    }
+    return null;
+  }
+
+  /** The launcher's flags, then the options; the launcher's collector left out if an option names one. */
+  static List<String> after(List<String> launcherFlags, List<String> options) {
+    List<String> all = new ArrayList<>(launcherFlags);
+    if (options.stream().anyMatch(o -> COLLECTOR.matcher(o).matches())) {
+      all.remove(DEFAULT_COLLECTOR);
+    }
+    all.addAll(options);
+    return all;
+  }
+}

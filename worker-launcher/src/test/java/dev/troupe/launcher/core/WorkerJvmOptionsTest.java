@@ -1,0 +1,62 @@
+package dev.troupe.launcher.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WorkerJvmOptionsTest {
+
+  @Test
+  void optionsThatTuneOrObserveTheJvmAreTakenAsGiven() {
+    List<String> options = List.of("-XX:+HeapDumpOnOutOfMemoryError", "-Xlog:gc:file=/tmp/w-%p.log",
+        "-Dapp.mode=lean", "-XX:TieredStopAtLevel=1", "--add-opens=java.base/java.lang=ALL-UNNAMED", "-Xss1m");
+
+    assertThat(WorkerJvmOptions.checked(options)).isEqualTo(options);
+  }
+
+  @Test
+  void whatTheLauncherDecidesIsRefusedWithTheSettingToUseInstead() {
+    assertRefused("-cp", "--worker-classpath");
+    assertRefused("--class-path=/x.jar", "--worker-classpath");
+    assertRefused("-jar", "own main class");
+    assertRefused("-Xmx1g", "--worker-heap-mb");
+    assertRefused("-XX:MaxHeapSize=1g", "--worker-heap-mb");
+    assertRefused("-XX:AOTCache=/tmp/x.aot", "--aot-cache");
+    assertRefused("-XX:AOTMode=off", "--aot-cache");
+  }
+
+  @Test
+  void optionsThatWouldBreakTheWorkersCommandAreRefused() {
+    assertRefused("HeapDumpOnOutOfMemoryError", "starts with '-'");
+    assertRefused(" ", "starts with '-'");
+    assertRefused("--add-opens", "--add-opens=VALUE");
+    assertRefused("-version", "exit instead of running the worker");
+    assertRefused("--help", "exit instead of running the worker");
+  }
+
+  @Test
+  void theOptionsComeAfterTheLaunchersFlagsSoThatEachWins() {
+    List<String> all = WorkerJvmOptions.after(List.of("-XX:+UseParallelGC", "-XX:MaxNewSize=40m"),
+        List.of("-XX:MaxNewSize=8m"));
+
+    assertThat(all).containsExactly("-XX:+UseParallelGC", "-XX:MaxNewSize=40m", "-XX:MaxNewSize=8m");
+  }
+
+  @Test
+  void aCollectorNamedInTheOptionsReplacesTheLaunchersOne() {
+    // the JVM refuses to start with two collectors
+    assertThat(WorkerJvmOptions.after(List.of("-XX:+UseParallelGC", "-Xss512k"), List.of("-XX:+UseSerialGC")))
+        .containsExactly("-Xss512k", "-XX:+UseSerialGC");
+    assertThat(WorkerJvmOptions.after(List.of("-XX:+UseParallelGC"), List.of("-XX:+UseStringDeduplication")))
+        .as("not a collector: the launcher's stays").startsWith("-XX:+UseParallelGC");
+  }
+
+  private static void assertRefused(String option, String hint) {
+    assertThatThrownBy(() -> WorkerJvmOptions.checked(List.of("-XX:+HeapDumpOnOutOfMemoryError", option)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'" + option + "'")
+        .hasMessageContaining(hint);
+  }
+}
