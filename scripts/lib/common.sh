@@ -54,6 +54,11 @@ TROUPE_ECHO_TOPOLOGY="${TROUPE_TOPOLOGY:-$TROUPE_ECHO_TOPOLOGY}"
 #   TROUPE_INSECURE       set to 1 to run without secrets: anything that reaches the ports takes part
 #   TROUPE_SERVICE_MALLOC_ARENAS  glibc malloc arenas of each service JVM (MALLOC_ARENA_MAX; default: 2,
 #                         as the launcher gives its worker JVMs; glibc's own is 8 per core, a heap each)
+#   TROUPE_SERVICE_JVM_OPTS  JVM options for the service JVMs (registry, launcher, relay), after the shipped
+#                         flags so that each wins, e.g. "-XX:+HeapDumpOnOutOfMemoryError" or, for less
+#                         memory at some speed, "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"; a collector
+#                         named here replaces the shipped one. Worker JVMs take theirs from the launcher:
+#                         TROUPE_LAUNCHER_ARGS="--worker-jvm-option=..."
 TROUPE_RUN_DIR="${TROUPE_RUN_DIR:-$TROUPE_ROOT/.run}"
 TROUPE_SERVICE_MALLOC_ARENAS="${TROUPE_SERVICE_MALLOC_ARENAS:-2}"
 # One spelling of each run directory (absolute, no trailing slash, symbolic links resolved): the
@@ -247,6 +252,21 @@ troupe_build_if_needed() { # [module...]
 # message path; the test suites, which do not use these flags, keep looking for leaks.
 # One Netty arena each way: every stream is written and read by the JVM's one network thread, and each
 # further arena holds chunks of its own (with TROUPE_SERVICE_MALLOC_ARENAS: 3-5 MB less idle RSS a service).
+# The JVM arguments of a service: the shipped flags, then TROUPE_SERVICE_JVM_OPTS (without the shipped
+# collector when those name one: the JVM refuses two), in TROUPE_SERVICE_JVM_ARGS.
+troupe_service_jvm_args() {
+  local opts=() f
+  read -r -a opts <<< "${TROUPE_SERVICE_JVM_OPTS:-}"
+  TROUPE_SERVICE_JVM_ARGS=()
+  for f in "${TROUPE_SERVICE_JVM_FLAGS[@]}"; do
+    if [ "$f" = -XX:+UseParallelGC ] && [ ${#opts[@]} -gt 0 ] \
+        && printf '%s\n' "${opts[@]}" | grep -Eqx -- '-XX:\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC'; then
+      continue
+    fi
+    TROUPE_SERVICE_JVM_ARGS+=("$f")
+  done
+  TROUPE_SERVICE_JVM_ARGS+=(${opts[@]+"${opts[@]}"})
+}
 TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseParallelGC -XX:ParallelGCThreads=1 -XX:YoungGenerationSizeSupplement=0 -Xss512k
   -Xms8m -Xmx256m -XX:MaxNewSize=40m -XX:SurvivorRatio=4
   -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1 -Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1

@@ -68,6 +68,27 @@ class ScriptsIT {
   }
 
   @Test
+  @Order(2)
+  void aServiceStartsWithTheOperatorsJvmOptionsAfterTheShippedFlags() {
+    // given: the relay stopped
+    Run stopped = topology.stop(Service.RELAY);
+    assertThat(stopped.exitCode()).as(stopped.describe()).isZero();
+
+    // when it is started with options that name another collector and a property
+    Run start = topology.run(List.of("bash", "scripts/troupe", "start", "relay"),
+        Map.of("TROUPE_SERVICE_JVM_OPTS", "-XX:+UseSerialGC -Dtroupe.test.option=on"), Duration.ofSeconds(90));
+
+    // then it serves, and its JVM runs with them last and with one collector (the JVM refuses two)
+    assertThat(start.exitCode()).as(start.describe()).isZero();
+    List<String> args = List.of(topology.running(Service.RELAY).info().arguments().orElseThrow());
+    assertThat(args).as("the relay's JVM arguments").contains("-XX:+UseSerialGC", "-Dtroupe.test.option=on")
+        .doesNotContain("-XX:+UseParallelGC");
+    assertThat(args.indexOf("-Dtroupe.test.option=on")).isGreaterThan(args.indexOf("-XX:MaxNewSize=40m"));
+    Run stop = topology.stop(Service.RELAY); // the next test's `up` starts it with the shipped flags
+    assertThat(stop.exitCode()).as(stop.describe()).isZero();
+  }
+
+  @Test
   @Order(Integer.MAX_VALUE) // it stops the topology
   void withoutItsPidFilesATopologyIsStillSeenByStatusAndUpAndStoppedWholeByDown() throws IOException {
     // given: a whole topology with its worker JVMs, whose PID files are deleted
