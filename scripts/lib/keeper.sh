@@ -5,7 +5,8 @@
 # JVM and then the keeper.
 #
 # It gives up, saying so in the log and exiting 1, after TROUPE_KEEPER_MAX_FAILED_STARTS failed starts
-# within TROUPE_KEEPER_FAILED_START_WINDOW_S seconds. A failed start is a JVM that ends with an error
+# within TROUPE_KEEPER_FAILED_START_WINDOW_S seconds, and at the first one that ends with exit code 2:
+# the services' usage error (an unknown or refused option, a bad value), which no restart can heal. A failed start is a JVM that ends with an error
 # of its own before it listens on PORT: its port is taken, its options or class path are wrong, it
 # cannot read its topology file. Restarting such a JVM only repeats the failure. How long it lived
 # does not tell (a JVM takes a second to fail on an idle machine and several on a busy one); whether
@@ -93,6 +94,11 @@ while [ "$stopping" = 0 ]; do
   if [ "$listened" = 1 ] || [ "$killed" = 1 ]; then
     echo "keeper: $name (pid $child) exited with code $code; restarting in ${delay_ms} ms" >&2
   else
+    if [ "$code" = 2 ]; then
+      echo "keeper: $name (pid $child) exited with code 2 before it listened on port $port: its options are" \
+        "wrong (see the lines above); giving up, a restart would only repeat it" >&2
+      exit 1
+    fi
     count_failed_start
     if [ "${#failed_starts[@]}" -ge "$max_failed_starts" ]; then
       echo "keeper: $name failed to start ${#failed_starts[@]} times within ${failed_start_window_s} s (the last," \

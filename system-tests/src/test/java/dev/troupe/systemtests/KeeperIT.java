@@ -62,8 +62,7 @@ class KeeperIT {
       // given: the registry's port held by this test, and a limit of 3 failed starts
 
       // when
-      Run keeper = topology.run(List.of("bash", "-c", KEEPER + REGISTRY_JVM),
-          Map.of("PORT", Integer.toString(port), "TROUPE_KEEPER_MAX_FAILED_STARTS", "3"), Duration.ofSeconds(120));
+      Run keeper = keepInTheForeground(REGISTRY_JVM, 3, Duration.ofSeconds(120));
 
       // then: three JVMs that could not bind, and the keeper ends, saying why
       String log = keeper.stdout() + keeper.stderr();
@@ -84,9 +83,7 @@ class KeeperIT {
     String failsSlowly = "bash -c 'sleep 2.5; exit 4'";
 
     // when
-    Run keeper = topology.run(List.of("bash", "-c", KEEPER + failsSlowly),
-        Map.of("PORT", Integer.toString(topology.port(Service.REGISTRY)), "TROUPE_KEEPER_MAX_FAILED_STARTS", "2"),
-        Duration.ofSeconds(60));
+    Run keeper = keepInTheForeground(failsSlowly, 2, Duration.ofSeconds(60));
 
     // then
     assertThat(keeper.exitCode()).as(keeper.describe()).isEqualTo(1);
@@ -94,6 +91,24 @@ class KeeperIT {
         .contains("failed to start: exited with code 4 before it listened")
         .contains("keeper: registry failed to start 2 times within 120 s");
     assertThat(keeper.elapsed()).as(keeper.describe()).isGreaterThanOrEqualTo(Duration.ofMillis(5_000));
+  }
+
+  @Test
+  void aServiceWithAUsageErrorIsNotStartedAgain() {
+    // given: a service that exits with the services' usage error (code 2) before it listens, and a
+    // limit of 5 failed starts
+    String usageError = "bash -c 'echo \"Unknown option: --no-such-option\" >&2; exit 2'";
+
+    // when
+    Run keeper = keepInTheForeground(usageError, 5, Duration.ofSeconds(60));
+
+    // then: one start, and the keeper ends saying why
+    assertThat(keeper.exitCode()).as(keeper.describe()).isEqualTo(1);
+    assertThat(count("Unknown option: --no-such-option", keeper.stderr())).as(keeper.describe()).isEqualTo(1);
+    assertThat(keeper.stderr()).as(keeper.describe())
+        .contains("exited with code 2 before it listened on port " + topology.port(Service.REGISTRY)
+            + ": its options are wrong")
+        .doesNotContain("restarting");
   }
 
   @Test
@@ -196,6 +211,13 @@ class KeeperIT {
     } catch (IOException e) {
       return "(unreadable: " + e + ")";
     }
+  }
+
+  /** The keeper running COMMAND as the registry (on its port) until it ends, with a limit of failed starts. */
+  private Run keepInTheForeground(String command, int maxFailedStarts, Duration timeout) {
+    return topology.run(List.of("bash", "-c", KEEPER + command), Map.of("PORT",
+        Integer.toString(topology.port(Service.REGISTRY)), "TROUPE_KEEPER_MAX_FAILED_STARTS",
+        Integer.toString(maxFailedStarts)), timeout);
   }
 
   private static int count(String what, String in) {
