@@ -141,7 +141,7 @@ final class PeerBatchEncoder {
     for (int i = 0; i < n; i++) {
       int envelopeSize;
       switch (items.get(i)) {
-        case Built b -> envelopeSize = b.envelope().getSerializedSize();
+        case Built b -> envelopeSize = b.size(); // exact for a built envelope
         case Message m -> {
           int deliverSize = deliverSize(m, withTable ? 3 * i : -1);
           deliverSizes[i] = deliverSize;

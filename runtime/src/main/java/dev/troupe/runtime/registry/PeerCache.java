@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -21,7 +22,7 @@ import java.util.function.BooleanSupplier;
 public final class PeerCache {
   private final Map<String, NodeRecord> nodes = new ConcurrentHashMap<>();
   /** Bumped after every change of {@link #nodes} (see Directory#version). */
-  private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong version = new AtomicLong();
   private final Map<String, Pid> names = new ConcurrentHashMap<>();
   /** Peers the registry's latest view lacked, kept until they rejoin or {@code rejoinGrace} ends. */
   private final Map<String, AwaitedPeer> awaitingRejoin = new ConcurrentHashMap<>();

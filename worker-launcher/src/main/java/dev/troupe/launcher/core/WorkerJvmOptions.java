@@ -19,6 +19,8 @@ public final class WorkerJvmOptions {
   /** The launcher's own collector, dropped when an option names one. */
   static final String DEFAULT_COLLECTOR = "-XX:+UseParallelGC";
 
+  private static final Set<String> CLASS_PATH = Set.of("-cp", "-classpath", "--class-path");
+  private static final Set<String> MAIN = Set.of("-jar", "-m", "--module");
   /** Launcher options whose value would be the next argument, which the worker's command does not allow. */
   private static final Set<String> VALUE_IN_NEXT_ARGUMENT = Set.of("-p", "--module-path", "--upgrade-module-path",
       "--add-modules", "--add-reads", "--add-exports", "--add-opens", "--limit-modules", "--patch-module",
@@ -32,7 +34,7 @@ public final class WorkerJvmOptions {
    *
    * @throws IllegalArgumentException naming the first option refused, why, and what to use instead
    */
-  public static List<String> checked(List<String> options) {
+  static List<String> checked(List<String> options) {
     for (String o : options) {
       String refusal = refusal(o);
       if (refusal != null) {
@@ -48,10 +50,10 @@ public final class WorkerJvmOptions {
       return "a JVM option starts with '-' (e.g. -XX:+HeapDumpOnOutOfMemoryError)";
     }
     String name = o.contains("=") ? o.substring(0, o.indexOf('=')) : o;
-    if (Set.of("-cp", "-classpath", "--class-path").contains(name)) {
+    if (CLASS_PATH.contains(name)) {
       return "the launcher sets the worker class path; add jars with --worker-classpath";
     }
-    if (Set.of("-jar", "-m", "--module").contains(name)) {
+    if (MAIN.contains(name)) {
       return "a worker JVM runs the worker's own main class";
     }
     if (o.startsWith("-Xmx") || name.equals("-XX:MaxHeapSize")) {

@@ -2,7 +2,6 @@ package dev.troupe.launcher.server;
 
 import dev.troupe.launcher.core.JvmForker;
 import dev.troupe.launcher.core.PoolSettings;
-import dev.troupe.launcher.core.WorkerJvmOptions;
 import dev.troupe.launcher.core.WorkerPool;
 import dev.troupe.launcher.core.WorkerPoolHost;
 import dev.troupe.launcher.topology.TopologyFile;
@@ -149,13 +148,12 @@ public final class LauncherMain implements Callable<Integer> {
     }
     // Only the worker JVMs forked here can show a member token made with it (see NodeCredentials).
     byte[] memberKey = dev.troupe.runtime.registry.NodeCredentials.newToken();
+    JvmForker forker;
     try {
-      WorkerJvmOptions.checked(workerJvmOptions);
-    } catch (IllegalArgumentException e) {
+      forker = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, workerArgs, memberKey, workerJvmOptions);
+    } catch (IllegalArgumentException e) { // an option refused by WorkerJvmOptions
       throw new CommandLine.ParameterException(new CommandLine(this), "--worker-jvm-option: " + e.getMessage());
     }
-    JvmForker forker = new JvmForker(javaBin, cp, heapMb, carrierThreads, aotCache, workerArgs, memberKey,
-        workerJvmOptions);
 
     // The pool needs the node, known after start: read late.
     AtomicReference<NodeServer> started = new AtomicReference<>();
