@@ -176,7 +176,11 @@ class MultiHostIT {
       throws Exception {
     // given
     long relayJvm = Long.parseLong(Files.readString(runDir(RELAY).resolve("relay.pid")).strip());
-    String relayBefore = relayLabel();
+    long launcherJvm = Long.parseLong(Files.readString(runDir(LAUNCHER).resolve("launcher.pid")).strip());
+    Status before = awaitStatus(s -> s.nodes().contains("relay") && s.nodes().contains("launcher")
+        && s.names().containsKey(HOLDER), "the relay and the launcher listed", Duration.ofSeconds(90));
+    String relayBefore = relayLabel(before);
+    String launcherBefore = before.incarnations().get("launcher");
     int lostBefore = lostLines().size();
 
     // when: the registry's host falls silent
@@ -186,23 +190,30 @@ class MultiHostIT {
       // then: echoes go on (nodes serve names and hosts from their caches)
       during = cli("during the cut\n");
       assertThat(during.stdout()).as(during.describe()).contains("  DURING THE CUT");
-      // and the registry, which hears no one, declares the relay lost
+      // and the registry, which hears no one, declares the relay and the launcher lost
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (newLines(lostBefore).stream().noneMatch(l -> l.contains(relayBefore))) {
-        assertThat(System.nanoTime()).as("the registry declares %s lost", relayBefore).isLessThan(deadline);
-        Thread.sleep(100);
+      for (String life : List.of(relayBefore, launcherBefore)) {
+        while (newLines(lostBefore).stream().noneMatch(l -> l.contains(" " + life + " lost"))) {
+          assertThat(System.nanoTime()).as("the registry declares %s lost", life).isLessThan(deadline);
+          Thread.sleep(100);
+        }
       }
     } finally {
       net.heal(REGISTRY);
     }
 
-    // and after healing: that life of the relay was reported dead, so it stops (it is not let back in)
-    // and its keeper starts a new one
+    // and after healing: those lives were reported dead, so they stop (they are not let back in) and
+    // their keepers start new ones; the echo waits for both, the launcher's serving app:processes again
     Hosts.assertEndsByItself(relayJvm, "the relay's JVM, after the cut healed");
-    Status after = awaitStatus(s -> s.names().containsKey("relay") && s.nodes().contains("relay")
-        && !relayLabel(s).equals(relayBefore), "a new life of the relay registered", Duration.ofSeconds(90));
-    assertThat(lostLines().stream().filter(l -> l.contains(" " + relayBefore + " lost")).count())
-        .as("the old life is declared lost once, and never joins again\n" + after.text()).isEqualTo(1);
+    Hosts.assertEndsByItself(launcherJvm, "the launcher's JVM, after the cut healed");
+    Status after = awaitStatus(s -> s.nodes().contains("relay") && !relayLabel(s).equals(relayBefore)
+        && s.nodes().contains("launcher") && !launcherBefore.equals(s.incarnations().get("launcher"))
+        && s.names().containsKey("relay") && s.names().containsKey(HOLDER),
+        "new lives of the relay and the launcher registered", Duration.ofSeconds(90));
+    for (String life : List.of(relayBefore, launcherBefore)) {
+      assertThat(lostLines().stream().filter(l -> l.contains(" " + life + " lost")).count())
+          .as("the old life %s is declared lost once, and never joins again\n%s", life, after.text()).isEqualTo(1);
+    }
     Result cli = cli("after the cut\n");
     assertThat(cli.stdout()).as(cli.describe()).contains("  AFTER THE CUT");
   }
