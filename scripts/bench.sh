@@ -217,7 +217,7 @@ run_client() { # name timeout-s args...
 has_phase() { [[ "$PHASES" == *" $1 "* ]]; }
 
 # ------------------------------------------------------------------------------------------ topology
-rm -f "$TROUPE_RUN_DIR/worker.aot"   # built afresh for this build's class path
+rm -f "$TROUPE_RUN_DIR"/worker*.aot   # measured from a first start: the cache is built afresh
 log "starting the topology (registry, launcher, relay) with scripts/troupe... ($(( $(date +%s) - START_S )) s)"
 TOPOLOGY_UP=1
 "$TROUPE_ROOT/scripts/troupe" up >&2

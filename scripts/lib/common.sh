@@ -267,6 +267,23 @@ troupe_service_jvm_args() {
   done
   TROUPE_SERVICE_JVM_ARGS+=(${opts[@]+"${opts[@]}"})
 }
+# The JVM's own word on TROUPE_SERVICE_JVM_OPTS, asked once per command before a service starts: with
+# an option it does not know, a bad value or two that exclude each other (two collectors) every service
+# JVM would exit at once with code 1, which a keeper retries up to its limit. Exits 2 with the JVM's words.
+troupe_check_service_jvm_opts() {
+  if [ -z "${TROUPE_SERVICE_JVM_OPTS:-}" ] || [ -n "${TROUPE_SERVICE_JVM_OPTS_CHECKED:-}" ]; then
+    return 0
+  fi
+  troupe_service_jvm_args
+  local said
+  if ! said=$("$TROUPE_JAVA" "${TROUPE_SERVICE_JVM_ARGS[@]}" -version 2>&1); then
+    said=$(printf '%s\n' "$said" | grep -v -x -e 'Error: Could not create the Java Virtual Machine.' \
+      -e 'Error: A fatal exception has occurred. Program will exit.' | paste -s -d ';' - | sed 's/;/; /g')
+    echo "troupe: TROUPE_SERVICE_JVM_OPTS: the JVM refuses the service JVMs' options ($TROUPE_SERVICE_JVM_OPTS): $said" >&2
+    exit 2
+  fi
+  TROUPE_SERVICE_JVM_OPTS_CHECKED=1
+}
 TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseParallelGC -XX:ParallelGCThreads=1 -XX:YoungGenerationSizeSupplement=0 -Xss512k
   -Xms8m -Xmx256m -XX:MaxNewSize=40m -XX:SurvivorRatio=4
   -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1 -Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1

@@ -8,6 +8,7 @@ import dev.troupe.runtime.process.InJvmHost;
 import dev.troupe.runtime.process.ServiceSupervisor;
 import dev.troupe.runtime.service.JoinedNode;
 import dev.troupe.runtime.service.NodeOptions;
+import dev.troupe.runtime.service.ServiceCommandLine;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -16,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /** The relay-service process: a node serving the relay's host and running the relay, supervised. */
 @Command(name = "relay-service", mixinStandardHelpOptions = true,
@@ -61,6 +61,6 @@ public final class RelayMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new RelayMain()).execute(args));
+    System.exit(ServiceCommandLine.execute(new RelayMain(), args));
   }
 }

@@ -8,6 +8,9 @@ import dev.troupe.api.Message;
 import dev.troupe.client.AttachedProcess;
 import dev.troupe.systemtests.Topology.Service;
 import dev.troupe.systemtests.entries.HoldEntry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -34,7 +39,21 @@ class LauncherIT {
   private static final String HOST = "app:processes";
   private static final int MIN_SPARES = 2;
   @RegisterExtension
-  static final Topology topology = Topology.named("launcher").launcherArgs("--min-spares " + MIN_SPARES).withTestEntries().build();
+  static final Topology topology = Topology.named("launcher").launcherArgs("--min-spares " + MIN_SPARES).withTestEntries()
+      .notStarted().build(); // started by the first test's topologyIsUp, after the earlier caches are laid
+
+  /** The caches an earlier build of Troupe left in the run directory (see workerJvmsMapOnly...). */
+  private static final List<String> EARLIER_CACHES = List.of("worker.aot", "worker-0123456789ab.aot");
+
+  @BeforeAll
+  static void cachesOfAnEarlierBuildLieInTheRunDirectory() throws IOException {
+    // As a run directory that an earlier build used: its cache under the name releases before the
+    // fingerprint gave it, and one with another fingerprint. Neither is a cache: a JVM that mapped
+    // one would print an AOT error, and one that used the earlier build's would run its classes.
+    for (String name : EARLIER_CACHES) {
+      Files.writeString(topology.runDir().resolve(name), "the AOT cache of an earlier build");
+    }
+  }
 
   /** One test kills the launcher: each starts from a whole, working topology with a settled pool. */
   @BeforeEach
@@ -173,6 +192,40 @@ class LauncherIT {
         training.descendants().forEach(ProcessHandle::destroyForcibly);
         training.destroyForcibly();
       }
+    }
+  }
+
+  @Test
+  void workerJvmsMapOnlyTheAotCacheBuiltForThisBuildAndThoseOfEarlierBuildsAreGone() {
+    // given: the launcher's AOT cache built (on this class's first start)
+    String ready = await("the launcher's AOT cache ready").atMost(Duration.ofSeconds(45))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> topology.logLines(Service.LAUNCHER).stream().filter(l -> l.contains("AOT cache ")
+            && (l.contains(" ready") || l.contains(" unavailable"))).findFirst(), Optional::isPresent).orElseThrow();
+    assertThat(ready).contains(" ready");
+    List<Path> caches = aotCaches();
+    assertThat(caches).as("the run directory's AOT caches").hasSize(1);
+    Path cache = caches.get(0);
+    assertThat(cache.getFileName().toString()).matches("worker-\\p{XDigit}{12}\\.aot")
+        .isNotIn(EARLIER_CACHES);
+
+    // when: a worker JVM is killed, and the pool forks one to keep its spares
+    Set<ProcessHandle> before = topology.workerJvms();
+    before.iterator().next().destroyForcibly();
+    ProcessHandle forked = await("a worker JVM forked after the kill").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> topology.workerJvms().stream().filter(w -> !before.contains(w)).findFirst(), Optional::isPresent)
+        .orElseThrow();
+
+    // then: it maps the cache built for this build
+    assertThat(forked.info().commandLine().orElse("")).contains("-XX:AOTCache=" + cache);
+  }
+
+  private static List<Path> aotCaches() {
+    try (Stream<Path> files = Files.list(topology.runDir())) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".aot")).toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code scripts/troupe} as an operator uses it when things are not as they should be: PID files
@@ -70,13 +72,8 @@ class ScriptsIT {
   @Test
   @Order(2)
   void aServiceStartsWithTheOperatorsJvmOptionsAfterTheShippedFlags() {
-    // given: the relay stopped
-    Run stopped = topology.stop(Service.RELAY);
-    assertThat(stopped.exitCode()).as(stopped.describe()).isZero();
-
-    // when it is started with options that name another collector and a property
-    Run start = topology.run(List.of("bash", "scripts/troupe", "start", "relay"),
-        Map.of("TROUPE_SERVICE_JVM_OPTS", "-XX:+UseSerialGC -Dtroupe.test.option=on"), Duration.ofSeconds(90));
+    // when the relay is started again with options that name another collector and a property
+    Run start = restartTheRelayWith("-XX:+UseSerialGC -Dtroupe.test.option=on");
 
     // then it serves, and its JVM runs with them last and with one collector (the JVM refuses two)
     assertThat(start.exitCode()).as(start.describe()).isZero();
@@ -86,6 +83,31 @@ class ScriptsIT {
     assertThat(args.indexOf("-Dtroupe.test.option=on")).isGreaterThan(args.indexOf("-XX:MaxNewSize=40m"));
     Run stop = topology.stop(Service.RELAY); // the next test's `up` starts it with the shipped flags
     assertThat(stop.exitCode()).as(stop.describe()).isZero();
+  }
+
+  @Test
+  @Order(3)
+  void serviceJvmOptionsTheJvmRefusesAreToldAtOnceAndNothingIsStarted() {
+    // when the relay is started again with an option the JVM does not know
+    Run start = restartTheRelayWith("-XX:+UseSerialGC -XX:+NoSuchTroupeOption");
+
+    // then the script says so in the JVM's words, with a usage error, before a keeper is started (one
+    // would retry a JVM that exits with code 1 up to its limit)
+    assertThat(start.exitCode()).as(start.describe()).isEqualTo(2);
+    assertThat(start.stderr()).as(start.describe()).contains("TROUPE_SERVICE_JVM_OPTS: the JVM refuses the service"
+        + " JVMs' options (-XX:+UseSerialGC -XX:+NoSuchTroupeOption): Unrecognized VM option 'NoSuchTroupeOption'");
+    assertThat(start.elapsed()).as(start.describe()).isLessThan(Duration.ofSeconds(10));
+    assertThat(topology.keeper(Service.RELAY)).as("the relay's keeper").isEmpty();
+    Run status = topology.troupe("status");
+    assertThat(status.stdout()).as(status.describe()).contains("relay: stopped");
+  }
+
+  /** Stops the relay, then `troupe start relay` with {@code TROUPE_SERVICE_JVM_OPTS} set to {@code options}. */
+  private static Run restartTheRelayWith(String options) {
+    Run stopped = topology.stop(Service.RELAY);
+    assertThat(stopped.exitCode()).as(stopped.describe()).isZero();
+    return topology.run(List.of("bash", "scripts/troupe", "start", "relay"), Map.of("TROUPE_SERVICE_JVM_OPTS", options),
+        Duration.ofSeconds(90));
   }
 
   @Test
@@ -168,9 +190,15 @@ class ScriptsIT {
     }
   }
 
-  @Test
-  void upEndsAsSoonAsTheKeeperGivesUpOnAServiceThatCannotStartAndStopsWhatItStarted() {
-    try (Topology broken = Topology.named("scripts-cannot-start").launcherArgs("--no-such-option").build()) {
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "--no-such-option | Unknown option: '--no-such-option'",
+      // a worker JVM option the JVM does not know: every worker JVM would exit at once, so the launcher
+      // asks the JVM at its start
+      "--worker-jvm-option=-XX:+NoSuchTroupeOption | --worker-jvm-option: the JVM refuses the worker JVMs'"
+          + " options [-XX:+NoSuchTroupeOption]: Unrecognized VM option 'NoSuchTroupeOption'"})
+  void upEndsAsSoonAsTheKeeperGivesUpOnAServiceThatCannotStartAndStopsWhatItStarted(String badArgument, String said) {
+    try (Topology broken = Topology.named("scripts-cannot-start").launcherArgs(badArgument).build()) {
       // given: a launcher that exits with a usage error at once (which its keeper does not retry), a
       // keeper limit of 2 failed starts, and a start timeout of 120 s
 
@@ -184,9 +212,12 @@ class ScriptsIT {
       assertThat(up.exitCode()).as(up.describe()).isNotZero();
       assertThat(up.stderr()).as(up.describe())
           .contains("troupe: launcher failed to start and its keeper gave up; last log lines")
-          .contains("Unknown option: '--no-such-option'")
+          .contains("worker-launcher: " + said)
           .contains("exited with code 2 before it listened on port " + broken.port(Service.LAUNCHER)
               + ": its options are wrong");
+      // and the error is not buried under the option list (the lines shown are the log's last 20)
+      assertThat(up.stderr()).as(up.describe()).contains("worker-launcher: --help lists its options")
+          .doesNotContain("--worker-heap-mb=");
       assertThat(up.elapsed()).as(up.describe()).isLessThan(Duration.ofSeconds(60));
       // and the registry it had started is stopped again
       assertThat(up.stdout()).as(up.describe()).contains("troupe: registry stopped (jvm pid ");

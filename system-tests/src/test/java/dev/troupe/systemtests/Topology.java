@@ -326,13 +326,13 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
       return this;
     }
 
-    /** As an extension, start nothing and skip the class's tests, saying why, unless {@code holds}. */
     /** The tests start what they need themselves (e.g. with {@code troupe run -x}): nothing before them. */
     public Builder notStarted() {
       this.upBeforeAll = false;
       return this;
     }
 
+    /** As an extension, start nothing and skip the class's tests, saying why, unless {@code holds}. */
     public Builder onlyIf(BooleanSupplier holds, String reasonToSkip) {
       this.precondition = holds;
       this.preconditionReason = reasonToSkip;
@@ -1105,7 +1105,11 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     }
     List<ProcessHandle> left = stillAliveAfter(all, Duration.ofSeconds(10));
     try {
-      Files.deleteIfExists(runDir.resolve("worker.aot")); // ~35 MB each; the logs stay
+      try (var caches = Files.newDirectoryStream(runDir, "worker*.aot")) { // ~35 MB each; the logs stay
+        for (Path cache : caches) {
+          Files.deleteIfExists(cache);
+        }
+      }
     } catch (IOException ignored) {
       // only disk space
     }

@@ -12,6 +12,7 @@ import dev.troupe.registry.etcd.EtcdSettings;
 import dev.troupe.runtime.registry.InMemoryDirectory;
 import dev.troupe.runtime.registry.RegistryStore;
 import dev.troupe.runtime.service.NodeOptions;
+import dev.troupe.runtime.service.ServiceCommandLine;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -168,6 +169,6 @@ public final class RegistryMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new RegistryMain()).execute(args));
+    System.exit(ServiceCommandLine.execute(new RegistryMain(), args));
   }
 }

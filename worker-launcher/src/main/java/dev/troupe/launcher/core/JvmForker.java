@@ -22,7 +22,9 @@ import java.util.regex.Pattern;
  *     core) would let two of them stall a 2-core JVM. A worker starts with one per core and grows
  *     toward this only while its carriers are held ({@code CarrierGovernor}, JDK 24+); on older JDKs
  *     it runs with all of them from the start
- * @param aotCache the AOT cache file (JDK 25 JEP 483/514), used when it exists; null for none
+ * @param aotCache the AOT cache's name (JDK 25 JEP 483/514): the file is this name with a fingerprint of what
+ *     it is built from ({@link #aotCacheFile}), used when it exists; null for none. The builder JVM is
+ *     given that file itself ({@link #buildAot} builds into {@code aotCache} as given)
  * @param workerArgs what every worker is told (see {@code WorkerMain}): the registry, its host and
  *     owner, its limits, the entries it can run and which of them are isolated
  * @param memberKey the key this launcher announced to the registry; each worker JVM is given the
@@ -75,6 +77,15 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
   /** The flags every worker JVM (and the AOT training run) starts with: the launcher's, then the operator's. */
   public List<String> jvmFlags() {
     return WorkerJvmOptions.after(launcherFlags(), jvmOptions);
+  }
+
+  /**
+   * What the JVM says of the worker flags with the operator's options, if it refuses them
+   * ({@link WorkerJvmOptions#refusedByTheJvm}); nothing to ask when there are none (the launcher's own
+   * are known to be taken).
+   */
+  public Optional<String> jvmRefusal() throws IOException, InterruptedException {
+    return jvmOptions.isEmpty() ? Optional.empty() : WorkerJvmOptions.refusedByTheJvm(javaBin, jvmFlags());
   }
 
   /** The launcher's own flags for a worker JVM. */
@@ -188,8 +199,9 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBin);
     cmd.addAll(jvmFlags());
-    if (aotCache != null && Files.exists(aotCache)) {
-      cmd.add("-XX:AOTCache=" + aotCache);
+    Path cache = aotCacheFile();
+    if (cache != null && Files.exists(cache)) {
+      cmd.add("-XX:AOTCache=" + cache);
       // Mapped where it was built rather than relocated (the JDK's default, which writes every page of
       // the archive that holds a pointer): 13 MB less private memory per worker JVM, which a killed JVM
       // must free before its death can be seen (BENCHMARKS.md, "exit_kill"). Relocated when the address
@@ -225,28 +237,43 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
   }
 
   /**
+   * The AOT cache file for the worker JVMs forked now: {@code aotCache}'s name with a fingerprint of the
+   * JDK, the class path's jars and the worker JVM flags ({@link AotCacheFile}), so that a cache built
+   * for another build, JDK or options is never used. Null when there is no cache.
+   */
+  public Path aotCacheFile() {
+    return aotCache == null ? null : AotCacheFile.of(aotCache, javaBin, classPath, jvmFlags());
+  }
+
+  /**
    * Builds the AOT cache if it is missing, in a builder JVM ({@link #buildAot}) that is tied to this
    * launcher: the JDK's one-step -XX:AOTCacheOutput forks an assembly JVM that runs none of our code
    * and would outlive a killed launcher, so the two steps (record, create) are run by a JVM that
    * watches the launcher and kills them if it dies. The cache appears complete or not at all.
    *
-   * @return whether a usable cache file exists afterwards
+   * The caches of earlier builds, JDKs or options beside it are deleted first (each is tens of MB).
+   *
+   * @return the usable cache file afterwards, if any
    */
-  public boolean ensureAotCache() throws IOException, InterruptedException {
-    if (aotCache == null) {
-      return false;
+  public Optional<Path> ensureAotCache() throws IOException, InterruptedException {
+    Path cache = aotCacheFile();
+    if (cache == null) {
+      return Optional.empty();
     }
-    if (Files.exists(aotCache)) {
-      return true;
+    if (Files.exists(cache)) {
+      return Optional.of(cache);
     }
-    Files.createDirectories(aotCache.toAbsolutePath().getParent());
-    Process p = new ProcessBuilder(aotBuilderCommand()).redirectErrorStream(true)
+    Files.createDirectories(cache.toAbsolutePath().getParent());
+    for (Path stale : AotCacheFile.others(aotCache, cache)) {
+      Files.deleteIfExists(stale);
+    }
+    Process p = new ProcessBuilder(aotBuilderCommand(cache)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     try {
       if (!p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS)) {
-        return false;
+        return Optional.empty();
       }
-      return p.exitValue() == 0 && Files.exists(aotCache);
+      return p.exitValue() == 0 && Files.exists(cache) ? Optional.of(cache) : Optional.empty();
     } finally {
       if (p.isAlive()) {
         p.destroyForcibly();
@@ -256,11 +283,11 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
 
   /**
    * The JVM that builds the cache: small itself, it is told what the workers are forked with, the
-   * operator's options too, so that the training run loads what they will.
+   * operator's options too, so that the training run loads what they will; it builds into {@code file}.
    */
-  List<String> aotBuilderCommand() throws IOException {
+  List<String> aotBuilderCommand(Path file) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(javaBin, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m",
-        classPathArgument(), WORKER_MAIN, "--build-aot", aotCache.toString(), "--heap-mb",
+        classPathArgument(), WORKER_MAIN, "--build-aot", file.toString(), "--heap-mb",
         Integer.toString(heapMb), "--carrier-threads", Integer.toString(carrierThreads), "--parent-pid",
         Long.toString(ProcessHandle.current().pid())));
     for (String o : jvmOptions) {

@@ -1,8 +1,13 @@
 package dev.troupe.launcher.core;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -69,6 +74,41 @@ public final class WorkerJvmOptions {
       return "the JVM would exit instead of running the worker";
     }
     return null;
+  }
+
+  /** The longest the JVM's own check of the flags may take: a JVM that starts and prints its version. */
+  public static final Duration JVM_CHECK_TIMEOUT = Duration.ofSeconds(30);
+  /** What the java launcher adds after the JVM's own error, which tells nothing more. */
+  private static final Set<String> JAVA_LAUNCHER_NOISE = Set.of("Error: Could not create the Java Virtual Machine.",
+      "Error: A fatal exception has occurred. Program will exit.");
+
+  /**
+   * What the JVM says of these flags, if it refuses them: it is started with them and -version. An
+   * option it does not know, a bad value or two that exclude each other (two collectors) would make
+   * every worker JVM exit at once, so that no process could be spawned; the launcher asks once, at its
+   * start, and refuses to start with the JVM's words instead.
+   *
+   * @return the JVM's error lines, when it exits with an error or does not within JVM_CHECK_TIMEOUT
+   */
+  static Optional<String> refusedByTheJvm(String javaBin, List<String> flags) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(javaBin));
+    cmd.addAll(flags);
+    cmd.add("-version");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try {
+      byte[] out = p.getInputStream().readAllBytes(); // a few lines; EOF when the JVM exits
+      if (!p.waitFor(JVM_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        return Optional.of("the JVM did not answer -version within " + JVM_CHECK_TIMEOUT.toSeconds() + " s");
+      }
+      if (p.exitValue() == 0) {
+        return Optional.empty();
+      }
+      List<String> said = new String(out, StandardCharsets.UTF_8).lines().map(String::strip)
+          .filter(l -> !l.isEmpty() && !JAVA_LAUNCHER_NOISE.contains(l)).toList();
+      return Optional.of(said.isEmpty() ? "the JVM exited with code " + p.exitValue() : String.join("; ", said));
+    } finally {
+      p.destroyForcibly();
+    }
   }
 
   /** The launcher's flags, then the options; the launcher's collector left out if an option names one. */

@@ -11,12 +11,14 @@ import dev.troupe.runtime.node.Node;
 import dev.troupe.runtime.process.ServiceSupervisor;
 import dev.troupe.runtime.service.JoinedNode;
 import dev.troupe.runtime.service.NodeOptions;
+import dev.troupe.runtime.service.ServiceCommandLine;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -85,7 +87,8 @@ public final class LauncherMain implements Callable<Integer> {
   @Option(names = "--topology", description = "Topology file (hosts, process.java entries, process.service entries); see docs/configuration.md.")
   Path topologyFile;
 
-  @Option(names = "--aot-cache", description = "AOT cache file for worker JVMs; built on first start when missing.")
+  @Option(names = "--aot-cache", description = "AOT cache for worker JVMs, e.g. worker.aot: the file is"
+      + " worker-FINGERPRINT.aot (of the JDK, the worker class path and JVM flags); built on start when missing.")
   Path aotCache;
 
   @Override
@@ -154,6 +157,11 @@ public final class LauncherMain implements Callable<Integer> {
     } catch (IllegalArgumentException e) { // an option refused by WorkerJvmOptions
       throw new CommandLine.ParameterException(new CommandLine(this), "--worker-jvm-option: " + e.getMessage());
     }
+    Optional<String> refusal = forker.jvmRefusal();
+    if (refusal.isPresent()) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--worker-jvm-option: the JVM refuses the worker JVMs' options " + workerJvmOptions + ": " + refusal.get());
+    }
 
     // The pool needs the node, known after start: read late.
     AtomicReference<NodeServer> started = new AtomicReference<>();
@@ -176,9 +184,9 @@ public final class LauncherMain implements Callable<Integer> {
       Thread.ofVirtual().name("aot-training").start(() -> {
         long t0 = System.nanoTime();
         try {
-          boolean ok = forker.ensureAotCache();
-          LOG.info("{}: AOT cache {} {} ({} ms)", server.node().label(), aotCache,
-              ok ? "ready" : "unavailable", (System.nanoTime() - t0) / 1_000_000);
+          var cache = forker.ensureAotCache();
+          LOG.info("{}: AOT cache {} {} ({} ms)", server.node().label(), cache.orElse(forker.aotCacheFile()),
+              cache.isPresent() ? "ready" : "unavailable", (System.nanoTime() - t0) / 1_000_000);
         } catch (Exception e) {
           LOG.warn("{}: expected to build the AOT cache {}, but: {}", server.node().label(), aotCache, e.toString());
         }
@@ -214,6 +222,6 @@ public final class LauncherMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new LauncherMain()).execute(args));
+    System.exit(ServiceCommandLine.execute(new LauncherMain(), args));
   }
 }

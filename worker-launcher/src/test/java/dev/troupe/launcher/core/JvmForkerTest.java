@@ -47,8 +47,66 @@ class JvmForkerTest {
     assertThat(flags.subList(flags.size() - 2, flags.size())).containsExactly("-XX:+UseSerialGC", "-XX:MaxNewSize=8m");
     assertThat(flags).doesNotContain("-XX:+UseParallelGC");
     // and the JVM that builds the AOT cache is told them, for its training run
-    List<String> builder = forker.aotBuilderCommand();
-    assertThat(String.join(" ", builder)).endsWith("--jvm-option -XX:+UseSerialGC --jvm-option -XX:MaxNewSize=8m");
+    List<String> builder = forker.aotBuilderCommand(forker.aotCacheFile());
+    assertThat(String.join(" ", builder)).contains("--build-aot " + forker.aotCacheFile())
+        .endsWith("--jvm-option -XX:+UseSerialGC --jvm-option -XX:MaxNewSize=8m");
+  }
+
+  @Test
+  void theAotCacheIsNamedAfterTheJarsAndFlagsItIsBuiltFor() throws Exception {
+    // given a forker whose class path is a jar, and its cache's file
+    Path jar = Files.writeString(dir.resolve("app.jar"), "the first build");
+    JvmForker forker = new JvmForker("java", jar.toString(), 256, 12, dir.resolve("worker.aot"), List.of());
+    Path first = forker.aotCacheFile();
+
+    // then its name carries a fingerprint, the same while nothing changes
+    assertThat(first.getParent()).isEqualTo(dir);
+    assertThat(first.getFileName().toString()).matches("worker-\\p{XDigit}{12}\\.aot");
+    assertThat(forker.aotCacheFile()).isEqualTo(first);
+
+    // and another one once the jar is rebuilt (the JDK would run the old build's classes from the old cache)
+    Files.writeString(jar, "the second build");
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+    Path rebuilt = forker.aotCacheFile();
+    assertThat(rebuilt).isNotEqualTo(first);
+    // or the workers' flags change
+    JvmForker serial = new JvmForker("java", jar.toString(), 256, 12, dir.resolve("worker.aot"), List.of(), null,
+        List.of("-XX:+UseSerialGC"));
+    assertThat(serial.aotCacheFile()).isNotIn(first, rebuilt);
+    JvmForker smaller = new JvmForker("java", jar.toString(), 128, 12, dir.resolve("worker.aot"), List.of());
+    assertThat(smaller.aotCacheFile()).isNotIn(first, rebuilt, serial.aotCacheFile());
+  }
+
+  @Test
+  void theCachesOfEarlierBuildsAreTheOthersOfItsName() throws Exception {
+    // given a run directory with this build's cache, earlier ones, and files that are not caches of it
+    Path base = dir.resolve("worker.aot");
+    Path current = dir.resolve("worker-00112233aabb.aot");
+    for (String name : List.of("worker.aot", "worker-00112233aabb.aot", "worker-ffeeddccbbaa.aot",
+        "worker-notes.aot", "worker-00112233aabb.aot.partial", "other.aot", "worker-00112233aabb.txt")) {
+      Files.writeString(dir.resolve(name), name);
+    }
+
+    // then the others are the cache under its unfingerprinted name and those with another fingerprint
+    assertThat(AotCacheFile.others(base, current)).containsExactlyInAnyOrder(dir.resolve("worker.aot"),
+        dir.resolve("worker-ffeeddccbbaa.aot"));
+    assertThat(AotCacheFile.others(dir.resolve("absent/worker.aot"), current)).isEmpty();
+  }
+
+  @Test
+  void theJvmIsAskedAboutTheWorkerFlagsOnlyWhenTheOperatorAddedOptions() throws Exception {
+    // given forkers with a java that does not exist, with and without options
+    JvmForker plain = new JvmForker("/nonexistent/bin/java", "a.jar", 256, 12, null, List.of());
+    JvmForker withOptions = new JvmForker("/nonexistent/bin/java", "a.jar", 256, 12, null, List.of(), null,
+        List.of("-XX:+UseSerialGC"));
+
+    // then the launcher's own flags are not checked (no JVM is started), the operator's are
+    assertThat(plain.jvmRefusal()).isEmpty();
+    assertThatThrownBy(withOptions::jvmRefusal).isInstanceOf(java.io.IOException.class);
+    // and with the real java, the options in the worker flags are checked
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    assertThat(new JvmForker(java, "a.jar", 256, 12, null, List.of(), null, List.of("-XX:+NoSuchTroupeOption"))
+        .jvmRefusal()).hasValueSatisfying(said -> assertThat(said).contains("NoSuchTroupeOption"));
   }
 
   @Test

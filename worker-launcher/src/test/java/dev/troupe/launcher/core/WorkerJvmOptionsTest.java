@@ -37,6 +37,21 @@ class WorkerJvmOptionsTest {
   }
 
   @Test
+  void theJvmsOwnRefusalIsToldInItsWords() throws Exception {
+    // given this JDK's java, as the launcher forks workers with its own
+    String java = ProcessHandle.current().info().command().orElseThrow();
+
+    // then an option it does not know, or two collectors, are refused with what the JVM says of them
+    assertThat(WorkerJvmOptions.refusedByTheJvm(java, List.of("-Xss1m", "-XX:+NoSuchTroupeOption")))
+        .hasValueSatisfying(said -> assertThat(said).contains("Unrecognized VM option 'NoSuchTroupeOption'")
+            .doesNotContain("Could not create the Java Virtual Machine"));
+    assertThat(WorkerJvmOptions.refusedByTheJvm(java, List.of("-XX:+UseSerialGC", "-XX:+UseParallelGC")))
+        .hasValueSatisfying(said -> assertThat(said).contains("garbage collectors"));
+    // and options it takes are not
+    assertThat(WorkerJvmOptions.refusedByTheJvm(java, List.of("-XX:+UseSerialGC", "-Dtroupe.test=on"))).isEmpty();
+  }
+
+  @Test
   void theOptionsComeAfterTheLaunchersFlagsSoThatEachWins() {
     List<String> all = WorkerJvmOptions.after(List.of("-XX:+UseParallelGC", "-XX:MaxNewSize=40m"),
         List.of("-XX:MaxNewSize=8m"));
