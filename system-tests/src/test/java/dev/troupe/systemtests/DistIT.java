@@ -47,7 +47,8 @@ class DistIT {
     try (Topology topology = Topology.named("dist").installedAt(unpacked).build()) {
       topology.up();
 
-      Run cli = topology.cliThroughPipe("hello release\n", Map.of(), Duration.ofSeconds(60));
+      Run cli = topology.cliThroughPipe("hello release\n", Map.of(), Duration.ofSeconds(60),
+          Topology.PATIENT_REPLY.toArray(String[]::new));
 
       assertThat(cli.exitCode()).as(cli.describe()).isZero();
       assertThat(cli.stdout()).as(cli.describe()).contains("  HELLO RELEASE")

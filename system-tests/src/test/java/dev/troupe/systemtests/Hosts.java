@@ -153,9 +153,14 @@ final class Hosts implements AutoCloseable {
         net.address(relayHost) + ":7402");
   }
 
-  /** cli-client on {@code clientHost}, attached to the relay's node on {@code relayHost}. */
+  /**
+   * cli-client on {@code clientHost}, attached to the relay's node on {@code relayHost}, patient for
+   * replies ({@link Topology#PATIENT_REPLY}: these echoes follow starts and recoveries).
+   */
   Result cli(int clientHost, int relayHost, String input) {
-    return run(clientHost, cliCommand(relayHost), input, Duration.ofSeconds(120));
+    List<String> command = new java.util.ArrayList<>(cliCommand(relayHost));
+    command.addAll(Topology.PATIENT_REPLY);
+    return run(clientHost, command, input, Duration.ofSeconds(120));
   }
 
   /** The OS process {@code pid} ends within 30 s, by itself. */

@@ -124,6 +124,9 @@ class KeeperIT {
     // then: each time it was started again, and the keeper still runs
     assertThat(restarted).as(read(log)).doesNotHaveDuplicates().allMatch(r -> r.endsWith(":1"));
     assertThat(read(log)).doesNotContain("failed to start").doesNotContain("giving up");
+    // (the JVM it started after the third: the PID file names a dead one until the restart delay is over)
+    awaitNewJvm(restarted.stream().map(r -> Long.parseLong(r.substring(0, r.indexOf(':')))).toList(),
+        Duration.ofSeconds(30));
     assertThat(keeperIsAliveAndStopsOnTerm()).as(read(log)).isTrue();
   }
 

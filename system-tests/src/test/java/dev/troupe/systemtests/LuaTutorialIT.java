@@ -71,7 +71,8 @@ class LuaTutorialIT {
       lua.awaitLine(l -> l.contains("Echo Client"), "the Lua CLI's banner", Duration.ofSeconds(90));
       String launcher = topology.address(Service.LAUNCHER);
 
-      Run java = topology.cliThroughPipe("hello from java\n", Map.of(), Duration.ofSeconds(60), "--connect", launcher);
+      Run java = topology.cliThroughPipe("hello from java\n", Map.of(), Duration.ofSeconds(60), "--connect", launcher,
+          Topology.PATIENT_REPLY.get(0), Topology.PATIENT_REPLY.get(1));
       assertThat(java.exitCode()).as(java.describe()).isZero();
       assertThat(java.lines()).as(java.describe()).contains("  HELLO FROM JAVA").anyMatch(l -> l.matches(WORKER_LINE));
 

@@ -153,6 +153,10 @@ class MultiHostEtcdIT {
   void aSilentlyPartitionedNodesHostIsDeclaredLostWithinThreeSecondsAndItsNodesComeBackAsNewLives()
       throws Exception {
     long relayJvm = pidOf("relay");
+    long launcherJvm = pidOf("launcher");
+    Status before = hosts.awaitStatus(CLIENT, s -> s.nodes().containsAll(List.of("relay", "launcher")),
+        "the relay and the launcher listed", Duration.ofSeconds(60));
+    String launcherBefore = before.incarnations().get("launcher");
     int lostBefore = hosts.lostLines(REGISTRY_B).size();
 
     // when
@@ -167,14 +171,18 @@ class MultiHostEtcdIT {
       assertThat(took).as(relayLost).isLessThanOrEqualTo(Duration.ofSeconds(3));
       Result keys = etcdctl("get", "--prefix", "/troupe/names/relay");
       assertThat(keys.stdout()).as("the relay's name is released in etcd\n" + keys.describe()).doesNotContain("relay");
+      // and the launcher, on the same host (the echo after healing needs its new life)
+      awaitNewLost(lostBefore, "node launcher#", Duration.ofSeconds(30));
     } finally {
       hosts.net.heal(NODES);
     }
 
     // and after healing: the old lives stop, their keepers start new ones
     Hosts.assertEndsByItself(relayJvm, "the relay's JVM, after the partition healed");
+    Hosts.assertEndsByItself(launcherJvm, "the launcher's JVM, after the partition healed");
     hosts.awaitStatus(CLIENT, s -> s.names().containsKey("relay") && s.nodes().contains("relay")
-            && s.nodes().contains("launcher") && s.nodes().stream().anyMatch(n -> n.startsWith("launcher.w")),
+            && s.nodes().contains("launcher") && !launcherBefore.equals(s.incarnations().get("launcher"))
+            && s.nodes().stream().anyMatch(n -> n.startsWith("launcher.w")),
         "new lives of the relay, the launcher and a worker JVM", Duration.ofSeconds(90));
     Result cli = hosts.cli(CLIENT, NODES, "after the partition\n");
     assertThat(cli.stdout()).as(cli.describe()).contains("  AFTER THE PARTITION");

@@ -165,7 +165,8 @@ class RegistryIT {
         rejoined.toMillis());
     assertThat(topology.namesListed().get("relay")).as("after %s ms", rejoined.toMillis()).isEqualTo(relayPid);
     // and the Echo CLI works again
-    Run cli = topology.cliThroughPipe("hello again\n", Map.of(), Duration.ofSeconds(30));
+    Run cli = topology.cliThroughPipe("hello again\n", Map.of(), Duration.ofSeconds(30),
+        Topology.PATIENT_REPLY.toArray(String[]::new));
     assertThat(cli.exitCode()).as(cli.describe()).isZero();
     assertThat(cli.lines()).as(cli.describe() + "\n" + topology.diagnostics()).contains("  HELLO AGAIN");
   }

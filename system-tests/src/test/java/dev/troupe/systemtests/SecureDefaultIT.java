@@ -94,7 +94,8 @@ class SecureDefaultIT {
 
   @Test
   void theCliFindsTheSecretByItself() {
-    Run cli = topology.cliThroughPipe("hello world\n", Map.of(), Duration.ofSeconds(60));
+    Run cli = topology.cliThroughPipe("hello world\n", Map.of(), Duration.ofSeconds(60),
+        Topology.PATIENT_REPLY.toArray(String[]::new));
     assertThat(cli.exitCode()).as(cli.describe()).isZero();
     assertThat(cli.lines()).as(cli.describe()).contains("  HELLO WORLD");
   }

@@ -401,6 +401,13 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
    * {@code printf INPUT | scripts/cli-client ARGS} through bash, attached to this topology's relay's
    * node (TROUPE_RELAY) unless ARGS say {@code --connect}, as a user pipes lines into it.
    */
+  /**
+   * CLI arguments for an echo that checks what comes back, not how fast: the first echo after a start
+   * or a recovery is served by JVMs that are still compiling, and on a loaded machine can take longer
+   * than the CLI's default 2 s wait for a reply.
+   */
+  public static final List<String> PATIENT_REPLY = List.of("--reply-timeout-ms", "10000");
+
   public Run cliThroughPipe(String input, Map<String, String> extraEnv, Duration timeout, String... args) {
     Map<String, String> e = new LinkedHashMap<>(extraEnv);
     e.put("CLI_INPUT", input);
