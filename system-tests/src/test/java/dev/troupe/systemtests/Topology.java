@@ -556,40 +556,6 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     extras.clear();
   }
 
-  /**
-   * The worker JVMs whose threads are running {@code className} right now, found from a thread dump
-   * of each ({@code jcmd PID Thread.dump_to_file}, which includes virtual threads), taken in parallel.
-   * How a test tells which of the launcher's descendants runs a given process.
-   */
-  public Set<ProcessHandle> workerJvmsRunning(String className) {
-    Path jcmd = Path.of(javaHome(), "bin", "jcmd");
-    List<java.util.concurrent.CompletableFuture<Optional<ProcessHandle>>> dumps = new ArrayList<>();
-    for (ProcessHandle w : workerJvms()) {
-      dumps.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-        Path file = runDir.resolve("threads-" + w.pid() + "-" + System.nanoTime() + ".txt");
-        try {
-          Process p = new ProcessBuilder(jcmd.toString(), Long.toString(w.pid()), "Thread.dump_to_file",
-              "-format=text", file.toString()).redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-          if (!p.waitFor(5, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return Optional.empty();
-          }
-          boolean running = Files.exists(file) && Files.readString(file).contains(className);
-          Files.deleteIfExists(file);
-          return running ? Optional.of(w) : Optional.empty();
-        } catch (IOException e) {
-          return Optional.empty();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return Optional.empty();
-        }
-      }));
-    }
-    return dumps.stream().map(java.util.concurrent.CompletableFuture::join).flatMap(Optional::stream)
-        .collect(Collectors.toCollection(LinkedHashSet::new));
-  }
-
   private static String quoted(String... args) {
     StringBuilder b = new StringBuilder();
     for (String a : args) {
@@ -703,17 +669,49 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
 
   /** Inodes ("socket:[N]") of established TCP connections to {@code port} on this machine (Linux). */
   private static Set<String> establishedSocketsTo(int port) {
+    return sockets(2, "01", port);
+  }
+
+  /** Inodes of the sockets listening on {@code port} on this machine (Linux). */
+  private static Set<String> socketsListeningOn(int port) {
+    return sockets(1, "0A", port);
+  }
+
+  /**
+   * Inodes of /proc/net/tcp{,6} entries in {@code state} whose address in column {@code column} (1:
+   * local, 2: remote) has {@code port}.
+   */
+  private static Set<String> sockets(int column, String state, int port) {
     Set<String> inodes = new HashSet<>();
     for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
       for (String line : readLines(Path.of(table))) {
         String[] f = line.trim().split("\\s+");
-        if (f.length > 9 && f[2].contains(":") && "01".equals(f[3])
-            && Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16) == port) {
+        if (f.length > 9 && f[column].contains(":") && state.equals(f[3])
+            && Integer.parseInt(f[column].substring(f[column].indexOf(':') + 1), 16) == port) {
           inodes.add("socket:[" + f[9] + "]");
         }
       }
     }
     return inodes;
+  }
+
+  /**
+   * The worker JVM that serves {@code pid} (e.g. {@code {app:processes|0x100a3}}): the member whose
+   * shard of the pid's host holds its id, as the registry lists it, and the JVM listening on that
+   * member's port. Read from the registry and /proc: no tool is started, so it takes milliseconds even
+   * on a loaded machine (a thread dump of each JVM takes seconds there).
+   */
+  public Optional<ProcessHandle> workerJvmServing(String pid) {
+    dev.troupe.api.Pid p = dev.troupe.api.Pid.parse(pid);
+    return status().getNodesList().stream()
+        .filter(n -> n.hasShard() && n.getShard().getHost().equals(p.host())
+            && n.getShard().getFirstId() <= p.id() && p.id() < n.getShard().getEndId())
+        .findFirst()
+        .flatMap(n -> {
+          Set<String> listening = socketsListeningOn(
+              Integer.parseInt(n.getAddress().substring(n.getAddress().lastIndexOf(':') + 1)));
+          return workerJvms().stream().filter(w -> holdsAnyOf(w, listening)).findFirst();
+        });
   }
 
   private static boolean holdsAnyOf(ProcessHandle h, Set<String> sockets) {
