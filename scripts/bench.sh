@@ -217,7 +217,7 @@ run_client() { # name timeout-s args...
 has_phase() { [[ "$PHASES" == *" $1 "* ]]; }
 
 # ------------------------------------------------------------------------------------------ topology
-rm -f "$TROUPE_RUN_DIR"/worker*.aot   # measured from a first start: the cache is built afresh
+rm -f "$TROUPE_RUN_DIR"/worker*.aot*   # measured from a first start: the cache is built afresh
 log "starting the topology (registry, launcher, relay) with scripts/troupe... ($(( $(date +%s) - START_S )) s)"
 TOPOLOGY_UP=1
 "$TROUPE_ROOT/scripts/troupe" up >&2
@@ -355,7 +355,9 @@ fi
 # ------------------------------------------------------------------------------------------ cold spawn
 if has_phase cold; then
   log "starting a launcher with no spares for cold spawns (each isolated spawn forks a JVM)..."
-  # The class path of scripts/troupe's launcher and the same worker class path: its AOT cache fits.
+  # The class path of scripts/troupe's launcher and the same worker class path: its AOT cache fits (the
+  # same name, worker-FINGERPRINT.aot), unless BENCH_LAUNCHER_ARGS changes the worker JVM flags: then
+  # this launcher builds its own, and the topology's stays (its worker JVMs map it).
   # shellcheck disable=SC2046,SC2086
   setsid "$JAVA" "${TROUPE_SERVICE_JVM_FLAGS[@]}" $(jfr_flags cold-launcher) -cp "$(troupe_classpath worker-launcher)" \
     dev.troupe.launcher.server.LauncherMain --bind 127.0.0.1 --port "$COLD_PORT" --registry "$TROUPE_REGISTRY" \

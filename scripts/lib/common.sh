@@ -59,6 +59,8 @@ TROUPE_ECHO_TOPOLOGY="${TROUPE_TOPOLOGY:-$TROUPE_ECHO_TOPOLOGY}"
 #                         memory at some speed, "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"; a collector
 #                         named here replaces the shipped one. Worker JVMs take theirs from the launcher:
 #                         TROUPE_LAUNCHER_ARGS="--worker-jvm-option=..."
+#   TROUPE_JVM_CHECK_TIMEOUT_S  how long the JVM may take to say whether it takes TROUPE_SERVICE_JVM_OPTS
+#                         (`java OPTIONS -version`, once per command; default 30): past it, they are not refused
 TROUPE_RUN_DIR="${TROUPE_RUN_DIR:-$TROUPE_ROOT/.run}"
 TROUPE_SERVICE_MALLOC_ARENAS="${TROUPE_SERVICE_MALLOC_ARENAS:-2}"
 # One spelling of each run directory (absolute, no trailing slash, symbolic links resolved): the
@@ -270,19 +272,28 @@ troupe_service_jvm_args() {
 # The JVM's own word on TROUPE_SERVICE_JVM_OPTS, asked once per command before a service starts: with
 # an option it does not know, a bad value or two that exclude each other (two collectors) every service
 # JVM would exit at once with code 1, which a keeper retries up to its limit. Exits 2 with the JVM's words.
+# Not asked with an agent among them (a debugger's may wait for its debugger, and holds its port), nor
+# taken as a refusal when the JVM does not answer within TROUPE_JVM_CHECK_TIMEOUT_S (default 30).
 troupe_check_service_jvm_opts() {
   if [ -z "${TROUPE_SERVICE_JVM_OPTS:-}" ] || [ -n "${TROUPE_SERVICE_JVM_OPTS_CHECKED:-}" ]; then
     return 0
   fi
-  troupe_service_jvm_args
-  local said
-  if ! said=$("$TROUPE_JAVA" "${TROUPE_SERVICE_JVM_ARGS[@]}" -version 2>&1); then
-    said=$(printf '%s\n' "$said" | grep -v -x -e 'Error: Could not create the Java Virtual Machine.' \
-      -e 'Error: A fatal exception has occurred. Program will exit.' | paste -s -d ';' - | sed 's/;/; /g')
-    echo "troupe: TROUPE_SERVICE_JVM_OPTS: the JVM refuses the service JVMs' options ($TROUPE_SERVICE_JVM_OPTS): $said" >&2
-    exit 2
-  fi
   TROUPE_SERVICE_JVM_OPTS_CHECKED=1
+  case " $TROUPE_SERVICE_JVM_OPTS" in
+    *" -agentlib:"*|*" -agentpath:"*|*" -javaagent:"*) return 0 ;;
+  esac
+  troupe_service_jvm_args
+  local said code=0
+  said=$(timeout "${TROUPE_JVM_CHECK_TIMEOUT_S:-30}" "$TROUPE_JAVA" "${TROUPE_SERVICE_JVM_ARGS[@]}" -version 2>&1) \
+    || code=$?
+  if [ "$code" = 0 ] || [ "$code" = 124 ]; then # 124: timeout's own, the JVM did not answer
+    return 0
+  fi
+  said=$(printf '%s\n' "$said" | { grep -v -x -e 'Error: Could not create the Java Virtual Machine.' \
+    -e 'Error: A fatal exception has occurred. Program will exit.' || true; } | paste -s -d ';' - | sed 's/;/; /g')
+  echo "troupe: TROUPE_SERVICE_JVM_OPTS: the JVM refuses the service JVMs' options ($TROUPE_SERVICE_JVM_OPTS):" \
+    "${said:-it exited with code $code}" >&2
+  exit 2
 }
 TROUPE_SERVICE_JVM_FLAGS=(-XX:+UseParallelGC -XX:ParallelGCThreads=1 -XX:YoungGenerationSizeSupplement=0 -Xss512k
   -Xms8m -Xmx256m -XX:MaxNewSize=40m -XX:SurvivorRatio=4

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -71,8 +72,9 @@ class LuaTutorialIT {
       lua.awaitLine(l -> l.contains("Echo Client"), "the Lua CLI's banner", Duration.ofSeconds(90));
       String launcher = topology.address(Service.LAUNCHER);
 
-      Run java = topology.cliThroughPipe("hello from java\n", Map.of(), Duration.ofSeconds(60), "--connect", launcher,
-          Topology.PATIENT_REPLY.get(0), Topology.PATIENT_REPLY.get(1));
+      Run java = topology.cliThroughPipe("hello from java\n", Map.of(), Duration.ofSeconds(60),
+          Stream.concat(Stream.of("--connect", launcher), Topology.PATIENT_REPLY.stream())
+              .toArray(String[]::new));
       assertThat(java.exitCode()).as(java.describe()).isZero();
       assertThat(java.lines()).as(java.describe()).contains("  HELLO FROM JAVA").anyMatch(l -> l.matches(WORKER_LINE));
 

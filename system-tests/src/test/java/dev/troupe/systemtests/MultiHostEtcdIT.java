@@ -103,7 +103,7 @@ class MultiHostEtcdIT {
   @Test
   @Order(1)
   void anEchoCrossesHostsWithTheDirectoryInEtcd() {
-    Result cli = hosts.cli(CLIENT, NODES, "hello etcd\n");
+    Result cli = hosts.patientCli(CLIENT, NODES, "hello etcd\n");
 
     assertThat(cli.code()).as(cli.describe()).isZero();
     assertThat(cli.stdout()).as(cli.describe()).contains("  HELLO ETCD");
@@ -144,7 +144,7 @@ class MultiHostEtcdIT {
     assertThat(hosts.lostLines(REGISTRY_B)).noneMatch(l -> l.contains("node relay#") || l.contains("node launcher"));
     assertThat(ProcessHandle.of(relayJvm).map(ProcessHandle::isAlive)).contains(true);
     assertThat(ProcessHandle.of(launcherJvm).map(ProcessHandle::isAlive)).contains(true);
-    Result after = hosts.cli(CLIENT, NODES, "after the cut\n");
+    Result after = hosts.patientCli(CLIENT, NODES, "after the cut\n");
     assertThat(after.stdout()).as(after.describe()).contains("  AFTER THE CUT");
   }
 
@@ -154,7 +154,8 @@ class MultiHostEtcdIT {
       throws Exception {
     long relayJvm = pidOf("relay");
     long launcherJvm = pidOf("launcher");
-    Status before = hosts.awaitStatus(CLIENT, s -> s.nodes().containsAll(List.of("relay", "launcher")),
+    Status before = hosts.awaitStatus(CLIENT, s -> s.nodes().containsAll(List.of("relay", "launcher"))
+            && s.incarnations().containsKey("launcher"),
         "the relay and the launcher listed", Duration.ofSeconds(60));
     String launcherBefore = before.incarnations().get("launcher");
     int lostBefore = hosts.lostLines(REGISTRY_B).size();
@@ -184,7 +185,7 @@ class MultiHostEtcdIT {
             && s.nodes().contains("launcher") && !launcherBefore.equals(s.incarnations().get("launcher"))
             && s.nodes().stream().anyMatch(n -> n.startsWith("launcher.w")),
         "new lives of the relay, the launcher and a worker JVM", Duration.ofSeconds(90));
-    Result cli = hosts.cli(CLIENT, NODES, "after the partition\n");
+    Result cli = hosts.patientCli(CLIENT, NODES, "after the partition\n");
     assertThat(cli.stdout()).as(cli.describe()).contains("  AFTER THE PARTITION");
   }
 

@@ -85,7 +85,7 @@ class MultiHostIT {
   @Test
   @Order(1)
   void anEchoFromTheFourthHostIsAnsweredByAWorkerOnTheSecond() {
-    Result cli = cli("hello hosts\n");
+    Result cli = patientCli("hello hosts\n");
 
     assertThat(cli.code()).as(cli.describe()).isZero();
     assertThat(cli.stdout()).as(cli.describe()).contains("  HELLO HOSTS")
@@ -166,7 +166,7 @@ class MultiHostIT {
         .findFirst().orElseThrow().replaceFirst(".* node (launcher#\\p{XDigit}+) lost.*", "$1");
     assertThat(allLost.stream().filter(l -> l.contains(" " + oldLife + " lost")).count())
         .as("the old life is declared lost once, and never joins again").isEqualTo(1);
-    Result cli = cli("after the partition\n");
+    Result cli = patientCli("after the partition\n");
     assertThat(cli.stdout()).as(cli.describe()).contains("  AFTER THE PARTITION");
   }
 
@@ -178,7 +178,7 @@ class MultiHostIT {
     long relayJvm = Long.parseLong(Files.readString(runDir(RELAY).resolve("relay.pid")).strip());
     long launcherJvm = Long.parseLong(Files.readString(runDir(LAUNCHER).resolve("launcher.pid")).strip());
     Status before = awaitStatus(s -> s.nodes().contains("relay") && s.nodes().contains("launcher")
-        && s.names().containsKey(HOLDER), "the relay and the launcher listed", Duration.ofSeconds(90));
+        && s.incarnations().containsKey("relay") && s.incarnations().containsKey("launcher") && s.names().containsKey(HOLDER), "the relay and the launcher listed", Duration.ofSeconds(90));
     String relayBefore = relayLabel(before);
     String launcherBefore = before.incarnations().get("launcher");
     int lostBefore = lostLines().size();
@@ -214,7 +214,7 @@ class MultiHostIT {
       assertThat(lostLines().stream().filter(l -> l.contains(" " + life + " lost")).count())
           .as("the old life %s is declared lost once, and never joins again\n%s", life, after.text()).isEqualTo(1);
     }
-    Result cli = cli("after the cut\n");
+    Result cli = patientCli("after the cut\n");
     assertThat(cli.stdout()).as(cli.describe()).contains("  AFTER THE CUT");
   }
 
@@ -247,6 +247,11 @@ class MultiHostIT {
   /** cli-client on host 4, attached to the relay's node on host 3. */
   private static Result cli(String input) {
     return hosts.cli(CLIENT, RELAY, input);
+  }
+
+  /** The same, patient for its replies: after a start or a recovery. */
+  private static Result patientCli(String input) {
+    return hosts.patientCli(CLIENT, RELAY, input);
   }
 
   private static Status awaitStatus(Predicate<Status> holds, String what, Duration within) throws InterruptedException {

@@ -398,16 +398,16 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   }
 
   /**
-   * {@code printf INPUT | scripts/cli-client ARGS} through bash, attached to this topology's relay's
-   * node (TROUPE_RELAY) unless ARGS say {@code --connect}, as a user pipes lines into it.
-   */
-  /**
    * CLI arguments for an echo that checks what comes back, not how fast: the first echo after a start
    * or a recovery is served by JVMs that are still compiling, and on a loaded machine can take longer
    * than the CLI's default 2 s wait for a reply.
    */
   public static final List<String> PATIENT_REPLY = List.of("--reply-timeout-ms", "10000");
 
+  /**
+   * {@code printf INPUT | scripts/cli-client ARGS} through bash, attached to this topology's relay's
+   * node (TROUPE_RELAY) unless ARGS say {@code --connect}, as a user pipes lines into it.
+   */
   public Run cliThroughPipe(String input, Map<String, String> extraEnv, Duration timeout, String... args) {
     Map<String, String> e = new LinkedHashMap<>(extraEnv);
     e.put("CLI_INPUT", input);
@@ -1110,7 +1110,7 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
     }
     List<ProcessHandle> left = stillAliveAfter(all, Duration.ofSeconds(10));
     try {
-      try (var caches = Files.newDirectoryStream(runDir, "worker*.aot")) { // ~35 MB each; the logs stay
+      try (var caches = Files.newDirectoryStream(runDir, "worker*.aot*")) { // ~35 MB each; the logs stay
         for (Path cache : caches) {
           Files.deleteIfExists(cache);
         }

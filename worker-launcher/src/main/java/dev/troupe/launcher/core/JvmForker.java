@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,8 +24,7 @@ import java.util.regex.Pattern;
  *     toward this only while its carriers are held ({@code CarrierGovernor}, JDK 24+); on older JDKs
  *     it runs with all of them from the start
  * @param aotCache the AOT cache's name (JDK 25 JEP 483/514): the file is this name with a fingerprint of what
- *     it is built from ({@link #aotCacheFile}), used when it exists; null for none. The builder JVM is
- *     given that file itself ({@link #buildAot} builds into {@code aotCache} as given)
+ *     it is built from ({@link #aotCacheFile}), used when it exists; null for none
  * @param workerArgs what every worker is told (see {@code WorkerMain}): the registry, its host and
  *     owner, its limits, the entries it can run and which of them are isolated
  * @param memberKey the key this launcher announced to the registry; each worker JVM is given the
@@ -264,7 +264,8 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
       return Optional.of(cache);
     }
     Files.createDirectories(cache.toAbsolutePath().getParent());
-    for (Path stale : AotCacheFile.others(aotCache, cache)) {
+    Set<String> mapped = AotCacheFile.mappedFilesIn(cache.toAbsolutePath().getParent());
+    for (Path stale : AotCacheFile.others(aotCache, cache, mapped)) {
       Files.deleteIfExists(stale);
     }
     Process p = new ProcessBuilder(aotBuilderCommand(cache)).redirectErrorStream(true)
@@ -300,16 +301,18 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
   /**
    * The builder JVM's work: a training run that records which classes a worker loads
    * (-XX:AOTMode=record), then the creation of the cache (-XX:AOTMode=create) into a temporary file,
-   * renamed when complete. Children are killed and the builder halts if the launcher ends.
+   * renamed to {@code target} when complete. The target is given, not derived from {@code aotCache}:
+   * the launcher named it after its own JDK, class path and flags, which are this JVM's workers'.
+   * Children are killed and the builder halts if the launcher ends.
    */
-  public void buildAot(long launcherPid) throws IOException, InterruptedException {
+  public void buildAot(Path target, long launcherPid) throws IOException, InterruptedException {
     List<Process> children = java.util.Collections.synchronizedList(new ArrayList<>());
     ProcessHandle.of(launcherPid).ifPresentOrElse(h -> h.onExit().thenRun(() -> {
       children.forEach(Process::destroyForcibly);
       Runtime.getRuntime().halt(1);
     }), () -> Runtime.getRuntime().halt(1));
-    Path conf = Path.of(aotCache + ".aotconf");
-    Path partial = Path.of(aotCache + ".partial");
+    Path conf = Path.of(target + ".aotconf");
+    Path partial = Path.of(target + ".partial");
     try {
       List<String> record = new ArrayList<>(List.of(javaBin));
       record.addAll(jvmFlags());
@@ -327,7 +330,7 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
           throw new IOException("AOT step failed with exit code " + p.exitValue() + ": " + step);
         }
       }
-      Files.move(partial, aotCache, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(conf);
       Files.deleteIfExists(partial);

@@ -2,6 +2,8 @@ package dev.troupe.launcher.core;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,33 +83,46 @@ public final class WorkerJvmOptions {
   /** What the java launcher adds after the JVM's own error, which tells nothing more. */
   private static final Set<String> JAVA_LAUNCHER_NOISE = Set.of("Error: Could not create the Java Virtual Machine.",
       "Error: A fatal exception has occurred. Program will exit.");
+  /**
+   * Options that run code or wait in the JVM they are given to: a debugger's agent may wait for its
+   * debugger (suspend=y) and holds its port, another agent runs its premain. With them the check is not
+   * made: it would run them once more, in a JVM of its own.
+   */
+  private static final List<String> AGENTS = List.of("-agentlib:", "-agentpath:", "-javaagent:");
 
   /**
    * What the JVM says of these flags, if it refuses them: it is started with them and -version. An
    * option it does not know, a bad value or two that exclude each other (two collectors) would make
    * every worker JVM exit at once, so that no process could be spawned; the launcher asks once, at its
-   * start, and refuses to start with the JVM's words instead.
+   * start, and refuses to start with the JVM's words instead. Not asked when an option is an agent
+   * ({@link #AGENTS}); a JVM that does not answer within {@link #JVM_CHECK_TIMEOUT} is stopped, and
+   * that is no refusal.
    *
-   * @return the JVM's error lines, when it exits with an error or does not within JVM_CHECK_TIMEOUT
+   * @return the JVM's error lines, when it exits with an error
    */
   static Optional<String> refusedByTheJvm(String javaBin, List<String> flags) throws IOException, InterruptedException {
+    if (flags.stream().anyMatch(f -> AGENTS.stream().anyMatch(f::startsWith))) {
+      return Optional.empty();
+    }
     List<String> cmd = new ArrayList<>(List.of(javaBin));
     cmd.addAll(flags);
     cmd.add("-version");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Path said = Files.createTempFile("troupe-jvm-check-", ".txt");
+    Process p = null;
     try {
-      byte[] out = p.getInputStream().readAllBytes(); // a few lines; EOF when the JVM exits
-      if (!p.waitFor(JVM_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        return Optional.of("the JVM did not answer -version within " + JVM_CHECK_TIMEOUT.toSeconds() + " s");
-      }
-      if (p.exitValue() == 0) {
+      // Into a file, not a pipe: a pipe is read to its end, which a JVM that never exits never gives.
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(said.toFile()).start();
+      if (!p.waitFor(JVM_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() == 0) {
         return Optional.empty();
       }
-      List<String> said = new String(out, StandardCharsets.UTF_8).lines().map(String::strip)
+      List<String> lines = Files.readAllLines(said, StandardCharsets.UTF_8).stream().map(String::strip)
           .filter(l -> !l.isEmpty() && !JAVA_LAUNCHER_NOISE.contains(l)).toList();
-      return Optional.of(said.isEmpty() ? "the JVM exited with code " + p.exitValue() : String.join("; ", said));
+      return Optional.of(lines.isEmpty() ? "the JVM exited with code " + p.exitValue() : String.join("; ", lines));
     } finally {
-      p.destroyForcibly();
+      if (p != null) {
+        p.destroyForcibly();
+      }
+      Files.deleteIfExists(said);
     }
   }
 

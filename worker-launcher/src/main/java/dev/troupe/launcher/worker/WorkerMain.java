@@ -91,7 +91,7 @@ public final class WorkerMain {
     if (buildAot != null) {
       String javaBin = ProcessHandle.current().info().command().orElse("java");
       new dev.troupe.launcher.core.JvmForker(javaBin, System.getProperty("java.class.path"), heapMb,
-          carriers, java.nio.file.Path.of(buildAot), List.of(), null, jvmOptions).buildAot(parentPid);
+          carriers, null, List.of(), null, jvmOptions).buildAot(java.nio.file.Path.of(buildAot), parentPid);
       Runtime.getRuntime().exit(0);
       return;
     }

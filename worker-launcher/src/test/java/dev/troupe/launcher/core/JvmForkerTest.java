@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,10 +88,51 @@ class JvmForkerTest {
       Files.writeString(dir.resolve(name), name);
     }
 
-    // then the others are the cache under its unfingerprinted name and those with another fingerprint
-    assertThat(AotCacheFile.others(base, current)).containsExactlyInAnyOrder(dir.resolve("worker.aot"),
-        dir.resolve("worker-ffeeddccbbaa.aot"));
-    assertThat(AotCacheFile.others(dir.resolve("absent/worker.aot"), current)).isEmpty();
+    // then the others are the cache under its unfingerprinted name, those with another fingerprint and
+    // what a build stopped halfway left of them
+    assertThat(AotCacheFile.others(base, current, Set.of())).containsExactlyInAnyOrder(dir.resolve("worker.aot"),
+        dir.resolve("worker-ffeeddccbbaa.aot"), dir.resolve("worker-00112233aabb.aot.partial"));
+    assertThat(AotCacheFile.others(dir.resolve("absent/worker.aot"), current, Set.of())).isEmpty();
+    // but not one a running JVM maps (another launcher's), nor a directory of that name
+    Files.delete(dir.resolve("worker.aot"));
+    Files.createDirectory(dir.resolve("worker.aot"));
+    assertThat(AotCacheFile.others(base, current, Set.of(dir.resolve("worker-ffeeddccbbaa.aot").toRealPath().toString())))
+        .containsExactly(dir.resolve("worker-00112233aabb.aot.partial"));
+  }
+
+  @Test
+  void theFilesRunningJvmsMapAreFound() throws Exception {
+    // given this JVM, which maps its libjvm.so
+    Path libjvm;
+    try (var files = Files.walk(Path.of(System.getProperty("java.home"), "lib"))) {
+      libjvm = files.filter(f -> f.getFileName().toString().equals("libjvm.so")).findFirst().orElseThrow();
+    }
+
+    // then it is among the files mapped in its directory, by its real path; and nothing is in one none maps
+    assertThat(AotCacheFile.mappedFilesIn(libjvm.getParent())).contains(libjvm.toRealPath().toString());
+    assertThat(AotCacheFile.mappedFilesIn(dir)).isEmpty();
+  }
+
+  @Test
+  void eachJarOfADirectorysWildcardIsInTheFingerprint() throws Exception {
+    // given a class path of a directory's jars, as the java launcher expands "lib/*"
+    Path lib = Files.createDirectory(dir.resolve("lib"));
+    Path app = Files.writeString(lib.resolve("app.jar"), "the first build");
+    String classPath = lib + java.io.File.separator + "*";
+    JvmForker forker = new JvmForker("java", classPath, 256, 12, dir.resolve("worker.aot"), List.of());
+    Path first = forker.aotCacheFile();
+
+    // when a jar in it is rebuilt, keeping its size and modification time (as cp -p does)
+    var modified = Files.getLastModifiedTime(app);
+    Files.writeString(app, "the other build");
+    Files.setLastModifiedTime(app, modified);
+
+    // then the cache's name changes (by the file's change time)
+    assertThat(forker.aotCacheFile()).isNotEqualTo(first);
+    // and so it does when a jar is added
+    Path second = forker.aotCacheFile();
+    Files.writeString(lib.resolve("more.jar"), "x");
+    assertThat(forker.aotCacheFile()).isNotIn(first, second);
   }
 
   @Test

@@ -52,6 +52,16 @@ class WorkerJvmOptionsTest {
   }
 
   @Test
+  void withAnAgentTheJvmIsNotAsked() throws Exception {
+    // an agent would run (or wait for its debugger) in the checking JVM: no JVM is started, not even one
+    // that does not exist
+    for (String agent : List.of("-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,address=5005",
+        "-javaagent:/opt/agent.jar", "-agentpath:/opt/libagent.so")) {
+      assertThat(WorkerJvmOptions.refusedByTheJvm("/nonexistent/bin/java", List.of("-Xss1m", agent))).as(agent).isEmpty();
+    }
+  }
+
+  @Test
   void theOptionsComeAfterTheLaunchersFlagsSoThatEachWins() {
     List<String> all = WorkerJvmOptions.after(List.of("-XX:+UseParallelGC", "-XX:MaxNewSize=40m"),
         List.of("-XX:MaxNewSize=8m"));
