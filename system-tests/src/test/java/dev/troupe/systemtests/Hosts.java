@@ -237,7 +237,12 @@ final class Hosts implements AutoCloseable {
 
   /** The registry's log lines on {@code host} that declare a node lost. */
   List<String> lostLines(int host) throws IOException {
-    return registryLog(host, l -> l.contains("registry: node ") && l.contains(" lost: "));
+    return registryLog(host, Hosts::declaresLost);
+  }
+
+  /** Whether a registry's log line declares a node lost. */
+  static boolean declaresLost(String line) {
+    return line.contains("registry: node ") && line.contains(" lost: ");
   }
 
   /** When a log line was written. */

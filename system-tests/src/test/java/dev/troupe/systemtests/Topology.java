@@ -1030,6 +1030,25 @@ public final class Topology implements AutoCloseable, BeforeAllCallback, AfterEa
   }
 
   /** The lines of a service's log (empty before it started). */
+  /** The registry's log lines that declare a node lost, oldest first. */
+  public List<String> lostLines() {
+    return logLines(Service.REGISTRY).stream().filter(Hosts::declaresLost).toList();
+  }
+
+  /**
+   * The first line after the registry's first {@code before} lost lines that declares {@code node}
+   * lost (any life of it), once written. Tests time the registry's liveness bound by that line's
+   * time, as the registry's own (its clock is this machine's), rather than by when a poll of the
+   * registry's status from the test sees it: on a loaded machine such a poll takes time of its own.
+   */
+  public String awaitLostLine(int before, String node, Duration within) {
+    return await(node + " declared lost in the registry's log").atMost(within).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> lostLines().stream().skip(before).filter(l -> l.contains("registry: node " + node + "#")).findFirst(),
+            Optional::isPresent)
+        .orElseThrow();
+  }
+
   public List<String> logLines(Service s) {
     return readLines(log(s));
   }
