@@ -1,6 +1,7 @@
 package dev.troupe.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.troupe.systemtests.Hosts.Result;
 import dev.troupe.systemtests.Hosts.Started;
@@ -191,12 +192,10 @@ class MultiHostIT {
       during = cli("during the cut\n");
       assertThat(during.stdout()).as(during.describe()).contains("  DURING THE CUT");
       // and the registry, which hears no one, declares the relay and the launcher lost
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       for (String life : List.of(relayBefore, launcherBefore)) {
-        while (newLines(lostBefore).stream().noneMatch(l -> l.contains(" " + life + " lost"))) {
-          assertThat(System.nanoTime()).as("the registry declares %s lost", life).isLessThan(deadline);
-          Thread.sleep(100);
-        }
+        await("the registry declares " + life + " lost").atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> newLines(lostBefore).stream().anyMatch(l -> l.contains(" " + life + " lost")));
       }
     } finally {
       net.heal(REGISTRY);
@@ -278,14 +277,8 @@ class MultiHostIT {
     return all.subList(Math.min(before, all.size()), all.size());
   }
 
-  private static List<String> awaitLostLines(int before, Duration within) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (true) {
-      if (newLines(before).stream().anyMatch(l -> l.contains(" launcher#"))) {
-        return newLines(before);
-      }
-      assertThat(System.nanoTime()).as("the registry declares the launcher lost").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+  private static List<String> awaitLostLines(int before, Duration within) {
+    return await("the registry declares the launcher lost").atMost(within).pollInterval(Duration.ofMillis(100))
+        .until(() -> newLines(before), lines -> lines.stream().anyMatch(l -> l.contains(" launcher#")));
   }
 }
