@@ -198,8 +198,9 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
   public Process fork(String nodeName, boolean dedicated) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBin);
-    cmd.addAll(jvmFlags());
-    Path cache = aotCacheFile();
+    List<String> flags = jvmFlags();
+    cmd.addAll(flags);
+    Path cache = aotCacheFile(flags);
     if (cache != null && Files.exists(cache)) {
       cmd.add("-XX:AOTCache=" + cache);
       // Mapped where it was built rather than relocated (the JDK's default, which writes every page of
@@ -242,7 +243,12 @@ public record JvmForker(String javaBin, String classPath, int heapMb, int carrie
    * for another build, JDK or options is never used. Null when there is no cache.
    */
   public Path aotCacheFile() {
-    return aotCache == null ? null : AotCacheFile.of(aotCache, javaBin, classPath, jvmFlags());
+    return aotCacheFile(jvmFlags());
+  }
+
+  /** The same, for the worker flags already made. */
+  private Path aotCacheFile(List<String> flags) {
+    return aotCache == null ? null : AotCacheFile.of(aotCache, javaBin, classPath, flags);
   }
 
   /**
